@@ -1,0 +1,40 @@
+"""Returns Station: the Flask application factory."""
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+from . import db as db_module
+from . import migrations
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    """Build the app from defaults, instance/config.json, STATION_* env vars, then `config`."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(config_module.load(app.instance_path, config))
+    app.config["DATABASE"] = str(Path(app.config["DATABASE"]).absolute())
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
+
+    db = db_module.connect(app.config["DATABASE"])
+    try:
+        migrations.apply(db)
+    finally:
+        db.close()
+    db_module.init_app(app)
+
+    from . import api, bench, security
+
+    security.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(bench.bp)
+    return app
