@@ -63,3 +63,19 @@ def close_db(exc=None):
 
 def init_app(app):
     app.teardown_appcontext(close_db)
+
+
+def one(db, sql, params=()):
+    """The first row of a query as a dict, or None."""
+    cursor = db.execute(sql, list(params))
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([c[0] for c in cursor.description], row))
+
+
+def rows(db, sql, params=()):
+    """All rows of a query as dicts."""
+    cursor = db.execute(sql, list(params))
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

@@ -1,0 +1,205 @@
+"""The JSON API (CONTRACT.md): short callers of the service layer, bearer tokens only."""
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from .. import crossdock, decisions, events, lookup, queues, refunds, reports, returns, stock
+from ..auth import SUPERVISORS
+from ..db import get_db
+from ..errors import ServiceError, bad, not_found
+from ..security import current_user, station_name, token_required
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.errorhandler(ServiceError)
+def service_error(exc):
+    return jsonify(exc.as_dict()), exc.status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc):
+    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.code, "bad_request")
+    return jsonify(error={"code": code, "message": exc.description}), exc.code
+
+
+def body():
+    """The JSON object sent, or a 400 naming the problem."""
+    data = request.get_json(silent=True)
+    if data is None and request.content_length:
+        raise ServiceError("bad_json", "the body is not valid JSON", 400, field="body")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise bad("body", "must be a JSON object")
+    return data
+
+
+def user_name():
+    return current_user()["name"]
+
+
+def int_arg(name, default, low, high):
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad(name, "must be a whole number") from None
+    if not low <= value <= high:
+        raise bad(name, f"must be from {low} to {high}")
+    return value
+
+
+@bp.get("/lookup")
+@token_required()
+def lookup_code():
+    """What a scanned or typed code is, and the order behind it."""
+    code = request.args.get("code")
+    if code is None:
+        raise ServiceError("bad_code", "the code is empty", 400, field="code")
+    return jsonify(lookup.lookup(get_db(), code))
+
+
+@bp.post("/returns")
+@token_required()
+def open_return():
+    """Open the return for a parcel (or answer the open one)."""
+    data = body()
+    ret, created = returns.open_return(
+        get_db(), data.get("code"), station=data.get("station") or station_name(), user=user_name(),
+        order_no=data.get("order_no"),
+    )
+    return jsonify(ret), 201 if created else 200
+
+
+@bp.get("/returns/<return_id>")
+@token_required()
+def get_return(return_id):
+    """A return with its items, decisions and refund."""
+    return jsonify(returns.get_return(get_db(), return_id))
+
+
+@bp.post("/returns/<return_id>/items")
+@token_required()
+def add_item(return_id):
+    """Record an inspected item; answers its flags and the recommendation."""
+    return jsonify(returns.add_item(get_db(), return_id, body(), user=user_name())), 201
+
+
+@bp.post("/returns/<return_id>/items/<item_id>/decision")
+@token_required()
+def decide(return_id, item_id):
+    """Decide where the item goes."""
+    data = body()
+    result = decisions.decide(get_db(), return_id, item_id, data, user=user_name(), station=data.get("station"))
+    result["label_url"] = url_for("api.item_label", item_id=result["item_id"])
+    return jsonify(result)
+
+
+@bp.get("/items/<int:item_id>/label")
+@token_required()
+def item_label(item_id):
+    """The label for where a decided item goes next (SVG, 4x6 in)."""
+    from .. import labels
+
+    return Response(labels.label_svg(get_db(), item_id), mimetype="image/svg+xml")
+
+
+@bp.post("/returns/<return_id>/close")
+@token_required()
+def close_return(return_id):
+    """Close the return and compute its refund (once)."""
+    return jsonify(returns.close_return(get_db(), return_id, body(), user=user_name()))
+
+
+@bp.get("/queues/<name>")
+@token_required()
+def queue(name):
+    """Work waiting after the bench, oldest first."""
+    return jsonify(queues.queue(get_db(), name))
+
+
+@bp.post("/refunds/<refund_id>/approve")
+@token_required(*SUPERVISORS)
+def approve_refund(refund_id):
+    """A supervisor releases a held refund."""
+    return jsonify(refunds.approve(get_db(), refund_id, body(), user=user_name()))
+
+
+@bp.post("/refunds/<refund_id>/reject")
+@token_required(*SUPERVISORS)
+def reject_refund(refund_id):
+    """A supervisor rejects a held refund."""
+    return jsonify(refunds.reject(get_db(), refund_id, body(), user=user_name()))
+
+
+@bp.post("/refunds/<refund_id>/paid")
+@token_required()
+def refund_paid(refund_id):
+    """The payment system confirms a refund was paid."""
+    return jsonify(refunds.mark_paid(get_db(), refund_id, body(), user=user_name()))
+
+
+@bp.get("/refunds/<refund_id>")
+@token_required()
+def get_refund(refund_id):
+    """One refund."""
+    return jsonify(refunds.get_refund(get_db(), refund_id))
+
+
+@bp.get("/events")
+@token_required()
+def event_feed():
+    """The event feed, after a cursor."""
+    after = int_arg("after", 0, 0, 2**62)
+    limit = int_arg("limit", 100, 1, events.MAX_LIMIT)
+    return jsonify(events.feed(get_db(), after, limit))
+
+
+@bp.get("/reports/return-rates")
+@token_required()
+def return_rates():
+    """Return rate by SKU, supplier, reason, country or channel; CSV with format=csv."""
+    a = request.args
+    result = reports.return_rates(get_db(), a.get("group_by", "sku"), a.get("from"), a.get("to"))
+    if a.get("format") == "csv":
+        columns = ["key", "units_shipped", "units_returned", "rate"]
+        return Response(reports.to_csv(result["rows"], columns), mimetype="text/csv")
+    return jsonify(result)
+
+
+@bp.get("/stock")
+@token_required()
+def stock_of():
+    """Stock of one SKU by bin."""
+    return jsonify(stock.stock_of(get_db(), request.args.get("sku", "")))
+
+
+@bp.get("/orders/<order_no>")
+@token_required()
+def order(order_no):
+    """An order with its lines and allocated quantities."""
+    found = crossdock.order_with_lines(get_db(), order_no)
+    if found is None:
+        raise not_found("order", order_no)
+    return jsonify(found)
+
+
+@bp.post("/decode")
+@token_required()
+def decode():
+    """Decode the barcodes in an uploaded image."""
+    from hardware.decode import DecodeError, decode_image
+
+    upload = request.files.get("image")
+    if upload is None:
+        raise bad("image", "send the picture as the multipart field 'image'")
+    data = upload.read(current_app.config["DECODE_MAX_BYTES"] + 1)
+    if len(data) > current_app.config["DECODE_MAX_BYTES"]:
+        raise ServiceError("too_large", "the image is larger than 10 MB", 413, field="image")
+    try:
+        codes = decode_image(data)
+    except DecodeError as exc:
+        raise ServiceError("not_an_image", f"not a PNG or JPEG image ({exc})", 400, field="image") from None
+    return jsonify(codes=codes)

@@ -1,0 +1,167 @@
+"""Returns Station command line: serve, import, user, token, demo (see README)."""
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_DB = "instance/station.db"
+
+
+def open_db(path):
+    from station import db as db_module
+    from station import migrations
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = db_module.connect(path)
+    migrations.apply(db)
+    return db
+
+
+def load_demo(db, quiet=False):
+    """Demo orders and the demo users (only those whose badge is free)."""
+    from station import auth, demo
+    from station.errors import ServiceError
+
+    summary = demo.load_demo(db)
+    for user in demo.DEMO_USERS:
+        try:
+            auth.add_user(db, user["name"], user["role"], user["pin"], user["badge"])
+        except ServiceError:
+            pass  # already there
+    if not quiet:
+        print("demo data loaded:", ", ".join(f"{k} {v}" for k, v in summary.items() if isinstance(v, int)), file=sys.stderr)
+        for user in demo.DEMO_USERS:
+            print(f"  {user['role']:<10} badge {user['badge']}  PIN {user['pin']}", file=sys.stderr)
+    return summary
+
+
+def cmd_serve(args):
+    from station import create_app
+
+    db = open_db(args.db)
+    try:
+        has_orders = db.execute("SELECT count(*) FROM orders").fetchone()[0] > 0
+        if not has_orders and not args.no_demo:
+            print("empty database: loading the demo data set ...", file=sys.stderr)
+            load_demo(db)
+    finally:
+        db.close()
+    app = create_app({"DATABASE": args.db})
+    from waitress import serve
+
+    print(f"Returns Station on http://{args.host}:{args.port}/ (database {args.db})", file=sys.stderr)
+    # waitress: a production WSGI server in pure Python, threads for the benches' requests
+    serve(app, host=args.host, port=args.port, threads=8, ident="returns-station")
+    return 0
+
+
+def cmd_import(args):
+    from station import importer
+
+    directory = Path(args.dir)
+    if not directory.is_dir():
+        print(f"{directory}: not a directory", file=sys.stderr)
+        return 1
+    db = open_db(args.db)
+    try:
+        counts = importer.import_dir(db, directory, progress=sys.stderr.isatty())
+    except importer.ImportFailed as failed:
+        for error in failed.errors:
+            print(error, file=sys.stderr)
+        print(f"nothing imported: {len(failed.errors)} bad row(s)", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    print("imported: " + ", ".join(f"{name} {n}" for name, n in counts.items()), file=sys.stderr)
+    return 0
+
+
+def cmd_user_add(args):
+    from station import auth
+    from station.errors import ServiceError
+
+    db = open_db(args.db)
+    try:
+        user = auth.add_user(db, args.name, args.role, args.pin, args.badge)
+    except ServiceError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    print(f"user {user['name']} ({user['role']}) added, badge {user['badge']}", file=sys.stderr)
+    return 0
+
+
+def cmd_token(args):
+    from station import auth
+    from station.errors import ServiceError
+
+    db = open_db(args.db)
+    try:
+        token = auth.new_token(db, args.user)
+    except ServiceError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    print(token)  # the only thing on stdout
+    return 0
+
+
+def cmd_demo(args):
+    db = open_db(args.db)
+    try:
+        load_demo(db)
+    finally:
+        db.close()
+    return 0
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="run.py", description="Returns Station")
+    sub = p.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="serve the station (default)")
+    serve.add_argument("--db", default=DEFAULT_DB)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
+    serve.set_defaults(func=cmd_serve)
+
+    imp = sub.add_parser("import", help="import the CSV files in DIR (one transaction)")
+    imp.add_argument("dir")
+    imp.add_argument("--db", default=DEFAULT_DB)
+    imp.set_defaults(func=cmd_import)
+
+    user = sub.add_parser("user", help="manage users")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="create a user")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=["operator", "technician", "supervisor", "admin"])
+    add.add_argument("--pin", required=True)
+    add.add_argument("--badge", required=True)
+    add.add_argument("--db", default=DEFAULT_DB)
+    add.set_defaults(func=cmd_user_add)
+
+    token = sub.add_parser("token", help="print a new API token for a user")
+    token.add_argument("--user", required=True)
+    token.add_argument("--db", default=DEFAULT_DB)
+    token.set_defaults(func=cmd_token)
+
+    demo = sub.add_parser("demo", help="load the demo data set")
+    demo.add_argument("--db", default=DEFAULT_DB)
+    demo.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["serve"] + argv  # `python run.py [--db ...]` serves
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
