@@ -1,0 +1,203 @@
+"""The JSON API as integrations use it (CONTRACT.md), through Flask's test client."""
+import io
+import json
+
+import pytest
+
+from station import auth, create_app
+from tests import sample
+
+
+@pytest.fixture
+def env(tmp_path):
+    path = tmp_path / "station.db"
+    db = sample.fresh(path)
+    sample.load_sample(db)
+    auth.add_user(db, "olga", "operator", "1234", "OP-1")
+    auth.add_user(db, "sam", "supervisor", "4321", "SV-1")
+    tokens = {"operator": auth.new_token(db, "olga"), "supervisor": auth.new_token(db, "sam")}
+    app = create_app({"DATABASE": str(path), "TESTING": True, "SECRET_KEY": "test"})
+    client = app.test_client()
+    yield client, tokens, db
+    db.close()
+
+
+def call(client, token, method, url, body=None, **kw):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if body is not None and not isinstance(body, (str, bytes)):
+        kw["json"] = body
+    elif body is not None:
+        kw["data"] = body
+        headers["Content-Type"] = "application/json"
+    return client.open(url, method=method, headers=headers, **kw)
+
+
+def test_every_api_route_needs_a_valid_bearer_token(env):
+    client, tokens, db = env
+    for method, url in [("GET", "/api/lookup?code=SO-1"), ("POST", "/api/returns"), ("GET", "/api/events"),
+                        ("GET", "/api/queues/refunds"), ("GET", "/api/stock?sku=MUG-01")]:
+        for token in (None, "rs_wrong"):
+            resp = call(client, token, method, url)
+            assert resp.status_code == 401 and resp.json["error"]["code"] == "unauthorized"
+    assert db["returns"].count == 0
+
+
+def test_a_signed_in_browser_session_is_no_key_to_the_api(env):
+    client, tokens, db = env
+    with client.session_transaction() as s:
+        s["user_id"] = 1
+    assert client.get("/api/lookup?code=SO-1").status_code == 401
+
+
+def test_lookup_answers_the_contract_shape(env):
+    client, tokens, _ = env
+    resp = call(client, tokens["operator"], "GET", f"/api/lookup?code={sample.CARTON}")
+    body = resp.json
+    assert resp.status_code == 200 and body["match"] == "carton"
+    assert set(body["order"]) >= {"order_no", "placed_at", "delivered_at", "channel", "currency", "status"}
+    assert set(body["customer"]) >= {"customer_id", "name", "country", "orders_count", "returns_count", "flags"}
+    assert body["expected"] == [{"sku": "MUG-01", "name": "Travel mug", "qty": 1, "unit_price": 19.99}]
+    assert body["rma"]["rma_no"] == "RMA-1" and body["within_window"] is True
+
+
+@pytest.mark.parametrize("code,status,error", [
+    ("", 400, "bad_code"), ("A" * 129, 400, "bad_code"), ("A%07B", 400, "bad_code"), ("NOPE", 404, "not_found"),
+])
+def test_lookup_rejects_bad_codes_and_unknown_ones(env, code, status, error):
+    client, tokens, _ = env
+    resp = call(client, tokens["operator"], "GET", f"/api/lookup?code={code}")
+    assert resp.status_code == status and resp.json["error"]["code"] == error
+
+
+def test_a_parcel_goes_from_scan_to_refund_through_the_api(env):
+    client, tokens, db = env
+    op = tokens["operator"]
+    opened = call(client, op, "POST", "/api/returns", {"code": sample.CARTON, "station": "bench-7"})
+    assert opened.status_code == 201 and opened.json["status"] == "open"
+    rid = opened.json["return_id"]
+    again = call(client, op, "POST", "/api/returns", {"code": sample.CARTON, "station": "bench-7"})
+    assert again.status_code == 200 and again.json["return_id"] == rid
+    item = call(client, op, "POST", f"/api/returns/{rid}/items", {"code": sample.MUG_GTIN, "qty": 1, "grade": "A", "reason": "changed_mind"})
+    assert item.status_code == 201 and item.json["recommendation"]["disposition"] == "crossdock"
+    iid = item.json["item_id"]
+    decided = call(client, op, "POST", f"/api/returns/{rid}/items/{iid}/decision", {"disposition": "crossdock"})
+    assert decided.status_code == 200 and decided.json["target"] == "SO-W2"
+    label = call(client, op, "GET", decided.json["label_url"])
+    assert label.status_code == 200 and b"CROSS-DOCK" in label.data and b"SO-W2" in label.data
+    assert call(client, None, "GET", decided.json["label_url"]).status_code == 401
+    second = call(client, op, "POST", f"/api/returns/{rid}/items/{iid}/decision", {"disposition": "crossdock"})
+    assert second.status_code == 409
+    closed = call(client, op, "POST", f"/api/returns/{rid}/close", {})
+    assert closed.status_code == 200 and closed.json["refund"]["status"] == "ready" and closed.json["refund"]["amount"] == "19.99"
+    shown = call(client, op, "GET", f"/api/returns/{rid}").json
+    assert shown["status"] == "closed" and shown["items"][0]["decision"] == {"disposition": "crossdock", "target": "SO-W2"}
+    assert shown["refund"]["refund_id"] == closed.json["refund"]["refund_id"]
+    order = call(client, op, "GET", "/api/orders/SO-W2").json
+    assert order["status"] == "ready_to_ship" and order["lines"][0]["qty_allocated"] == 1
+    feed = call(client, op, "GET", "/api/events?after=0&limit=1000").json
+    assert [e["type"] for e in feed["events"]] == [
+        "return.opened", "item.added", "allocation.made", "order.ready_to_ship", "decision.made", "refund.computed", "return.closed"]
+    assert feed["next"] == feed["events"][-1]["seq"]
+    page = call(client, op, "GET", f"/api/events?after={feed['events'][1]['seq']}&limit=2").json
+    assert [e["seq"] for e in page["events"]] == [e["seq"] for e in feed["events"][2:4]]
+
+
+@pytest.mark.parametrize("body", ["{not json", "[1,2]", '{"code": 5}', '{"code": ""}'])
+def test_bad_bodies_get_a_400_and_open_nothing(env, body):
+    client, tokens, db = env
+    resp = call(client, tokens["operator"], "POST", "/api/returns", body)
+    assert resp.status_code == 400 and "error" in resp.json
+    assert db["returns"].count == 0
+
+
+def test_restock_shows_in_stock(env):
+    client, tokens, db = env
+    op = tokens["operator"]
+    rid = call(client, op, "POST", "/api/returns", {"code": "CTN-2"}).json["return_id"]
+    iid = call(client, op, "POST", f"/api/returns/{rid}/items", {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "defective"}).json["item_id"]
+    call(client, op, "POST", f"/api/returns/{rid}/items/{iid}/decision", {"disposition": "restock"})
+    assert call(client, op, "GET", "/api/stock?sku=SHOE-01").json == {"sku": "SHOE-01", "bins": [{"bin": "C-03-01", "qty": 1}], "total": 1}
+    assert call(client, op, "GET", "/api/stock?sku=NOPE").status_code == 404
+
+
+def held_refund(client, op):
+    rid = call(client, op, "POST", "/api/returns", {"code": "CTN-2"}).json["return_id"]
+    iid = call(client, op, "POST", f"/api/returns/{rid}/items", {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"}).json["item_id"]
+    call(client, op, "POST", f"/api/returns/{rid}/items/{iid}/decision", {"disposition": "restock"})
+    return call(client, op, "POST", f"/api/returns/{rid}/close", {}).json["refund"]
+
+
+def test_a_held_refund_waits_for_a_supervisor_and_is_paid_once(env):
+    client, tokens, db = env
+    op, sv = tokens["operator"], tokens["supervisor"]
+    refund = held_refund(client, op)
+    assert refund["status"] == "held"
+    queue = call(client, op, "GET", "/api/queues/refunds").json["items"]
+    assert [r["refund_id"] for r in queue] == [refund["refund_id"]]
+    rid = refund["refund_id"]
+    assert call(client, op, "POST", f"/api/refunds/{rid}/approve", {"note": "ok"}).status_code == 403
+    assert call(client, op, "POST", f"/api/refunds/{rid}/paid", {"payment_ref": "P1"}).status_code == 409
+    approved = call(client, sv, "POST", f"/api/refunds/{rid}/approve", {"note": "loyal customer"})
+    assert approved.status_code == 200 and approved.json["status"] == "ready"
+    assert call(client, sv, "POST", f"/api/refunds/{rid}/approve", {"note": "again"}).status_code == 409
+    paid = call(client, op, "POST", f"/api/refunds/{rid}/paid", {"payment_ref": "P1"})
+    assert paid.status_code == 200 and paid.json == {**paid.json, "refund_id": rid, "status": "paid", "payment_ref": "P1"}
+    assert call(client, op, "POST", f"/api/refunds/{rid}/paid", {"payment_ref": "P1"}).json == paid.json
+    assert call(client, op, "POST", f"/api/refunds/{rid}/paid", {"payment_ref": "P2"}).status_code == 409
+    types = [e["type"] for e in call(client, op, "GET", "/api/events?limit=1000").json["events"]]
+    assert types.count("refund.paid") == 1 and types.count("refund.approved") == 1
+
+
+def test_a_supervisor_can_reject_a_held_refund(env):
+    client, tokens, db = env
+    refund = held_refund(client, tokens["operator"])
+    resp = call(client, tokens["supervisor"], "POST", f"/api/refunds/{refund['refund_id']}/reject", {"note": "worn"})
+    assert resp.status_code == 200 and resp.json["status"] == "rejected"
+    assert db.execute("SELECT status FROM refunds").fetchone()[0] == "rejected"
+
+
+def test_return_rates_count_cohorts_and_export_csv(env):
+    client, tokens, db = env
+    op = tokens["operator"]
+    rid = call(client, op, "POST", "/api/returns", {"code": sample.CARTON}).json["return_id"]
+    call(client, op, "POST", f"/api/returns/{rid}/items", {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    call(client, op, "POST", f"/api/returns/{rid}/items", {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    rows = {r["key"]: r for r in call(client, op, "GET", "/api/reports/return-rates?group_by=sku").json["rows"]}
+    assert rows["MUG-01"] == {"key": "MUG-01", "units_shipped": 2, "units_returned": 1, "rate": 0.5}
+    assert rows["SHOE-01"]["units_returned"] == 0  # the shoe in SO-1's box is an item mismatch, not a return
+    reason = call(client, op, "GET", "/api/reports/return-rates?group_by=reason").json["rows"]
+    assert reason == [{"key": "changed_mind", "units_shipped": 4, "units_returned": 1, "rate": 0.25}]
+    csv = call(client, op, "GET", "/api/reports/return-rates?group_by=country&format=csv")
+    assert csv.mimetype == "text/csv" and csv.data.decode().splitlines()[0] == "key,units_shipped,units_returned,rate"
+    assert call(client, op, "GET", "/api/reports/return-rates?group_by=colour").status_code == 400
+    assert call(client, op, "GET", "/api/reports/return-rates?from=yesterday").status_code == 400
+    empty = call(client, op, "GET", "/api/reports/return-rates?group_by=sku&from=2000-01-01&to=2000-01-31").json
+    assert empty == {"rows": []}
+
+
+def test_queues_and_unknown_queue(env):
+    client, tokens, _ = env
+    assert call(client, tokens["operator"], "GET", "/api/queues/quarantine").json == {"items": []}
+    assert call(client, tokens["operator"], "GET", "/api/queues/nope").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["after=-1", "after=x", "limit=0", "limit=1001"])
+def test_event_feed_rejects_bad_cursors(env, query):
+    client, tokens, _ = env
+    assert call(client, tokens["operator"], "GET", f"/api/events?{query}").status_code == 400
+
+
+def test_decode_reads_a_barcode_image_and_rejects_what_is_not_one(env):
+    client, tokens, _ = env
+    import barcode
+    from barcode.writer import ImageWriter
+
+    png = io.BytesIO()
+    barcode.get("code128", "RMA-1", writer=ImageWriter()).write(png)
+    headers = {"Authorization": f"Bearer {tokens['operator']}"}
+    resp = client.post("/api/decode", headers=headers, data={"image": (io.BytesIO(png.getvalue()), "a.png")})
+    assert resp.status_code == 200 and {"symbology": "code128", "data": "RMA-1"} in resp.json["codes"]
+    resp = client.post("/api/decode", headers=headers, data={"image": (io.BytesIO(b"hello"), "a.png")})
+    assert resp.status_code == 400
+    resp = client.post("/api/decode", headers=headers, data={"image": (io.BytesIO(b"\0" * (11 * 1024 * 1024)), "a.png")})
+    assert resp.status_code == 413
