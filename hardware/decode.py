@@ -1,0 +1,332 @@
+"""Read barcodes from uploaded photos (`decode_image`) and camera frames (`decode_frame`).
+
+Both return ``[{"symbology": "code128", "data": "..."}]``, deduplicated, in reading order.
+
+The order of the decoders comes from bench/bench_decode.py (figures in bench/README.md):
+
+1. zxing-cpp, limited to the formats a warehouse sees. On the sample sets it reads
+   everything pyzbar reads, plus Data Matrix, in well under half of pyzbar's time.
+2. pyzbar, only when zxing-cpp found nothing: a second opinion from a different binariser.
+3. Preprocessing retries (scale, blur, sharpen, threshold, rotate, crop), only when both found
+   nothing, and by default only for still images: a camera hands us another frame 33 ms
+   later, while an uploaded photo is all we will get.
+
+Data comes back raw. GS1 content keeps its group separators (``\\x1d``) and is prefixed with
+its AIM symbology identifier (``]C1`` GS1-128, ``]d2`` GS1 DataMatrix, ``]Q3`` GS1 QR,
+``]e0`` DataBar), which the scan classifier strips and uses to recognise GS1. UPC-A comes back
+as 12 digits, however the decoder reported it.
+"""
+
+import io
+import time
+import warnings
+from ctypes import POINTER, c_uint, c_void_p, string_at
+
+import cv2
+import numpy as np
+import zxingcpp
+from PIL import Image, UnidentifiedImageError
+from pyzbar import wrapper as zbar
+
+__all__ = ["DecodeError", "NotAnImage", "ImageTooLarge", "decode_image", "decode_frame",
+           "decode_gray", "load_gray"]
+
+
+class DecodeError(Exception):
+    """The one error type of this module."""
+
+
+class NotAnImage(DecodeError):
+    """The bytes are not an image we can read (the API answers 400)."""
+
+
+class ImageTooLarge(DecodeError):
+    """The image has more pixels than we are willing to hold in memory."""
+
+
+# A 10 MB PNG can unpack to gigabytes; refuse before decoding. 60 MP covers any phone camera.
+MAX_PIXELS = 60_000_000
+# Above this, JPEGs are decoded at 1/2 or 1/4 size (cheap in libjpeg): barcodes in a photo
+# of that size have modules many pixels wide, and zxing-cpp downscales such images anyway.
+REDUCE_ABOVE_PIXELS = 16_000_000
+# Retries stop after this long; a still image that has not given up a code by then won't.
+RETRY_BUDGET_S = 1.5
+
+_F = zxingcpp.BarcodeFormat
+# Families: Code39 covers Code 32 and PZN, ITF covers ITF-14, DataBar covers all its variants.
+ZXING_FORMATS = zxingcpp.BarcodeFormats([
+    _F.Code128, _F.Code39, _F.EAN13, _F.EAN8, _F.UPCA, _F.UPCE, _F.ITF,
+    _F.QRCode, _F.DataMatrix, _F.DataBar,
+])
+
+_ZXING_NAMES = {
+    _F.Code128: "code128",
+    _F.Code39: "code39", _F.Code39Std: "code39", _F.Code39Ext: "code39",
+    _F.Code32: "code32", _F.PZN: "pzn",
+    _F.EAN13: "ean13", _F.EAN8: "ean8", _F.UPCA: "upca", _F.UPCE: "upce",
+    _F.ITF: "itf", _F.ITF14: "itf",
+    _F.QRCode: "qrcode", _F.QRCodeModel1: "qrcode", _F.QRCodeModel2: "qrcode",
+    _F.MicroQRCode: "qrcode", _F.RMQRCode: "qrcode",
+    _F.DataMatrix: "datamatrix",
+    _F.DataBar: "databar", _F.DataBarOmni: "databar", _F.DataBarStk: "databar",
+    _F.DataBarStkOmni: "databar", _F.DataBarLtd: "databar-limited",
+    _F.DataBarExp: "databar-expanded", _F.DataBarExpStk: "databar-expanded",
+}
+
+_S = zbar.ZBarSymbol
+_ZBAR_NAMES = {
+    _S.CODE128: "code128", _S.CODE39: "code39", _S.EAN13: "ean13", _S.EAN8: "ean8",
+    _S.UPCA: "upca", _S.UPCE: "upce", _S.I25: "itf", _S.QRCODE: "qrcode",
+    _S.DATABAR: "databar", _S.DATABAR_EXP: "databar-expanded",
+}
+# zbar reports GS1 through a modifier bit, not a symbology identifier.
+_ZBAR_GS1_PREFIX = {"code128": "]C1", "qrcode": "]Q3", "databar": "]e0",
+                    "databar-expanded": "]e0"}
+_ZBAR_MOD_GS1 = 1 << 0
+_zbar_get_modifiers = zbar.zbar_function(
+    "zbar_symbol_get_modifiers", c_uint, POINTER(zbar.zbar_symbol))
+_ZBAR_Y800 = int.from_bytes(b"Y800", "little")
+
+# Checksums of these are a single mod-10 digit (or none): a blurred photo can decode to a
+# wrong number that still passes. Retries accept them only when two readings agree.
+_WEAK = frozenset({"ean13", "ean8", "upca", "upce", "itf", "code39", "code32", "pzn"})
+
+
+def decode_image(data: bytes, *, thorough: bool = True) -> list[dict]:
+    """Decode every barcode in PNG/JPEG bytes; raise NotAnImage for anything else."""
+    return decode_gray(load_gray(data), thorough=thorough)
+
+
+def decode_frame(frame: np.ndarray, *, thorough: bool = False) -> list[dict]:
+    """Decode every barcode in a camera frame (greyscale, or BGR as OpenCV captures it).
+
+    zxing-cpp only, unless `thorough`: on a frame with nothing in view pyzbar would triple
+    the cost (bench/README.md), and the camera sends another frame 33 ms later anyway.
+    """
+    if frame.ndim == 3:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    return decode_gray(frame, thorough=thorough)
+
+
+def load_gray(data: bytes) -> np.ndarray:
+    """Image bytes to a greyscale uint8 array; transparent pixels become white."""
+    if not data:
+        raise NotAnImage("empty upload")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:  # reads the header only
+                width, height = im.size
+                has_alpha = "A" in im.mode or "transparency" in im.info
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLarge(str(exc)) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise NotAnImage("not an image") from exc
+    if width * height > MAX_PIXELS:
+        raise ImageTooLarge(f"{width}x{height} pixels is more than {MAX_PIXELS}")
+
+    buf = np.frombuffer(data, np.uint8)
+    if has_alpha:
+        img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    elif width * height > 4 * REDUCE_ABOVE_PIXELS:
+        img = cv2.imdecode(buf, cv2.IMREAD_REDUCED_GRAYSCALE_4)
+    elif width * height > REDUCE_ABOVE_PIXELS:
+        img = cv2.imdecode(buf, cv2.IMREAD_REDUCED_GRAYSCALE_2)
+    else:
+        img = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    if img is None or img.size == 0:
+        raise NotAnImage("the image data cannot be decoded")
+    return _to_gray8(img)
+
+
+def _to_gray8(img: np.ndarray) -> np.ndarray:
+    if img.dtype != np.uint8:
+        img = (img / (np.iinfo(img.dtype).max / 255.0)).astype(np.uint8)
+    if img.ndim == 2:
+        return img
+    if img.shape[2] == 4:
+        # A code drawn on a transparent background would read black-on-black otherwise.
+        alpha = img[:, :, 3:4].astype(np.float32) / 255.0
+        rgb = img[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+        img = rgb.astype(np.uint8)
+    elif img.shape[2] == 2:  # grey + alpha
+        alpha = img[:, :, 1].astype(np.float32) / 255.0
+        return (img[:, :, 0] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+
+
+# --- the pipeline -----------------------------------------------------------------------------
+
+def decode_gray(gray: np.ndarray, *, thorough: bool = True) -> list[dict]:
+    """zxing-cpp; if `thorough` and it found nothing, pyzbar; then preprocessing retries."""
+    gray = np.ascontiguousarray(gray, dtype=np.uint8)
+    found = read_zxing(gray)
+    if not found and thorough:
+        found = read_zbar(gray) or _retry(gray)
+    return _unique(found)
+
+
+def read_zxing(gray: np.ndarray) -> list[dict]:
+    """One zxing-cpp pass over a greyscale image, limited to ZXING_FORMATS."""
+    out = []
+    for b in zxingcpp.read_barcodes(gray, formats=ZXING_FORMATS, text_mode=zxingcpp.TextMode.Plain):
+        name = _ZXING_NAMES.get(b.format) or _ZXING_NAMES.get(b.symbology) or _slug(str(b.format))
+        data = b.text
+        if b.content_type == zxingcpp.ContentType.GS1:
+            data = b.symbology_identifier + data
+        out.append(_normalise(name, data))
+    return out
+
+
+def read_zbar(gray: np.ndarray) -> list[dict]:
+    """One pyzbar (zbar) pass, limited to the warehouse symbologies.
+
+    Calls zbar through pyzbar's ctypes wrapper rather than pyzbar.decode, because
+    decode() drops the GS1 modifier and GS1-128 would come back looking like plain text.
+    """
+    gray = np.ascontiguousarray(gray, dtype=np.uint8)
+    height, width = gray.shape
+    out = []
+    scanner = zbar.zbar_image_scanner_create()
+    image = zbar.zbar_image_create()
+    try:
+        zbar.zbar_image_scanner_set_config(scanner, 0, zbar.ZBarConfig.CFG_ENABLE, 0)
+        for sym in _ZBAR_NAMES:
+            zbar.zbar_image_scanner_set_config(scanner, sym, zbar.ZBarConfig.CFG_ENABLE, 1)
+        zbar.zbar_image_set_format(image, _ZBAR_Y800)
+        zbar.zbar_image_set_size(image, width, height)
+        # zbar keeps a pointer, not a copy: `gray` outlives the image (destroyed below).
+        zbar.zbar_image_set_data(image, c_void_p(gray.ctypes.data), gray.size, None)
+        if zbar.zbar_scan_image(scanner, image) > 0:
+            sym = zbar.zbar_image_first_symbol(image)
+            while sym:
+                name = _ZBAR_NAMES.get(sym.contents.type)
+                raw = string_at(zbar.zbar_symbol_get_data(sym), zbar.zbar_symbol_get_data_length(sym))
+                if name:
+                    data = _text(raw)
+                    if _zbar_get_modifiers(sym) & _ZBAR_MOD_GS1 and name in _ZBAR_GS1_PREFIX:
+                        data = _ZBAR_GS1_PREFIX[name] + data
+                    out.append(_normalise(name, data))
+                sym = zbar.zbar_symbol_next(sym)
+    finally:
+        zbar.zbar_image_destroy(image)
+        zbar.zbar_image_scanner_destroy(scanner)
+    return out
+
+
+def _retry(gray: np.ndarray) -> list[dict]:
+    """Preprocessed variants until one gives a trustworthy reading or the budget runs out."""
+    deadline = time.monotonic() + RETRY_BUDGET_S
+    votes: dict[tuple, int] = {}
+    for variant in _variants(gray):
+        variant = np.ascontiguousarray(variant)
+        for reader in (read_zxing, read_zbar):
+            if time.monotonic() > deadline:
+                break
+            for code in _unique(reader(variant)):
+                key = (code["symbology"], code["data"])
+                votes[key] = votes.get(key, 0) + 1
+        trusted = [{"symbology": s, "data": d} for (s, d), n in votes.items()
+                   if s not in _WEAK or n >= 2]
+        if trusted or time.monotonic() > deadline:
+            return trusted
+    return []
+
+
+def _variants(gray: np.ndarray):
+    """Preprocessed copies of `gray`, cheapest and most often useful first (lazily)."""
+    h, w = gray.shape
+    if max(h, w) > 1600:
+        # Large photo: the code may be a small part of it; look at pieces at full resolution.
+        for y0, y1, x0, x1 in _tiles(h, w):
+            yield gray[y0:y1, x0:x1]
+        s = 1600 / max(h, w)
+        gray = cv2.resize(gray, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    small = max(gray.shape) < 1000
+    if small:  # thin bars merge at low resolution; scaling up gives the binariser room
+        yield _scale(gray, 2.0)
+        yield _scale(gray, 1.5)
+    yield cv2.GaussianBlur(gray, (5, 5), 0)  # sensor noise, JPEG blocks
+    yield _unsharp(gray, 2.0, 1.5)  # soft focus
+    yield _otsu(cv2.GaussianBlur(gray, (3, 3), 0))  # uneven contrast
+    yield cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C,
+                                cv2.THRESH_BINARY, 31, 5)  # shadows, gradients
+    yield cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(gray)  # low contrast
+    for angle in (-12, 12, 45):  # linear decoders only tolerate a little skew
+        yield _rotate(gray, angle)
+    if small:
+        # Heavy motion or focus blur: enlarge, sharpen hard, threshold.
+        yield _otsu(_unsharp(_scale(gray, 2.0), 5.0, 5.0))
+        yield _otsu(_unsharp(_scale(gray, 2.0), 8.0, 5.0))
+    yield _crop(gray, 0.6)
+
+
+def _tiles(h: int, w: int):
+    """Overlapping halves of a large image (2x2 grid with 50% overlap, centre first)."""
+    th, tw = h // 2, w // 2
+    yield h // 4, h // 4 + th, w // 4, w // 4 + tw
+    for y0 in (0, h - th):
+        for x0 in (0, w - tw):
+            yield y0, y0 + th, x0, x0 + tw
+
+
+def _scale(gray, f):
+    return cv2.resize(gray, None, fx=f, fy=f,
+                      interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
+
+
+def _unsharp(gray, sigma, amount):
+    blurred = cv2.GaussianBlur(gray, (0, 0), sigma)
+    return cv2.addWeighted(gray, 1.0 + amount, blurred, -amount, 0)
+
+
+def _otsu(gray):
+    return cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+
+
+def _rotate(gray, angle):
+    h, w = gray.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
+    m[0, 2] += nw / 2 - w / 2
+    m[1, 2] += nh / 2 - h / 2
+    return cv2.warpAffine(gray, m, (nw, nh), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def _crop(gray, frac):
+    """The centre `frac` of the image, enlarged back: for a small code amid clutter."""
+    h, w = gray.shape
+    y0, x0 = int(h * (1 - frac) / 2), int(w * (1 - frac) / 2)
+    return _scale(gray[y0:h - y0, x0:w - x0], 1 / frac)
+
+
+# --- results ---------------------------------------------------------------------------------
+
+def _normalise(name: str, data: str) -> dict:
+    # An EAN-13 starting with 0 is a UPC-A symbol (same bars); zxing-cpp reports it as EAN-13.
+    if name == "ean13" and len(data) == 13 and data.startswith("0"):
+        name, data = "upca", data[1:]
+    return {"symbology": name, "data": data}
+
+
+def _unique(codes: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for code in codes:
+        key = (code["symbology"], code["data"])
+        if key not in seen:
+            seen.add(key)
+            out.append(code)
+    return out
+
+
+def _text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _slug(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
