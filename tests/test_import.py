@@ -1,0 +1,321 @@
+"""CSV import: all-or-nothing, upsert by key, and the bench's own state survives."""
+import textwrap
+
+import pytest
+
+from station import db as db_module
+from station.importer import ImportFailed, import_dir, import_rows
+
+FILES = {
+    "suppliers.csv": """
+        supplier_id,name,country,accepts_rtv,rtv_window_days
+        SUP-1,Shenzhen Parts,CN,1,90
+        SUP-2,Porto Shoes,PT,0,
+    """,
+    "products.csv": """
+        sku,name,gtin,supplier_id,unit_cost,price,refurbishable,refurb_cost,bin,has_serial
+        MUG-01,Travel mug,5901234123457,SUP-2,8,20.00,1,2.50,A-01-01,0
+        PHONE-01,Phone X,4006381333931,SUP-1,200,300,1,30,B-02-01,1
+        SHOE-01,Runner shoe,036000291452,SUP-2,20,49.50,0,,C-03-01,0
+    """,
+    "customers.csv": """
+        customer_id,name,email,phone,country
+        C1,王小明,xm@example.cn,+8613800000000,CN
+        C2,فاطمة الزهراء,f@example.sa,+966500000000,SA
+        C3,Иван Петров,ivan@example.ru,+79000000000,RU
+    """,
+    "orders.csv": """
+        order_no,customer_id,placed_at,channel,shipped_at,delivered_at,currency,status,priority
+        SO-1,C1,2026-03-01T08:00:00Z,aliexpress,2026-03-02T09:00:00+08:00,2026-03-09 12:00:00,USD,delivered,
+        SO-2,C2,2026-03-05T10:00:00Z,amazon,2026-03-06T10:00:00Z,,EUR,shipped,0
+        SO-W,C3,2026-03-20T10:00:00Z,ebay,,,USD,awaiting_stock,5
+    """,
+    "order_lines.csv": """
+        order_no,line_no,sku,qty,unit_price,serials
+        SO-1,1,MUG-01,2,19.99,
+        SO-1,2,PHONE-01,2,299,SN1; SN2 ;
+        SO-2,1,SHOE-01,1,49.50,
+        SO-W,1,MUG-01,1,19.99,
+        SO-W,2,SHOE-01,1,49.50,
+    """,
+    "cartons.csv": """
+        carton_code,order_no,tracking_no,carrier
+        376130321109103420,SO-1,1Z999AA10123456784,UPS
+        CTN-2,SO-2,,DHL
+    """,
+    "rmas.csv": """
+        rma_no,order_no,created_at,reason,resolution,return_tracking_no
+        RMA-1,SO-1,2026-03-12T10:00:00Z,changed_mind,refund,RR123456785CN
+        RMA-2,SO-2,,,,
+    """,
+    "rma_lines.csv": """
+        rma_no,sku,qty
+        RMA-1,MUG-01,1
+    """,
+    "inventory.csv": """
+        sku,bin,qty
+        MUG-01,A-01-01,5
+        SHOE-01,C-03-01,0
+    """,
+}
+TABLES = ["suppliers", "products", "customers", "orders", "order_lines", "order_serials",
+          "cartons", "rmas", "rma_lines", "stock"]
+
+
+def write_files(directory, files=None, **overrides):
+    """Write the CSV files (dedented); overrides replace or add files by name (dots as _)."""
+    directory.mkdir(exist_ok=True)
+    files = dict(FILES if files is None else files)
+    files.update({name.replace("_csv", ".csv"): text for name, text in overrides.items()})
+    for name, text in files.items():
+        (directory / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return directory
+
+
+def dump(db):
+    return {t: sorted(tuple(r.values()) for r in db[t].rows) for t in TABLES}
+
+
+def test_it_imports_every_file_and_answers_the_counts(fresh_db, tmp_path):
+    counts = import_dir(fresh_db, write_files(tmp_path / "in"))
+
+    assert counts == {"suppliers": 2, "products": 3, "customers": 3, "orders": 3, "order_lines": 5,
+                      "cartons": 2, "rmas": 2, "rma_lines": 1, "inventory": 2}
+    assert fresh_db["products"].get("SHOE-01")["gtin14"] == "00036000291452"
+    assert fresh_db["products"].get("SHOE-01")["refurb_cost"] == 0
+    assert fresh_db["customers"].get("C1")["name"] == "王小明"
+    assert fresh_db["rmas"].get("RMA-2")["resolution"] == "refund"
+    assert fresh_db["orders"].get("SO-1")["priority"] == 0
+    assert {(r["serial"], r["line_no"]) for r in fresh_db["order_serials"].rows} == {("SN1", 2), ("SN2", 2)}
+    assert fresh_db["stock"].get(("MUG-01", "A-01-01"))["qty"] == 5
+
+
+def test_importing_the_same_files_again_changes_nothing(fresh_db, tmp_path):
+    directory = write_files(tmp_path / "in")
+    import_dir(fresh_db, directory)
+    before = dump(fresh_db)
+
+    counts = import_dir(fresh_db, directory)
+
+    assert counts["orders"] == 3
+    assert dump(fresh_db) == before
+
+
+def test_inventory_quantity_is_set_not_added(fresh_db, tmp_path):
+    import_dir(fresh_db, write_files(tmp_path / "a"))
+
+    import_dir(fresh_db, write_files(tmp_path / "b", {}, inventory_csv="sku,bin,qty\nMUG-01,A-01-01,3\n"))
+
+    assert fresh_db["stock"].get(("MUG-01", "A-01-01"))["qty"] == 3
+    assert fresh_db["stock"].get(("SHOE-01", "C-03-01"))["qty"] == 0
+
+
+def test_bad_rows_fail_the_whole_import_and_every_one_is_reported(fresh_db, tmp_path):
+    directory = write_files(
+        tmp_path / "in",
+        products_csv=FILES["products.csv"].replace("5901234123457", "5901234123458"),
+        orders_csv=FILES["orders.csv"].replace("2026-03-05T10:00:00Z", "yesterday").replace(
+            "awaiting_stock,5", "waiting,high"),
+        order_lines_csv=FILES["order_lines.csv"].replace("SO-2,1,SHOE-01,1,", "SO-2,1,SHOE-01,0,"),
+        inventory_csv="sku,bin,qty\nMUG-01,A-01-01,-1\nMUG-01,,2\n",
+    )
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, directory)
+
+    errors = failed.value.errors
+    assert [e.split(": ")[0] for e in errors] == [
+        "products.csv:2", "orders.csv:3", "orders.csv:4", "order_lines.csv:4",
+        "inventory.csv:2", "inventory.csv:3"]
+    assert "check digit" in errors[0]
+    assert "placed_at: not an ISO 8601 time: 'yesterday'" in errors[1]
+    assert "status: must be one of" in errors[2] and "priority: not an integer" in errors[2]
+    assert "qty: must be at least 1" in errors[3]
+    assert "bin is required" in errors[5]
+    assert all(fresh_db[t].count == 0 for t in TABLES)
+
+
+def test_a_bad_row_leaves_what_was_imported_before_untouched(fresh_db, tmp_path):
+    import_dir(fresh_db, write_files(tmp_path / "a"))
+    before = dump(fresh_db)
+    changed = FILES["customers.csv"].replace("王小明", "Wang Xiaoming").replace(",RU", ",Russia")
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, write_files(tmp_path / "b", customers_csv=changed))
+
+    assert failed.value.errors == [
+        "customers.csv:4: country: not a country code (2 letters A-Z): 'Russia'"]
+    assert dump(fresh_db) == before
+
+
+def test_a_duplicate_key_inside_one_file_is_an_error(fresh_db, tmp_path):
+    lines = "order_no,line_no,sku,qty,unit_price\nSO-1,1,MUG-01,1,5\nSO-1,2,MUG-01,1,5\nSO-1,1,SHOE-01,1,5\n"
+    directory = write_files(tmp_path / "in", order_lines_csv=lines)
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, directory)
+
+    assert failed.value.errors == [
+        "order_lines.csv:4: duplicate key order_no=SO-1, line_no=1 (first on line 2)"]
+    assert fresh_db["order_lines"].count == 0
+
+
+def test_a_row_may_refer_to_a_row_stored_earlier_or_in_another_file_of_the_same_import(fresh_db, tmp_path):
+    import_dir(fresh_db, write_files(tmp_path / "a"))
+    new = {
+        "customers.csv": "customer_id,name,country\nC9,Ελένη Παπαδοπούλου,GR\n",
+        "orders.csv": "order_no,customer_id,placed_at,currency,status\nSO-9,C9,2026-04-01T10:00:00Z,EUR,shipped\n",
+        "order_lines.csv": "order_no,line_no,sku,qty,unit_price\nSO-9,1,PHONE-01,1,300\n",
+    }
+
+    counts = import_dir(fresh_db, write_files(tmp_path / "b", new))
+
+    assert counts == {"customers": 1, "orders": 1, "order_lines": 1}
+    assert fresh_db["orders"].get("SO-9")["customer_id"] == "C9"
+    assert fresh_db["order_lines"].get(("SO-9", 1))["sku"] == "PHONE-01"
+
+
+def test_an_unknown_reference_is_an_error(fresh_db, tmp_path):
+    directory = write_files(
+        tmp_path / "in",
+        rma_lines_csv="rma_no,sku,qty\nRMA-1,MUG-01,1\nRMA-404,NOPE,1\n",
+        cartons_csv="carton_code,order_no\nCTN-9,SO-404\n",
+    )
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, directory)
+
+    assert failed.value.errors == [
+        "cartons.csv:2: order_no 'SO-404' is not a known order",
+        "rma_lines.csv:3: rma_no 'RMA-404' is not a known rma; sku 'NOPE' is not a known product",
+    ]
+    assert fresh_db["orders"].count == 0
+
+
+def test_a_missing_required_column_is_reported_on_the_header_line(fresh_db, tmp_path):
+    directory = write_files(tmp_path / "in", {}, customers_csv="customer_id,name,email\nC1,Ann,a@x.com\n")
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, directory)
+
+    assert failed.value.errors == ["customers.csv:1: missing required column(s): country"]
+    assert fresh_db["customers"].count == 0
+
+
+def test_a_utf8_byte_order_mark_and_extra_columns_are_accepted(fresh_db, tmp_path):
+    directory = tmp_path / "in"
+    directory.mkdir()
+    text = "customer_id,name,country,loyalty_tier\nC1,محمد العتيبي,SA,gold\nC2,Łukasz Wiśniewski,pl,\n"
+    (directory / "customers.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+    counts = import_dir(fresh_db, directory)
+
+    assert counts == {"customers": 2}
+    assert fresh_db["customers"].get("C1")["name"] == "محمد العتيبي"
+    assert fresh_db["customers"].get("C2")["country"] == "PL"
+    assert "loyalty_tier" not in fresh_db["customers"].columns_dict
+
+
+def test_line_numbers_are_physical_lines_even_after_a_quoted_line_break(fresh_db, tmp_path):
+    text = 'customer_id,name,country\nC1,"Anna\nMaria",DE\n\nC2,Bob,Germany\n'
+    directory = write_files(tmp_path / "in", {}, customers_csv=text)
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, directory)
+
+    assert failed.value.errors == ["customers.csv:5: country: not a country code (2 letters A-Z): 'Germany'"]
+    assert fresh_db["customers"].count == 0
+
+
+def test_timestamps_without_an_offset_are_stored_as_utc(fresh_db, tmp_path):
+    import_dir(fresh_db, write_files(tmp_path / "in"))
+
+    order = fresh_db["orders"].get("SO-1")
+    assert order["placed_at"] == "2026-03-01T08:00:00Z"
+    assert order["shipped_at"] == "2026-03-02T01:00:00Z"
+    assert order["delivered_at"] == "2026-03-09T12:00:00Z"
+    assert fresh_db["orders"].get("SO-2")["delivered_at"] is None
+
+
+def test_re_import_keeps_the_benches_allocations_and_ready_to_ship(fresh_db, tmp_path):
+    directory = write_files(tmp_path / "in")
+    import_dir(fresh_db, directory)
+    with db_module.write(fresh_db):  # what two cross-docks at the bench leave behind
+        fresh_db["order_lines"].update(("SO-W", 1), {"qty_allocated": 1})
+        fresh_db["order_lines"].update(("SO-W", 2), {"qty_allocated": 1})
+        fresh_db["orders"].update("SO-W", {"status": "ready_to_ship"})
+
+    import_dir(fresh_db, directory)
+
+    assert fresh_db["orders"].get("SO-W")["status"] == "ready_to_ship"
+    assert [r["qty_allocated"] for r in fresh_db["order_lines"].rows_where("order_no = 'SO-W'")] == [1, 1]
+
+
+def test_a_waiting_order_that_grew_a_line_is_waiting_again_with_its_allocations_kept(fresh_db, tmp_path):
+    import_dir(fresh_db, write_files(tmp_path / "a"))
+    with db_module.write(fresh_db):
+        fresh_db["order_lines"].update(("SO-W", 1), {"qty_allocated": 1})
+        fresh_db["order_lines"].update(("SO-W", 2), {"qty_allocated": 1})
+        fresh_db["orders"].update("SO-W", {"status": "ready_to_ship"})
+    lines = "order_no,line_no,sku,qty,unit_price\nSO-W,3,PHONE-01,1,300\n"
+
+    import_dir(fresh_db, write_files(tmp_path / "b", {}, orders_csv=FILES["orders.csv"], order_lines_csv=lines))
+
+    assert fresh_db["orders"].get("SO-W")["status"] == "awaiting_stock"
+    assert [r["qty_allocated"] for r in fresh_db["order_lines"].rows_where("order_no = 'SO-W'")] == [1, 1, 0]
+
+
+def test_re_import_sets_values_but_keeps_columns_the_file_does_not_have(fresh_db, tmp_path):
+    import_dir(fresh_db, write_files(tmp_path / "a"))
+    fresh_db["customers"].update("C2", {"fraud": 1})
+
+    import_dir(fresh_db, write_files(tmp_path / "b", {},
+                                     products_csv="sku,name,price\nMUG-01,Travel mug 2,21.5\n",
+                                     customers_csv=FILES["customers.csv"]))
+
+    mug = fresh_db["products"].get("MUG-01")
+    assert (mug["name"], mug["price"]) == ("Travel mug 2", 21.5)
+    assert (mug["bin"], mug["gtin14"], mug["refurb_cost"]) == ("A-01-01", "05901234123457", 2.5)
+    assert fresh_db["customers"].get("C2")["fraud"] == 1
+
+
+def test_the_serials_of_each_imported_line_are_replaced(fresh_db, tmp_path):
+    import_dir(fresh_db, write_files(tmp_path / "a"))
+    lines = "order_no,line_no,sku,qty,unit_price,serials\nSO-1,2,PHONE-01,2,299,SN2;SN3\n"
+
+    import_dir(fresh_db, write_files(tmp_path / "b", {}, order_lines_csv=lines))
+
+    assert sorted(r["serial"] for r in fresh_db["order_serials"].rows) == ["SN2", "SN3"]
+    assert fresh_db["order_lines"].get(("SO-1", 2))["serials"] == "SN2;SN3"
+
+
+def test_rows_in_memory_go_through_the_same_checks(fresh_db):
+    rows = {"customers": [
+        {"customer_id": "C1", "name": "Zoë", "country": "FR"},
+        {"customer_id": "C2", "name": "", "country": 7},
+    ]}
+
+    with pytest.raises(ImportFailed) as failed:
+        import_rows(fresh_db, rows)
+
+    assert failed.value.errors == [
+        "customers.csv:3: name is required; country: not a country code (2 letters A-Z): '7'"]
+    assert fresh_db["customers"].count == 0
+    assert import_rows(fresh_db, {"customers": rows["customers"][:1]}) == {"customers": 1}
+    assert fresh_db["customers"].get("C1")["name"] == "Zoë"
+
+
+def test_a_directory_without_import_files_is_an_error(fresh_db, tmp_path):
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, tmp_path)
+
+    assert "no files to import" in failed.value.errors[0]
+    assert fresh_db["orders"].count == 0
+
+
+def test_progress_shows_a_bar_per_file_on_stderr(fresh_db, tmp_path, capsys):
+    import_dir(fresh_db, write_files(tmp_path / "in"), progress=True)
+
+    err = capsys.readouterr().err
+    assert "orders.csv" in err and "order_lines.csv" in err
+    assert fresh_db["orders"].count == 3
