@@ -1,0 +1,127 @@
+// Small touch helpers for the bench: panels, PIN keypad, on-screen keyboard, qty steps,
+// the override panel, label printing and the bench camera. Everything else is htmx markup.
+(function () {
+  "use strict";
+
+  function closest(el, selector) { return el && el.closest ? el.closest(selector) : null; }
+
+  function openPanel(id) {
+    var panel = document.getElementById(id);
+    if (!panel) return;
+    panel.hidden = false;
+    var input = panel.querySelector("input:not([type=hidden])");
+    if (input) { input.value = ""; input.focus(); }
+  }
+
+  function closePanels() {
+    document.querySelectorAll(".overlay").forEach(function (p) { p.hidden = true; });
+  }
+
+  // -- the PIN keypad: taps and typed digits go into the PIN field ------------------------
+  function keypadInput() { return document.querySelector("[data-keypad] input[name=pin]"); }
+
+  function keypadKey(key) {
+    var input = keypadInput();
+    if (!input) return;
+    if (key === "back") input.value = input.value.slice(0, -1);
+    else if (input.value.length < 32) input.value += key;
+  }
+
+  document.addEventListener("keydown", function (e) {
+    var input = keypadInput();
+    if (!input || document.activeElement === input) return;  // the field types for itself
+    if (e.key === "Enter") { e.preventDefault(); input.form.requestSubmit(); }
+    else if (e.key === "Backspace") { e.preventDefault(); keypadKey("back"); }
+    else if (e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey) { e.preventDefault(); keypadKey(e.key); }
+  });
+
+  // -- on-screen keyboard for the no-label search ----------------------------------------
+  function oskKey(button) {
+    var input = document.getElementById(closest(button, "[data-osk-for]").dataset.oskFor);
+    var key = button.dataset.osk;
+    input.value = key === "back" ? input.value.slice(0, -1) : input.value + key;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  // -- label printing in a hidden frame -----------------------------------------------------
+  function printLabel(url) {
+    var frame = document.querySelector("iframe.print-frame");
+    if (!frame) {
+      frame = document.createElement("iframe");
+      frame.className = "print-frame";
+      frame.title = "Label for printing";
+      frame.tabIndex = -1;
+      document.body.appendChild(frame);
+    }
+    frame.src = url;  // the label page prints itself on load
+  }
+
+  // -- the bench camera (getUserMedia), else the file input -------------------------------
+  var stream = null;
+
+  function stopCamera() {
+    if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
+  }
+
+  function startCamera(button) {
+    var box = closest(button, "[data-photo]").querySelector("[data-camera]");
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (s) {
+      stream = s;
+      box.hidden = false;
+      box.querySelector("video").srcObject = s;
+    }).catch(function () { button.hidden = true; });
+  }
+
+  function snap(button) {
+    var box = closest(button, "[data-camera]"), video = box.querySelector("video");
+    var canvas = document.createElement("canvas");
+    canvas.width = video.videoWidth || 1280;
+    canvas.height = video.videoHeight || 720;
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    canvas.toBlob(function (blob) {
+      stopCamera();
+      var form = new FormData();
+      form.append("photo", blob, "camera.jpg");
+      fetch(box.dataset.upload, {
+        method: "POST", body: form, credentials: "same-origin",
+        headers: { "X-CSRF-Token": document.body.dataset.csrf, "HX-Request": "true" }
+      }).then(function (r) { return r.text(); }).then(function (html) {
+        var bench = document.getElementById("bench");
+        bench.outerHTML = html;
+        htmx.process(document.getElementById("bench"));
+        document.dispatchEvent(new Event("htmx:afterSettle"));
+      });
+    }, "image/jpeg", 0.85);
+  }
+
+  function showCameraButtons() {
+    var can = !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+    document.querySelectorAll("[data-camera-start]").forEach(function (b) { b.hidden = !can; });
+  }
+
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    var el;
+    if ((el = closest(t, "[data-open]"))) openPanel(el.dataset.open);
+    else if ((el = closest(t, "[data-dismiss]"))) closePanels();
+    else if ((el = closest(t, "[data-key]"))) keypadKey(el.dataset.key);
+    else if ((el = closest(t, "[data-osk]"))) oskKey(el);
+    else if ((el = closest(t, "[data-step]"))) {
+      var input = closest(el, "[data-qty]").querySelector("input");
+      input.value = Math.max(1, (parseInt(input.value, 10) || 1) + parseInt(el.dataset.step, 10));
+    } else if ((el = closest(t, "[data-toggle]"))) {
+      var panel = document.getElementById(el.dataset.toggle);
+      panel.hidden = !panel.hidden;
+      el.setAttribute("aria-expanded", String(!panel.hidden));
+    } else if ((el = closest(t, "[data-print]"))) printLabel(el.dataset.print);
+    else if ((el = closest(t, "[data-camera-start]"))) startCamera(el);
+    else if ((el = closest(t, "[data-snap]"))) snap(el);
+  });
+
+  // a new bench state closes the search and typed-code panels and any open camera
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "bench") { closePanels(); stopCamera(); }
+    showCameraButtons();
+  });
+  document.addEventListener("DOMContentLoaded", showCameraButtons);
+})();

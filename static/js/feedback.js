@@ -1,0 +1,61 @@
+// Colour and sound on every scan: a full-screen flash and a generated tone (no audio files).
+(function () {
+  "use strict";
+  var audio = null;
+  var TONES = {
+    ok: [[1175, 0.09, "sine"]],
+    warn: [[740, 0.12, "triangle"], [740, 0.12, "triangle"]],
+    error: [[196, 0.22, "square"], [147, 0.3, "square"]]
+  };
+
+  function beep(tone) {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      if (audio.state === "suspended") audio.resume();
+      var at = audio.currentTime;
+      (TONES[tone] || TONES.ok).forEach(function (note) {
+        var osc = audio.createOscillator(), gain = audio.createGain();
+        osc.type = note[2];
+        osc.frequency.value = note[0];
+        gain.gain.setValueAtTime(0.25, at);
+        gain.gain.exponentialRampToValueAtTime(0.001, at + note[1]);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(at);
+        osc.stop(at + note[1]);
+        at += note[1] + 0.04;
+      });
+    } catch (e) { /* no audio device: the flash still shows */ }
+  }
+
+  function flash(tone) {
+    var el = document.getElementById("flash");
+    if (!el) return;
+    el.className = "";
+    void el.offsetWidth;  // restart the animation when two scans come quickly
+    el.className = "flash-" + tone;
+    document.body.setAttribute("data-last-feedback", tone);
+  }
+
+  function feedback(tone) { flash(tone); beep(tone); }
+
+  // A fresh message element carries its tone; play it once.
+  function playNew(root) {
+    (root || document).querySelectorAll("[data-feedback]:not([data-played])").forEach(function (el) {
+      el.setAttribute("data-played", "");
+      feedback(el.getAttribute("data-feedback"));
+    });
+  }
+
+  window.benchFeedback = feedback;
+  document.addEventListener("DOMContentLoaded", function () { playNew(document); });
+  document.addEventListener("htmx:afterSettle", function () { playNew(document); });
+  // browsers start audio only after a gesture: unlock on the first key or tap
+  ["keydown", "pointerdown"].forEach(function (type) {
+    document.addEventListener(type, function () {
+      try {
+        audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+        if (audio.state === "suspended") audio.resume();
+      } catch (e) { /* ignore */ }
+    }, { once: true, capture: true });
+  });
+})();

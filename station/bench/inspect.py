@@ -1,0 +1,121 @@
+"""Inspecting one item: grade, reason, qty, serial, notes, photo; then the decision."""
+from flask import current_app, request, session
+
+from .. import policy
+from ..db import get_db
+from ..errors import ServiceError
+from ..security import login_required, station_name
+from . import bp, services
+from .render import current_view, msg, render_bench, user_name
+
+PHOTO_GRADES = ("D", "X")  # DESIGN.md: photos are required for grades D and X
+
+
+def select_product(db, result):
+    """A product scanned with a parcel on screen: select its undecided item, or start a new one."""
+    view = current_view(db)
+    sku = result.get("sku")
+    product = result.get("product") or {}
+    open_item = next((i for i in view["items"] if sku and i["sku"] == sku and not i["decision"]), None)
+    if open_item:
+        session["inspect"] = {"sku": sku, "code": open_item["code"], "name": open_item["name"],
+                              "item_id": open_item["item_id"], "grade": open_item["grade"],
+                              "reason": open_item["reason"], "qty": open_item["qty"]}
+        return render_bench(msg("ok", "Item selected"))
+    rma_reason = (view.get("rma") or {}).get("reason")
+    session["inspect"] = {
+        "sku": sku, "code": result.get("code"), "name": product.get("name"), "serial": result.get("serial"),
+        "qty": 1, "grade": None, "reason": rma_reason if rma_reason in policy.REASONS else None, "notes": None,
+    }
+    if sku is None:
+        return render_bench(msg("warn", "Unknown product: it will go to quarantine"))
+    if not any(line["sku"] == sku for line in view["expected"]):
+        return render_bench(msg("warn", "Not on this order: it will go to quarantine"))
+    return render_bench(msg("ok", "Item scanned: tap its grade"))
+
+
+def _form_qty(value, default=1):
+    try:
+        return max(1, min(int(value), 10_000))
+    except (TypeError, ValueError):
+        return default
+
+
+@bp.post("/bench/inspect")
+@login_required
+def inspect():
+    """A tap on a grade or reason (with qty, serial, notes): add the item once both are known."""
+    db = get_db()
+    draft = session.get("inspect")
+    if not draft or current_view(db) is None:
+        return render_bench(msg("error", "Scan an item first"), 409)
+    if draft.get("item_id"):
+        return render_bench()
+    form = request.form
+    draft = dict(draft, qty=_form_qty(form.get("qty"), draft.get("qty") or 1),
+                 serial=(form.get("serial") or "").strip() or None, notes=(form.get("notes") or "").strip() or None)
+    if form.get("set_grade") in policy.GRADES:
+        draft["grade"] = form["set_grade"]
+    if form.get("set_reason") in policy.REASONS:
+        draft["reason"] = form["set_reason"]
+    if draft["grade"] == "A" and not draft.get("reason"):
+        draft["reason"] = "no_longer_needed"  # CONTRACT: without an RMA, grade A pre-fills this
+    session["inspect"] = draft
+    if not draft.get("grade") or not draft.get("reason"):
+        return render_bench()
+    if draft["reason"] == "other" and not draft.get("notes"):
+        return render_bench(msg("warn", "Reason Other: write a note, then tap Other again"))
+    data = {"qty": draft["qty"], "grade": draft["grade"], "reason": draft["reason"],
+            "serial": draft.get("serial"), "notes": draft.get("notes")}
+    data["sku" if draft.get("sku") else "code"] = draft.get("sku") or draft.get("code")
+    try:
+        added = services.add_item(db, session["return_id"], data, user=user_name())
+    except ServiceError as exc:
+        return render_bench(msg("error", exc.message), exc.status)
+    session["inspect"] = dict(draft, item_id=added["item_id"])
+    return render_bench()
+
+
+@bp.post("/bench/inspect/cancel")
+@login_required
+def cancel_inspect():
+    """Drop the draft (an item already added stays recorded, undecided)."""
+    session.pop("inspect", None)
+    return render_bench()
+
+
+@bp.post("/bench/items/<int:item_id>/decide")
+@login_required
+def decide(item_id):
+    """Confirm the recommendation, or override it with a reason; the label prints."""
+    db = get_db()
+    try:
+        item = services.item_row(db, item_id)
+        if item["grade"] in PHOTO_GRADES and services.photo_count(db, item_id) == 0:
+            return render_bench(msg("error", f"Grade {item['grade']}: take a photo before confirming"), 409)
+        data = {"disposition": request.form.get("disposition", "")}
+        if request.form.get("override_reason"):
+            data["override_reason"] = request.form["override_reason"]
+        decided = services.decide(db, item["return_id"], item_id, data, user=user_name(), station=station_name())
+    except ServiceError as exc:
+        return render_bench(msg("error", exc.message), exc.status)
+    session.pop("inspect", None)
+    session["last_item"] = item_id
+    where = decided["disposition"].upper() + (f" {decided['target']}" if decided.get("target") else "")
+    return render_bench(msg("ok", f"{where}: label printing"), print_item=item_id)
+
+
+@bp.post("/bench/items/<int:item_id>/photos")
+@login_required
+def photo(item_id):
+    """A photo from the bench camera or a file."""
+    db = get_db()
+    upload = request.files.get("photo")
+    if upload is None:
+        return render_bench(msg("error", "No photo received"), 400)
+    try:
+        services.add_photo(db, item_id, upload.read(), upload.mimetype, current_app.config["PHOTO_DIR"],
+                           user=user_name())
+    except ServiceError as exc:
+        return render_bench(msg("error", exc.message), exc.status)
+    return render_bench(msg("ok", "Photo saved"))

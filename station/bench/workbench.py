@@ -1,0 +1,163 @@
+"""The bench: one scan route for every code, parcels on and off the screen, closing with a refund."""
+from flask import redirect, render_template, request, session, url_for
+
+from ..db import get_db
+from ..errors import ServiceError
+from ..security import current_user, login_required, station_name
+from . import bp, services
+from .render import msg, render_bench, user_name
+
+
+@bp.get("/")
+def index():
+    """Sign-in for a stranger, the bench for a signed-in operator."""
+    if current_user() is None:
+        return redirect(url_for("bench.sign_in"))
+    return render_bench()
+
+
+@bp.get("/bench")
+@login_required
+def bench():
+    """The bench widget (htmx) or page."""
+    return render_bench()
+
+
+ERROR_STATUS = {"bad_code": 400, "not_found": 404}
+
+
+@bp.post("/bench/scan")
+@login_required
+def scan():
+    """A scan from the wedge scanner or the typed-code field: a parcel, or an item of the parcel."""
+    db = get_db()
+    code = request.form.get("code", "")
+    source = "typed" if request.form.get("source") == "typed" else "wedge"
+    result = services.process_scan(db, code, source=source, station=station_name(), user=user_name(),
+                                   current_return_id=_open_return_id(db))
+    if result["kind"] == "error" or not result["ok"]:
+        return render_bench(msg("error", result["message"]), ERROR_STATUS.get(result.get("code"), 409))
+    if result["kind"] == "parcel":
+        return _show_parcel(db, result["return_id"], _previous_note(result.get("previous")))
+    if result.get("return_id") is None:  # a product with no parcel on screen: which order?
+        session["pending_code"] = result["code"]
+        found = result.get("candidates")
+        found = services.candidates(db, code) if found is None else found
+        text = "Product with no parcel: tap its order below" if found else "No recent order has this product"
+        return render_bench(msg("warn", text), candidates=found, candidate_product=result.get("product"))
+    from .inspect import select_product
+
+    return select_product(db, result)
+
+
+def _previous_note(previous):
+    """What happened to the parcel that was on screen when another was scanned."""
+    if not previous:
+        return ""
+    if previous.get("closed"):
+        refund = previous["closed"]["refund"]
+        return f"Return {previous['return_id']} closed, refund {refund['amount']} {refund['currency']} {refund['status']}."
+    return f"Return {previous['return_id']} put aside (still open)."
+
+
+def _open_return_id(db):
+    """The return on screen if it is still open."""
+    return_id = session.get("return_id")
+    if not return_id:
+        return None
+    row = db.execute("SELECT status FROM returns WHERE return_id = ?", [return_id]).fetchone()
+    return return_id if row and row[0] == "open" else None
+
+
+def _set_aside(db, return_id):
+    """Take a parcel off the screen: closed if everything is decided, else put aside (still open)."""
+    if not return_id:
+        return ""
+    view = services.bench_view(db, return_id)
+    if view["return"]["status"] != "open":
+        return ""
+    if view["refund_preview"] is not None:  # the pipeline's rule: every recorded item decided
+        closed = services.close_return(db, return_id, user=user_name())
+        return _previous_note({"return_id": return_id, "closed": closed})
+    return _previous_note({"return_id": return_id})
+
+
+def _show_parcel(db, return_id, note="", tone="ok"):
+    if session.get("return_id") != return_id:
+        session.pop("inspect", None)
+    session["return_id"] = return_id
+    view = services.bench_view(db, return_id)
+    note = f" {note}" if note else ""
+    if view["return"]["status"] != "open":
+        return render_bench(msg("warn", f"Return {return_id} is closed already.{note}"))
+    warn = view["flags"] or not view["within_window"]
+    return render_bench(msg("warn" if warn else tone, f"Parcel open: return {return_id}.{note}"))
+
+
+@bp.post("/bench/open")
+@login_required
+def open_order():
+    """Open the return of an order tapped in a list (no label, or a product-only scan)."""
+    db = get_db()
+    order_no = request.form.get("order_no", "")
+    try:
+        ret, _created = services.open_for_order(db, order_no, station=station_name(), user=user_name())
+    except ServiceError as exc:
+        return render_bench(msg("error", exc.message), exc.status)
+    previous = _open_return_id(db)
+    note = _set_aside(db, previous) if previous != ret["return_id"] else ""
+    response = _show_parcel(db, ret["return_id"], note)
+    pending = session.pop("pending_code", None)
+    if pending and request.form.get("with_product"):
+        result = services.process_scan(db, pending, station=station_name(), user=user_name(),
+                                       current_return_id=ret["return_id"])
+        if result["kind"] == "product":
+            from .inspect import select_product
+
+            return select_product(db, result)
+    return response
+
+
+@bp.post("/bench/returns/<int:return_id>/resume")
+@login_required
+def resume(return_id):
+    """Bring a put-aside parcel back on screen."""
+    db = get_db()
+    try:
+        previous = _open_return_id(db)
+        return _show_parcel(db, return_id, _set_aside(db, previous) if previous != return_id else "")
+    except ServiceError as exc:
+        return render_bench(msg("error", exc.message), exc.status)
+
+
+@bp.post("/bench/returns/<int:return_id>/close")
+@login_required
+def close(return_id):
+    """Close the parcel: the refund is computed once and shown."""
+    try:
+        refund = services.close_return(get_db(), return_id, user=user_name())["refund"]
+    except ServiceError as exc:
+        return render_bench(msg("error", exc.message), exc.status)
+    session["return_id"] = return_id
+    session.pop("inspect", None)
+    return render_bench(msg("ok", f"Closed. Refund {refund['amount']} {refund['currency']}: {refund['status']}"))
+
+
+@bp.post("/bench/clear")
+@login_required
+def clear():
+    """Take the parcel off the screen (it stays open) to start fresh."""
+    db = get_db()
+    note = _set_aside(db, _open_return_id(db))
+    session.pop("return_id", None)
+    session.pop("inspect", None)
+    return render_bench(msg("ok", note) if note else None)
+
+
+@bp.get("/bench/search")
+@login_required
+def search():
+    """No label: orders by customer name, email, phone or order number."""
+    q = request.args.get("q", "")[:80]
+    results = services.search_orders(get_db(), q) if len(q.strip()) >= 2 else []
+    return render_template("_search_results.html", results=results, q=q)
