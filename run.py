@@ -49,6 +49,10 @@ def cmd_serve(args):
     app = create_app({"DATABASE": args.db})
     from waitress import serve
 
+    from station import webhooks
+
+    webhooks.start_dispatcher(app.config["DATABASE"])  # pushes the event feed to subscribers
+
     print(f"Returns Station on http://{args.host}:{args.port}/ (database {args.db})", file=sys.stderr)
     # waitress: a production WSGI server in pure Python, threads for the benches' requests
     serve(app, host=args.host, port=args.port, threads=8, ident="returns-station")

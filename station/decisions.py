@@ -1,6 +1,7 @@
 """Decide where an inspected item goes, and make it so: stock, allocation, queues."""
 import json
 
+from . import refurbish, rtv
 from .crossdock import allocate
 from .db import one, write
 from .errors import bad, conflict, not_found
@@ -78,6 +79,14 @@ def decide(db, return_id, item_id, data, user=None, station=None):
              target=target, override=override, override_reason=reason if override else None)
         if disposition == "restock":
             emit(db, "stock.changed", sku=item["sku"], bin=target, delta=item["qty"], item_id=item["item_id"])
+        elif disposition == "refurbish":
+            refurbish.open_work_order(db, item["item_id"])
+        elif disposition == "rtv":
+            if not target:
+                raise bad("target", "rtv needs the supplier")
+            if not one(db, "SELECT 1 FROM suppliers WHERE supplier_id = ?", [target]):
+                raise bad("target", f"no supplier {target}")
+            rtv.add_to_batch(db, item["item_id"], target, item["qty"], product["unit_cost"])
     return {"item_id": item["item_id"], "disposition": disposition, "target": target}
 
 

@@ -48,3 +48,101 @@ def load(db):
 
 def dec(policy, key):
     return Decimal(str(policy[key]))
+
+
+# what a supervisor may set, and the bounds that keep a typo from wrecking the bench
+BOUNDS = {
+    "return_window_days": (int, 0, 3650),
+    "restocking_fee": (Decimal, 0, 1),
+    "open_box_factor": (Decimal, 0, 1),
+    "refurbished_factor": (Decimal, 0, 1),
+    "liquidation_rate": (Decimal, 0, 1),
+    "high_value_threshold": (Decimal, 0, 10_000_000),
+    "frequent_returns_count": (int, 1, 1000),
+    "frequent_returns_days": (int, 1, 3650),
+    "frequent_return_rate": (Decimal, 0, 1),
+    "frequent_min_orders": (int, 1, 100_000),
+    "candidate_days": (int, 1, 3650),
+}
+SKU_KEYS = {
+    "never_restock": "never restock (e.g. hygiene products): A and B go to the best other option",
+    "refurbished_can_crossdock": "a refurbished unit may fill a waiting order",
+}
+
+
+def _coerce(key, value):
+    from .errors import bad
+
+    kind, low, high = BOUNDS[key]
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        parsed = kind(str(value).strip())
+        if kind is Decimal and not parsed.is_finite():
+            raise ValueError
+    except Exception:
+        raise bad(key, "must be a whole number" if kind is int else "must be a decimal number") from None
+    if not low <= parsed <= high:
+        raise bad(key, f"must be from {low} to {high}")
+    return parsed if kind is int else str(parsed)
+
+
+def update(db, changes, user=None):
+    """Set policy values (validated all first, audited); they apply to new decisions only."""
+    from .db import write
+    from .errors import bad
+    from .timeutil import now_iso
+
+    if not isinstance(changes, dict) or not changes:
+        raise bad("body", "send the policy values to change")
+    unknown = [k for k in changes if k not in BOUNDS]
+    if unknown:
+        raise bad(unknown[0], "is not a policy value")
+    parsed = {key: _coerce(key, value) for key, value in changes.items()}
+    with write(db):
+        current = load(db)
+        at = now_iso()
+        for key, value in parsed.items():
+            if str(current[key]) == str(value):
+                continue
+            db.execute(
+                "INSERT INTO policy (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                [key, json.dumps(value), user, at],
+            )
+            db.execute("INSERT INTO policy_audit (key, old_value, new_value, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",
+                       [key, str(current[key]), str(value), user, at])
+    return load(db)
+
+
+def set_sku_rule(db, sku, key, enabled, user=None):
+    """Turn a per-SKU rule on or off (audited)."""
+    from .db import one, write
+    from .errors import bad, not_found
+    from .timeutil import now_iso
+
+    if key not in SKU_KEYS:
+        raise bad("key", "must be one of " + ", ".join(SKU_KEYS))
+    if not isinstance(enabled, bool):
+        raise bad("enabled", "must be true or false")
+    if not isinstance(sku, str) or one(db, "SELECT 1 FROM products WHERE sku = ?", [sku]) is None:
+        raise not_found("product", sku)
+    with write(db):
+        old = one(db, "SELECT value FROM sku_policy WHERE sku = ? AND key = ?", [sku, key])
+        if enabled:
+            db.execute("INSERT OR REPLACE INTO sku_policy (sku, key, value) VALUES (?, ?, '1')", [sku, key])
+        else:
+            db.execute("DELETE FROM sku_policy WHERE sku = ? AND key = ?", [sku, key])
+        db.execute("INSERT INTO policy_audit (key, sku, old_value, new_value, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   [key, sku, "1" if old else "0", "1" if enabled else "0", user, now_iso()])
+    return sku_rules(db, sku)
+
+
+def sku_rules(db, sku):
+    return {key for (key,) in db.execute("SELECT key FROM sku_policy WHERE sku = ?", [sku]).fetchall()}
+
+
+def audit(db, limit=200):
+    from .db import rows
+
+    return rows(db, "SELECT * FROM policy_audit ORDER BY audit_id DESC LIMIT ?", [limit])

@@ -36,7 +36,8 @@ def option_values(grade, product, qty, policy, waiting_line=None, rtv_eligible=F
     return values
 
 
-def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligible=False, bin_=None, supplier_id=None):
+def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligible=False, bin_=None, supplier_id=None,
+              never_restock=False):
     """The recommended disposition with its target, a sentence why, and every option weighed."""
     mismatch = [f for f in flags if f in MISMATCH_FLAGS]
     if grade == "X" or mismatch or product is None:
@@ -47,9 +48,16 @@ def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligibl
             "why": f"Quarantine for a supervisor: {cause or 'unknown product'}.",
             "options": [{"disposition": "quarantine", "value": "0.00"}],
         }
-    values = option_values(grade, product, qty, policy, waiting_line, rtv_eligible)
+    if never_restock and grade in ("A", "B"):
+        # a per-SKU rule (hygiene products): weigh it like a used item
+        values = option_values("C", product, qty, policy, None, rtv_eligible)
+    else:
+        values = option_values(grade, product, qty, policy, waiting_line, rtv_eligible)
     options = [{"disposition": d, "value": money(values[d])} for d in ORDER if d in values]
-    if grade == "A":
+    if never_restock and grade in ("A", "B"):
+        choice = max([d for d in ORDER if d in values], key=lambda d: values[d])  # first of equals wins
+        why = f"Policy: {product['sku']} is never restocked; {choice} recovers the most of what is left."
+    elif grade == "A":
         if waiting_line:
             choice = "crossdock"
             why = (f"Grade A and order {waiting_line['order_no']} is waiting for {product['sku']} "

@@ -156,9 +156,10 @@ def recommendation_for(db, ret, product, grade, flags, qty, policy):
     return recommend(
         grade, flags, product, qty, policy,
         waiting_line=waiting,
-        rtv_eligible=grade in ("C", "D") and _rtv_eligible(db, product, ret["order_no"]),
+        rtv_eligible=_rtv_eligible(db, product, ret["order_no"]),
         bin_=product["bin"] or _any_bin(db, product["sku"]),
         supplier_id=product["supplier_id"],
+        never_restock="never_restock" in policy_module.sku_rules(db, product["sku"]),
     )
 
 

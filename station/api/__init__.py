@@ -203,3 +203,5 @@ def decode():
     except DecodeError as exc:
         raise ServiceError("not_an_image", f"not a PNG or JPEG image ({exc})", 400, field="image") from None
     return jsonify(codes=codes)
+
+from . import downstream  # noqa: E402,F401  (routes register on bp)

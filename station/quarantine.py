@@ -1,0 +1,107 @@
+"""Quarantine review: a supervisor looks at the photos and flags and decides the item's fate."""
+import json
+
+from .db import one, rows, write
+from .errors import bad, conflict, not_found
+from .events import emit
+from .timeutil import now_iso
+
+OUTCOMES = ("restock", "scrap", "return_to_customer", "fraud")
+# what each outcome does to the return's held refund
+RELEASES = {"restock": "ready", "scrap": "ready", "return_to_customer": "rejected", "fraud": "rejected"}
+
+PENDING = (
+    "SELECT i.item_id FROM return_items i JOIN decisions d ON d.item_id = i.item_id WHERE d.disposition = 'quarantine' "
+    "UNION SELECT item_id FROM rtv_items WHERE status = 'refused'"
+)
+
+
+def queue(db):
+    """Items waiting for a supervisor, oldest first, with flags and photo ids."""
+    items = rows(
+        db,
+        "SELECT i.item_id, coalesce(t.added_at, d.decided_at) AS since, i.return_id, r.order_no, i.sku, p.name, i.qty, "
+        "i.grade, i.reason, i.serial, i.notes, i.flags, c.name AS customer_name, c.customer_id, "
+        "CASE WHEN t.status = 'refused' THEN 'refused by supplier: ' || t.refused_reason END AS origin "
+        f"FROM return_items i JOIN ({PENDING}) q ON q.item_id = i.item_id "
+        "JOIN decisions d ON d.item_id = i.item_id JOIN returns r ON r.return_id = i.return_id "
+        "JOIN orders o ON o.order_no = r.order_no JOIN customers c ON c.customer_id = o.customer_id "
+        "LEFT JOIN products p ON p.sku = i.sku LEFT JOIN rtv_items t ON t.item_id = i.item_id "
+        "WHERE i.item_id NOT IN (SELECT item_id FROM quarantine_reviews) ORDER BY since, i.item_id",
+    )
+    for item in items:
+        item["flags"] = json.loads(item["flags"])
+        item["photos"] = [p["photo_id"] for p in rows(db, "SELECT photo_id FROM photos WHERE item_id = ?", [item["item_id"]])]
+    return items
+
+
+def review(db, item_id, data, user=None):
+    """Decide a quarantined item: restock, scrap, return to the customer, or confirm fraud."""
+    if not isinstance(data, dict):
+        raise bad("body", "must be a JSON object")
+    outcome = data.get("outcome")
+    if outcome not in OUTCOMES:
+        raise bad("outcome", "must be one of " + ", ".join(OUTCOMES))
+    note = data.get("note")
+    if not isinstance(note, str) or not note.strip() or len(note) > 2000:
+        raise bad("note", "a note saying why is required")
+    try:
+        item_id = int(item_id)
+    except (TypeError, ValueError):
+        raise not_found("item", item_id) from None
+    with write(db):
+        pending = one(db, f"SELECT item_id FROM ({PENDING}) WHERE item_id = ?", [item_id])
+        if pending is None:
+            raise not_found("quarantined item", item_id)
+        if one(db, "SELECT 1 FROM quarantine_reviews WHERE item_id = ?", [item_id]):
+            raise conflict("already_reviewed", f"Item {item_id} was reviewed already")
+        item = one(db, "SELECT i.*, r.order_no, o.customer_id, p.bin, p.name FROM return_items i "
+                       "JOIN returns r ON r.return_id = i.return_id JOIN orders o ON o.order_no = r.order_no "
+                       "LEFT JOIN products p ON p.sku = i.sku WHERE i.item_id = ?", [item_id])
+        target = None
+        if outcome == "restock":
+            if item["name"] is None:
+                raise conflict("unknown_product", "An item that is not in the catalogue cannot be restocked")
+            target = data.get("bin") or item["bin"]
+            if not isinstance(target, str) or not target or len(target) > 64:
+                raise bad("bin", "restock needs a bin")
+            db.execute("INSERT INTO stock (sku, bin, qty) VALUES (?, ?, ?) "
+                       "ON CONFLICT (sku, bin) DO UPDATE SET qty = qty + excluded.qty", [item["sku"], target, item["qty"]])
+            emit(db, "stock.changed", sku=item["sku"], bin=target, delta=item["qty"], item_id=item_id)
+        if outcome == "fraud":
+            db.execute("UPDATE customers SET fraud = 1 WHERE customer_id = ?", [item["customer_id"]])
+            emit(db, "customer.fraud_confirmed", customer_id=item["customer_id"], item_id=item_id)
+        at = now_iso()
+        db.execute("INSERT INTO quarantine_reviews (item_id, outcome, target, note, reviewed_by, reviewed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   [item_id, outcome, target, note.strip(), user, at])
+        db.execute("INSERT INTO item_outcomes (item_id, stage, outcome, target, note, by, at) VALUES (?, 'quarantine', ?, ?, ?, ?, ?)",
+                   [item_id, outcome, target, note.strip(), user, at])
+        emit(db, "quarantine.reviewed", item_id=item_id, outcome=outcome, target=target)
+        refund = _settle_refund(db, item["return_id"], outcome, note.strip(), user)
+    return {"item_id": item_id, "outcome": outcome, "target": target, "refund": refund}
+
+
+def _settle_refund(db, return_id, outcome, note, user):
+    """Release or reject the return's held refund once no quarantined item of it is left unreviewed.
+
+    Fraud or sending the item back rejects the refund at once; a restock or scrap releases it
+    only when it was the last item waiting for review.
+    """
+    refund = one(db, "SELECT refund_id, status, hold_reasons FROM refunds WHERE return_id = ?", [return_id])
+    if refund is None or refund["status"] != "held":
+        return refund and {k: refund[k] for k in ("refund_id", "status")}
+    status = RELEASES[outcome]
+    if status == "ready":
+        # release only what quarantine held: a hold for another cause (out of window, grade D)
+        # still waits for a supervisor in the refunds queue
+        held_items = {line.get("item_id") for line in json.loads(refund["hold_reasons"])}
+        reviewed = {r["item_id"] for r in rows(
+            db, "SELECT q.item_id FROM quarantine_reviews q JOIN return_items i ON i.item_id = q.item_id WHERE i.return_id = ?",
+            [return_id])}
+        if not held_items <= reviewed:
+            return {k: refund[k] for k in ("refund_id", "status")}
+    db.execute("UPDATE refunds SET status = ?, note = ?, decided_by = ?, updated_at = ? WHERE refund_id = ? AND status = 'held'",
+               [status, f"quarantine review: {note}", user, now_iso(), refund["refund_id"]])
+    emit(db, "refund.approved" if status == "ready" else "refund.rejected", refund_id=refund["refund_id"],
+         return_id=return_id, status=status, note=f"quarantine review: {note}", by=user)
+    return one(db, "SELECT refund_id, amount, currency, status FROM refunds WHERE refund_id = ?", [refund["refund_id"]])

@@ -1,0 +1,144 @@
+"""Refurbish: a work order per item; the technician records actions, then restocks or scraps it."""
+import json
+from decimal import Decimal, InvalidOperation
+
+from .db import one, rows, write
+from .errors import bad, conflict, not_found
+from .crossdock import allocate, best_waiting_line
+from .events import emit
+from .policy import sku_rules
+from .policy import GRADES
+from .timeutil import now_iso
+
+ACTIONS = ("cleaned", "repackaged", "part_replaced", "tested", "relabelled", "other")
+OUTCOMES = ("restock", "scrap", "crossdock")
+REFURB_BIN = "RF-"  # refurbished units live in their own bins, apart from new stock
+
+
+def tote_code(item_id):
+    return f"RI-{item_id}"
+
+
+def open_work_order(db, item_id):
+    """Called inside the refurbish decision's transaction."""
+    cursor = db.execute(
+        "INSERT INTO work_orders (item_id, tote, created_at) VALUES (?, ?, ?)", [item_id, tote_code(item_id), now_iso()]
+    )
+    emit(db, "work_order.opened", wo_id=cursor.lastrowid, item_id=item_id, tote=tote_code(item_id))
+    return cursor.lastrowid
+
+
+def get_work_order(db, key):
+    """By work-order id, item id or the scanned tote code."""
+    key = str(key).strip()
+    found = one(db, "SELECT * FROM work_orders WHERE tote = ? OR tote = ?", [key, key.upper()])
+    if found is None and key.isdigit():
+        found = one(db, "SELECT * FROM work_orders WHERE wo_id = ?", [int(key)])
+    if found is None:
+        raise not_found("work order", key)
+    found["actions"] = json.loads(found["actions"])
+    item = one(
+        db,
+        "SELECT i.sku, i.qty, i.grade, i.reason, i.serial, i.notes, i.return_id, p.name, p.bin AS product_bin, p.price, p.refurb_cost "
+        "FROM return_items i LEFT JOIN products p ON p.sku = i.sku WHERE i.item_id = ?",
+        [found["item_id"]],
+    )
+    found.update(item)
+    return found
+
+
+def queue(db):
+    return rows(
+        db,
+        "SELECT w.wo_id, w.item_id, w.tote, w.created_at AS since, w.minutes, i.sku, p.name, i.grade, i.reason "
+        "FROM work_orders w JOIN return_items i ON i.item_id = w.item_id LEFT JOIN products p ON p.sku = i.sku "
+        "WHERE w.status = 'open' ORDER BY w.created_at, w.wo_id",
+    )
+
+
+def record_action(db, key, data, user=None):
+    """Add one action (and minutes spent) to an open work order."""
+    if not isinstance(data, dict):
+        raise bad("body", "must be a JSON object")
+    action = data.get("action")
+    if action not in ACTIONS:
+        raise bad("action", "must be one of " + ", ".join(ACTIONS))
+    minutes = data.get("minutes", 0)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 600:
+        raise bad("minutes", "must be whole minutes from 0 to 600")
+    entry = {"action": action, "at": now_iso(), "by": user}
+    cost = Decimal("0")
+    if action == "part_replaced":
+        part = data.get("part")
+        if not isinstance(part, str) or not part.strip() or len(part) > 200:
+            raise bad("part", "name the part replaced")
+        try:
+            cost = Decimal(str(data.get("cost", "0")))
+        except InvalidOperation:
+            raise bad("cost", "must be a decimal amount") from None
+        if not cost.is_finite() or cost < 0 or cost > 100000:
+            raise bad("cost", "must be an amount from 0 to 100000")
+        entry.update(part=part.strip(), cost=f"{cost:.2f}")
+    note = data.get("note")
+    if isinstance(note, str) and note.strip():
+        entry["note"] = note.strip()[:500]
+    with write(db):
+        wo = get_work_order(db, key)
+        if wo["status"] != "open":
+            raise conflict("work_order_done", f"Work order {wo['tote']} is finished")
+        db.execute(
+            "UPDATE work_orders SET actions = ?, minutes = minutes + ?, parts_cost = parts_cost + ? WHERE wo_id = ?",
+            [json.dumps(wo["actions"] + [entry], ensure_ascii=False), minutes, float(cost), wo["wo_id"]],
+        )
+    return get_work_order(db, wo["wo_id"])
+
+
+def finish(db, key, data, user=None):
+    """Close a work order: restock as refurbished (kept apart from new stock) or scrap."""
+    if not isinstance(data, dict):
+        raise bad("body", "must be a JSON object")
+    outcome, grade = data.get("outcome"), data.get("grade")
+    if outcome not in OUTCOMES:
+        raise bad("outcome", "must be restock, scrap or crossdock")
+    if grade not in GRADES:
+        raise bad("grade", "the outcome grade: A, B, C, D or X")
+    if outcome in ("restock", "crossdock") and grade in ("D", "X"):
+        raise bad("grade", "a unit graded D or X cannot be restocked")
+    with write(db):
+        wo = get_work_order(db, key)
+        if wo["status"] != "open":
+            raise conflict("work_order_done", f"Work order {wo['tote']} is finished")
+        bin_ = None
+        if outcome == "crossdock":
+            # a refurbished unit fills a waiting order only where the SKU's policy allows it
+            if "refurbished_can_crossdock" not in sku_rules(db, wo["sku"]):
+                raise conflict("not_allowed", f"Policy: refurbished {wo['sku']} may not fill waiting orders")
+            line = best_waiting_line(db, wo["sku"], wo["qty"])
+            if line is None:
+                raise conflict("no_open_quantity", f"No order is waiting for {wo['sku']}")
+            allocate(db, wo["item_id"], wo["sku"], wo["qty"], line["order_no"])
+            bin_ = line["order_no"]
+        elif outcome == "restock":
+            bin_ = data.get("bin") or REFURB_BIN + (wo["product_bin"] or "GENERAL")
+            if not isinstance(bin_, str) or len(bin_) > 64:
+                raise bad("bin", "must be a bin code")
+            db.execute(
+                "INSERT INTO refurb_stock (sku, bin, qty) VALUES (?, ?, ?) "
+                "ON CONFLICT (sku, bin) DO UPDATE SET qty = qty + excluded.qty",
+                [wo["sku"], bin_, wo["qty"]],
+            )
+        cursor = db.execute(
+            "UPDATE work_orders SET status = 'done', outcome = ?, outcome_grade = ?, bin = ?, closed_at = ?, closed_by = ? "
+            "WHERE wo_id = ? AND status = 'open'",
+            [outcome, grade, bin_, now_iso(), user, wo["wo_id"]],
+        )
+        if cursor.rowcount != 1:
+            raise conflict("work_order_done", f"Work order {wo['tote']} is finished")
+        db.execute(
+            "INSERT INTO item_outcomes (item_id, stage, outcome, target, note, by, at) VALUES (?, 'refurbish', ?, ?, ?, ?, ?)",
+            [wo["item_id"], outcome, bin_, f"grade {grade}", user, now_iso()],
+        )
+        emit(db, "work_order.done", wo_id=wo["wo_id"], item_id=wo["item_id"], outcome=outcome, grade=grade, bin=bin_)
+        if outcome == "restock":
+            emit(db, "stock.changed", sku=wo["sku"], bin=bin_, delta=wo["qty"], item_id=wo["item_id"], condition="refurbished")
+    return get_work_order(db, wo["wo_id"])

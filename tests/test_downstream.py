@@ -1,0 +1,196 @@
+"""After the decision: refurbish, RTV, quarantine, refunds, policy, webhooks, exports."""
+import http.server
+import json
+import threading
+
+import pytest
+
+from station import decisions, exports, quarantine, refunds, refurbish, returns, rtv, webhooks
+from station import db as db_module
+from station import policy as policy_module
+from station.errors import ServiceError
+from station.queues import queue
+from tests import sample
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = sample.fresh(tmp_path / "station.db")
+    sample.load_sample(db)
+    yield db
+    db.close()
+
+
+def decided(db, code, data, disposition=None, **extra):
+    ret, _ = returns.open_return(db, code, "bench-1")
+    item = returns.add_item(db, ret["return_id"], data)
+    body = {"disposition": disposition or item["recommendation"]["disposition"], **extra}
+    decisions.decide(db, ret["return_id"], item["item_id"], body)
+    return ret["return_id"], item["item_id"]
+
+
+def test_a_refurbish_decision_opens_a_work_order_that_ends_in_refurbished_stock(db):
+    _, item_id = decided(db, sample.CARTON, {"sku": "MUG-01", "qty": 1, "grade": "B", "reason": "size_fit"})
+    assert [i["item_id"] for i in queue(db, "refurbish")["items"]] == [item_id]
+    wo = refurbish.record_action(db, f"RI-{item_id}", {"action": "cleaned", "minutes": 5})
+    wo = refurbish.record_action(db, f"ri-{item_id}", {"action": "part_replaced", "part": "lid", "cost": "1.20", "minutes": 3})
+    assert [a["action"] for a in wo["actions"]] == ["cleaned", "part_replaced"] and wo["minutes"] == 8
+    done = refurbish.finish(db, f"RI-{item_id}", {"outcome": "restock", "grade": "B"})
+    assert done["status"] == "done" and done["bin"] == "RF-A-01-01"
+    assert db.execute("SELECT qty FROM refurb_stock WHERE sku = 'MUG-01'").fetchone()[0] == 1
+    assert db.execute("SELECT qty FROM stock WHERE sku = 'MUG-01'").fetchone()[0] == 5  # new stock untouched
+    assert queue(db, "refurbish")["items"] == []
+    with pytest.raises(ServiceError) as err:
+        refurbish.finish(db, f"RI-{item_id}", {"outcome": "scrap", "grade": "D"})
+    assert err.value.status == 409
+
+
+def test_a_refurbished_unit_fills_a_waiting_order_only_where_policy_allows(db):
+    _, item_id = decided(db, sample.CARTON, {"sku": "MUG-01", "qty": 1, "grade": "B", "reason": "size_fit"})
+    with pytest.raises(ServiceError) as err:
+        refurbish.finish(db, f"RI-{item_id}", {"outcome": "crossdock", "grade": "A"})
+    assert err.value.code == "not_allowed" and db["allocations"].count == 0
+    policy_module.set_sku_rule(db, "MUG-01", "refurbished_can_crossdock", True, user="sam")
+    done = refurbish.finish(db, f"RI-{item_id}", {"outcome": "crossdock", "grade": "A"})
+    assert done["bin"] == "SO-W2"
+    assert db.execute("SELECT status FROM orders WHERE order_no = 'SO-W2'").fetchone()[0] == "ready_to_ship"
+
+
+def test_rtv_items_collect_in_one_open_batch_per_supplier_that_a_supervisor_closes_and_settles(db):
+    _, item_id = decided(db, sample.CARTON, {"sku": "PHONE-01", "serial": "SN1", "qty": 1, "grade": "D", "reason": "defective"})
+    batch_id = queue(db, "rtv")["items"][0]["batch_id"]
+    batch = rtv.get_batch(db, batch_id)
+    assert (batch["supplier_id"], batch["status"], batch["value"]) == ("SUP-RTV", "open", "200.00")
+    assert batch["items"][0]["serial"] == "SN1" and batch["items"][0]["reason"] == "defective"
+    closed = rtv.close_batch(db, batch_id, user="sam")
+    assert closed["status"] == "closed" and closed["credit_expected"] == "200.00"
+    assert queue(db, "rtv")["items"] == []
+    settled = rtv.record_credit(db, batch_id, {"amount": "180"})
+    assert (settled["status"], settled["credit_received"]) == ("settled", "180.00")
+
+
+def test_an_item_the_supplier_refuses_comes_back_to_quarantine_review(db):
+    _, item_id = decided(db, sample.CARTON, {"sku": "PHONE-01", "serial": "SN1", "qty": 1, "grade": "D", "reason": "defective"})
+    rtv.refuse_item(db, item_id, {"reason": "water damage, not covered"})
+    waiting = queue(db, "quarantine")["items"]
+    assert [i["item_id"] for i in waiting] == [item_id] and "refused by supplier" in waiting[0]["origin"]
+    quarantine.review(db, item_id, {"outcome": "scrap", "note": "not repairable"})
+    assert queue(db, "quarantine")["items"] == []
+
+
+def test_confirmed_fraud_marks_the_customer_and_rejects_the_held_refund(db):
+    rid, item_id = decided(db, sample.CARTON, {"sku": "MUG-01", "qty": 1, "grade": "X", "reason": "other", "notes": "a brick"})
+    refund = returns.close_return(db, rid)["refund"]
+    assert refund["status"] == "held"
+    result = quarantine.review(db, item_id, {"outcome": "fraud", "note": "brick in the box"})
+    assert result["refund"]["status"] == "rejected"
+    assert db.execute("SELECT fraud FROM customers WHERE customer_id = 'C1'").fetchone()[0] == 1
+    from station.lookup import lookup
+
+    assert "earlier_fraud" in lookup(db, "SO-1")["flags"]
+    with pytest.raises(ServiceError) as err:
+        quarantine.review(db, item_id, {"outcome": "restock", "note": "changed my mind"})
+    assert err.value.status in (404, 409)
+
+
+def test_a_quarantine_restock_releases_a_refund_held_only_by_quarantine(db):
+    rid, item_id = decided(db, sample.CARTON, {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    assert returns.close_return(db, rid)["refund"]["status"] == "held"
+    result = quarantine.review(db, item_id, {"outcome": "restock", "note": "our shoe after all"})
+    assert result["refund"]["status"] == "ready"
+    assert db.execute("SELECT qty FROM stock WHERE sku = 'SHOE-01'").fetchone()[0] == 1
+
+
+def test_two_supervisors_approving_at_once_settle_the_refund_once(db, tmp_path):
+    rid, _ = decided(db, "CTN-2", {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    refund_id = returns.close_return(db, rid)["refund"]["refund_id"]
+    barrier, outcomes = threading.Barrier(2), []
+
+    def approve(note):
+        conn = db_module.connect(tmp_path / "station.db")
+        barrier.wait()
+        try:
+            refunds.approve(conn, refund_id, {"note": note})
+            outcomes.append("ok")
+        except ServiceError as exc:
+            outcomes.append(exc.status)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=approve, args=(n,)) for n in ("first", "second")]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(outcomes, key=str) == [409, "ok"]
+    assert db.execute("SELECT count(*) FROM events WHERE type = 'refund.approved'").fetchone()[0] == 1
+
+
+def test_policy_changes_are_validated_audited_and_apply_to_new_items(db):
+    rid, _ = decided(db, "CTN-2", {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    with pytest.raises(ServiceError) as err:
+        policy_module.update(db, {"return_window_days": 90, "restocking_fee": "1.5"}, user="sam")
+    assert err.value.extra["field"] == "restocking_fee" and db["policy"].count == 0
+    policy_module.update(db, {"return_window_days": 90}, user="sam")
+    assert db.execute("SELECT key, old_value, new_value, changed_by FROM policy_audit").fetchall() == [
+        ("return_window_days", "30", "90", "sam")]
+    from station.lookup import lookup
+
+    assert lookup(db, "CTN-2")["within_window"] is True
+
+
+def test_a_never_restock_sku_goes_to_its_best_other_option(db):
+    policy_module.set_sku_rule(db, "MUG-01", "never_restock", True, user="sam")
+    ret, _ = returns.open_return(db, sample.CARTON, "bench-1")
+    item = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    rec = item["recommendation"]
+    assert rec["disposition"] == "refurbish" and "never restocked" in rec["why"]
+    assert "restock" not in {o["disposition"] for o in rec["options"]}
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    received, fail_next = [], [0]
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.fail_next[0]:
+            self.fail_next[0] -= 1
+            self.send_response(503)
+        else:
+            self.received.append((self.headers[webhooks.SIGNATURE_HEADER], body))
+            self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_webhooks_deliver_signed_events_in_order_and_retry_after_a_failure(db):
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hook = webhooks.add(db, "erp", f"http://127.0.0.1:{server.server_port}/hook", "s" * 32)
+        Receiver.received.clear()
+        Receiver.fail_next[0] = 1
+        decided(db, sample.CARTON, {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+        assert webhooks.deliver_due(db) == 0
+        state = webhooks.status(db)[0]
+        assert state["failures"] == 1 and "503" in state["last_error"] and state["delivered_seq"] == 0
+        db.execute("UPDATE webhooks SET next_attempt_at = NULL")  # the backoff has passed
+        assert webhooks.deliver_due(db) > 0
+        signature, body = Receiver.received[0]
+        assert signature == webhooks.sign("s" * 32, body)
+        seqs = [e["seq"] for e in json.loads(body)["events"]]
+        assert seqs == sorted(seqs) and seqs[0] == 1
+        assert webhooks.status(db)[0]["behind"] == 0 and hook["secret"] == "s" * 32
+    finally:
+        server.shutdown()
+
+
+def test_exports_list_decisions_stock_changes_and_refunds_in_a_range(db):
+    rid, _ = decided(db, "CTN-2", {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "defective"})
+    returns.close_return(db, rid)
+    columns, found = exports.export(db, "decisions")
+    assert "disposition" in columns and found[0]["disposition"] == "restock"
+    assert exports.export(db, "stock-changes")[1][0]["delta"] == 1
+    assert exports.export(db, "refunds", "2000-01-01", "2000-01-02")[1] == []
+    with pytest.raises(ServiceError):
+        exports.export(db, "refunds", "nope")
