@@ -1,0 +1,161 @@
+"""SerialScanner against a real pseudo-terminal standing in for the scanner's serial port."""
+
+import os
+import queue
+
+import pytest
+
+from hardware.scanners import ScannerError, ScannerStatus, SerialScanner
+
+
+class FakeScannerPort:
+    """A pty whose slave end is reachable at a fixed path, like /dev/ttyACM0.
+
+    unplug() closes the pty and removes the path, as the kernel does when a USB-CDC
+    scanner is pulled; plug() makes a new pty at the same path.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.master = None
+        self.plug()
+
+    def plug(self):
+        self.master, slave = os.openpty()
+        self._slave = slave  # held open so the pty survives until unplug
+        os.symlink(os.ttyname(slave), self.path)
+
+    def unplug(self):
+        os.unlink(self.path)
+        os.close(self.master)
+        os.close(self._slave)
+        self.master = None
+
+    def send(self, data: bytes):
+        os.write(self.master, data)
+
+    def close(self):
+        if self.master is not None:
+            self.unplug()
+
+
+@pytest.fixture
+def port(tmp_path):
+    fake = FakeScannerPort(str(tmp_path / "ttyACM0"))
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def scans():
+    return queue.Queue()
+
+
+@pytest.fixture
+def scanner(port, scans):
+    statuses = []
+    s = SerialScanner(port.path, scans.put, reconnect_interval=0.05, read_timeout=0.05,
+                      on_status=statuses.append)
+    s.statuses = statuses
+    s.start()
+    assert s.wait_for(ScannerStatus.CONNECTED)
+    yield s
+    s.stop()
+
+
+def received(scans, n, timeout=3.0):
+    return [scans.get(timeout=timeout) for _ in range(n)]
+
+
+def test_it_delivers_each_scan_ended_by_cr_lf_or_crlf(port, scanner, scans):
+    port.send(b"RMA-2024-00017\r\nRI00000002\r4006381333931\n")
+    assert received(scans, 3) == ["RMA-2024-00017", "RI00000002", "4006381333931"]
+    assert scanner.scans == 3
+
+
+def test_a_scan_split_across_reads_arrives_whole(port, scanner, scans):
+    port.send(b"RMA-20")
+    port.send(b"24-00")
+    assert scans.empty()
+    port.send(b"017\r")
+    port.send(b"\n")  # the LF of a CRLF arriving late makes no empty scan
+    port.send(b"RI1\r\n")
+    assert received(scans, 2) == ["RMA-2024-00017", "RI1"]
+
+
+def test_the_gs1_group_separator_survives(port, scanner, scans):
+    port.send(b"]C10109506000134352" + b"21SN42\x1d10LOT7\r\n")
+    assert received(scans, 1) == ["]C1010950600013435221SN42\x1d10LOT7"]
+
+
+def test_bytes_that_are_not_utf8_are_kept_not_dropped(port, scanner, scans):
+    port.send(b"caf\xe9\r\n")
+    assert received(scans, 1) == ["caf\xe9"]
+
+
+def test_a_failing_consumer_does_not_stop_the_scanner(port, tmp_path):
+    got = queue.Queue()
+
+    def consumer(raw):
+        if raw == "BAD":
+            raise RuntimeError("parser crashed")
+        got.put(raw)
+
+    s = SerialScanner(port.path, consumer, reconnect_interval=0.05, read_timeout=0.05)
+    s.start()
+    try:
+        assert s.wait_for(ScannerStatus.CONNECTED)
+        port.send(b"BAD\r\nGOOD\r\n")
+        assert received(got, 1) == ["GOOD"]
+        assert s.status is ScannerStatus.CONNECTED
+    finally:
+        s.stop()
+
+
+def test_it_reconnects_after_the_scanner_is_unplugged_and_plugged_back(port, scanner, scans):
+    port.send(b"BEFORE\r\n")
+    assert received(scans, 1) == ["BEFORE"]
+
+    port.unplug()
+    assert scanner.wait_for(ScannerStatus.DISCONNECTED)
+    assert scanner.last_error
+
+    port.plug()
+    assert scanner.wait_for(ScannerStatus.CONNECTED)
+    port.send(b"AFTER\r\n")
+    assert received(scans, 1) == ["AFTER"]
+    assert scanner.statuses == [ScannerStatus.CONNECTING, ScannerStatus.CONNECTED,
+                                ScannerStatus.DISCONNECTED, ScannerStatus.CONNECTED]
+
+
+def test_a_scanner_missing_at_start_connects_when_it_appears(tmp_path, scans):
+    path = str(tmp_path / "ttyUSB0")
+    s = SerialScanner(path, scans.put, reconnect_interval=0.05, read_timeout=0.05)
+    s.start()
+    try:
+        assert s.wait_for(ScannerStatus.DISCONNECTED)
+        fake = FakeScannerPort(path)
+        try:
+            assert s.wait_for(ScannerStatus.CONNECTED)
+            fake.send(b"LATE\n")
+            assert received(scans, 1) == ["LATE"]
+        finally:
+            s.stop()
+            fake.close()
+    finally:
+        s.stop()
+    assert s.status is ScannerStatus.STOPPED
+
+
+def test_it_cannot_be_started_twice(scanner):
+    with pytest.raises(ScannerError):
+        scanner.start()
+
+
+def test_stop_closes_the_port_so_another_program_can_open_it(port, scanner):
+    import serial
+
+    with pytest.raises(serial.SerialException):
+        serial.Serial(port.path, exclusive=True)  # held by our reader thread
+    scanner.stop()
+    serial.Serial(port.path, exclusive=True).close()
