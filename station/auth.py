@@ -7,6 +7,7 @@ from datetime import timedelta
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import db as db_module
+from .db import one
 from .errors import ServiceError, bad, not_found
 from .timeutil import iso, now, now_iso, parse
 
@@ -51,8 +52,8 @@ def get_user_by_name(db, name):
 
 
 def get_user(db, user_id):
-    rows = list(db["users"].rows_where("id = ?", [user_id]))
-    return _public(rows[0]) if rows else None
+    row = one(db, "SELECT id, name, role, badge FROM users WHERE id = ?", [user_id])
+    return _public(row) if row else None
 
 
 def badge_user(db, badge):
@@ -102,9 +103,10 @@ def new_token(db, user_name):
 def user_for_token(db, token):
     if not token:
         return None
-    row = db.execute(
-        "SELECT u.id FROM api_tokens t JOIN users u ON u.id = t.user_id "
+    row = one(
+        db,
+        "SELECT u.id, u.name, u.role, u.badge FROM api_tokens t JOIN users u ON u.id = t.user_id "
         "WHERE t.token_hash = ? AND t.revoked = 0",
         [_hash_token(token)],
-    ).fetchone()
-    return get_user(db, row[0]) if row else None
+    )
+    return _public(row) if row else None

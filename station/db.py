@@ -1,6 +1,7 @@
 """The database handle: one per request, SQLite in WAL mode, writes in IMMEDIATE transactions."""
 import contextlib
 import sqlite3
+import threading
 
 import sqlite_utils
 from flask import current_app, g
@@ -16,13 +17,26 @@ def connect(path):
     conn = sqlite3.connect(
         str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
     )
-    conn.execute("PRAGMA journal_mode=WAL")
+    # journal_mode=WAL is stored in the file: set once when the app starts (migrate())
     # FULL: a committed decision survives a power cut (WAL + NORMAL could lose the
     # last transactions); measured at thousands of small transactions a second.
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    return sqlite_utils.Database(conn)
+    # execute_plugins=False: no plugin discovery on every connection (we use none)
+    return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+def migrate(path):
+    """Start-up: WAL mode (persistent in the file) and any pending migrations."""
+    from . import migrations
+
+    db = connect(path)
+    try:
+        db.conn.execute("PRAGMA journal_mode=WAL")
+        migrations.apply(db)
+    finally:
+        db.close()
 
 
 @contextlib.contextmanager
@@ -48,17 +62,30 @@ def write(db):
         db.conn.execute("COMMIT")
 
 
+# One connection per server thread, reused request after request: opening a connection
+# and setting its pragmas costs more than a whole carton lookup. Each request still gets
+# exactly one handle (on g), and teardown rolls back anything a failed request left open.
+_local = threading.local()
+_CACHED_PATHS = 4
+
+
 def get_db():
-    """The request's database handle, opened on first use."""
+    """The request's database handle (this thread's connection to the app's database)."""
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        path = current_app.config["DATABASE"]
+        cache = _local.__dict__.setdefault("dbs", {})
+        db = cache.pop(path, None) or connect(path)
+        cache[path] = db  # most recently used last
+        while len(cache) > _CACHED_PATHS:
+            cache.pop(next(iter(cache))).close()
+        g.db = db
     return g.db
 
 
 def close_db(exc=None):
     db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    if db is not None and db.conn.in_transaction:
+        db.conn.execute("ROLLBACK")
 
 
 def init_app(app):
@@ -67,7 +94,7 @@ def init_app(app):
 
 def one(db, sql, params=()):
     """The first row of a query as a dict, or None."""
-    cursor = db.execute(sql, list(params))
+    cursor = db.conn.execute(sql, params)
     row = cursor.fetchone()
     if row is None:
         return None
@@ -76,6 +103,6 @@ def one(db, sql, params=()):
 
 def rows(db, sql, params=()):
     """All rows of a query as dicts."""
-    cursor = db.execute(sql, list(params))
+    cursor = db.conn.execute(sql, params)
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]

@@ -7,8 +7,9 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-import biip
+from biip.checksums import gs1_standard_check_digit
 from biip.gs1_messages import GS1Message
+from biip.gtin import Gtin
 
 from .errors import ServiceError
 
@@ -126,27 +127,23 @@ def _parse_gs1(scan):
 def _parse_plain_gtin(scan):
     """A bare EAN-8 / UPC-A / EAN-13 / GTIN-14 or SSCC-18 with a valid check digit."""
     text = scan.text
-    if not text.isdigit() or len(text) not in (8, 12, 13, 14, 18):
+    if not text.isascii() or not text.isdigit():
         return False
-    result = biip.parse(text)
     if len(text) == 18:
-        if result.sscc:
-            scan.sscc = result.sscc.value
+        if str(gs1_standard_check_digit(text[:-1])) == text[-1]:
+            scan.sscc = text
             return True
         return False
-    if result.gtin:
-        scan.gtin14 = result.gtin.as_gtin_14()
-        return True
-    return False
+    scan.gtin14 = gtin14(text)
+    return scan.gtin14 is not None
 
 
 def gtin14(code):
     """A GTIN of 8, 12, 13 or 14 digits zero-padded to 14, or None if not a valid GTIN."""
     code = (code or "").strip()
-    if not code.isdigit() or len(code) not in (8, 12, 13, 14):
+    if not code.isascii() or not code.isdigit() or len(code) not in (8, 12, 13, 14):
         return None
     try:
-        result = biip.parse(code)
-    except Exception:
+        return Gtin.parse(code).as_gtin_14()
+    except Exception:  # biip raises ParseError on a wrong check digit
         return None
-    return result.gtin.as_gtin_14() if result.gtin else None

@@ -2,7 +2,6 @@
 from datetime import timedelta
 
 from station import db as db_module
-from station import migrations
 from station.timeutil import iso, now
 
 CARTON = "00376130321109103420"          # SSCC with AI 00 in front
@@ -20,9 +19,8 @@ def days_ago(n):
 
 
 def fresh(path):
-    db = db_module.connect(path)
-    migrations.apply(db)
-    return db
+    db_module.migrate(path)
+    return db_module.connect(path)
 
 
 def load_sample(db):

@@ -1,0 +1,138 @@
+"""Lookup latency and CSV import rate at scale.
+
+    python bench/bench_lookup.py [--orders 1000000] [--requests 5000]
+
+Generates orders.csv / order_lines.csv (3 lines per order) / cartons.csv / customers.csv /
+products.csv into bench/out/, imports them with `run.py import` logic (timed: rows/s), then
+serves the app with waitress in a subprocess (one server, like a site) and measures over one
+keep-alive connection: a bare route (`/healthz`) and `GET /api/lookup?code=<carton>` for
+random cartons, p50 and p99. Run at 10k and 1M orders to see that the lookup stays flat.
+"""
+import argparse
+import csv
+import http.client
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from station import auth, importer  # noqa: E402
+from station import db as db_module  # noqa: E402
+from station import migrations  # noqa: E402
+
+
+def sscc(n):
+    body = f"0{590123:06d}{n:010d}"[:17]
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+def generate(out, orders, seed=1):
+    rnd = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    skus = [f"SKU-{i:05d}" for i in range(2000)]
+    with open(out / "products.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["sku", "name", "price", "unit_cost", "bin"])
+        for i, sku in enumerate(skus):
+            w.writerow([sku, f"Product {i}", f"{rnd.uniform(5, 300):.2f}", f"{rnd.uniform(2, 100):.2f}", f"A-{i % 50:02d}-{i % 7:02d}"])
+    customers = max(orders // 10, 100)
+    with open(out / "customers.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["customer_id", "name", "country", "email"])
+        for i in range(customers):
+            w.writerow([f"C{i:07d}", f"Customer {i}", rnd.choice(["DE", "FR", "US", "CN", "SA", "RU"]), f"c{i}@example.com"])
+    with open(out / "orders.csv", "w", newline="") as o, open(out / "order_lines.csv", "w", newline="") as ol, \
+            open(out / "cartons.csv", "w", newline="") as c:
+        wo, wl, wc = csv.writer(o), csv.writer(ol), csv.writer(c)
+        wo.writerow(["order_no", "customer_id", "placed_at", "shipped_at", "delivered_at", "currency", "status", "channel"])
+        wl.writerow(["order_no", "line_no", "sku", "qty", "unit_price"])
+        wc.writerow(["carton_code", "order_no", "tracking_no", "carrier"])
+        for n in range(orders):
+            order_no = f"SO-{n:08d}"
+            wo.writerow([order_no, f"C{rnd.randrange(customers):07d}", "2026-09-01T10:00:00Z", "2026-09-02T10:00:00Z",
+                         "2026-09-05T10:00:00Z", "EUR", "delivered", "amazon"])
+            for line in (1, 2, 3):
+                wl.writerow([order_no, line, skus[rnd.randrange(len(skus))], 1, "19.99"])
+            wc.writerow([sscc(n), order_no, f"1Z{n:016d}", "UPS"])
+    return 2000 + customers + orders * 5
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def measure(conn, path, headers, n):
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        conn.request("GET", path() if callable(path) else path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status == 200, response.status
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=3000)
+    args = parser.parse_args()
+    out = ROOT / "bench" / "out" / f"orders-{args.orders}"
+    dbfile = out / "station.db"
+    if not (out / "orders.csv").exists():
+        t = time.perf_counter()
+        generate(out, args.orders)
+        print(f"generated {args.orders} orders in {time.perf_counter() - t:.1f}s", flush=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(dbfile) + suffix).unlink(missing_ok=True)
+    db = db_module.connect(dbfile)
+    migrations.apply(db)
+    t = time.perf_counter()
+    counts = importer.import_dir(db, out)
+    elapsed = time.perf_counter() - t
+    total = sum(counts.values())
+    print(f"import: {total} rows in {elapsed:.1f}s = {total / elapsed:,.0f} rows/s", flush=True)
+    auth.add_user(db, "bench", "operator", "1234", "B-1")
+    token = auth.new_token(db, "bench")
+    db.close()
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "serve", "--no-demo", "--db", str(dbfile),
+                               "--port", str(port)], stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        headers = {"Authorization": f"Bearer {token}"}
+        rnd = random.Random(2)
+        measure(conn, "/healthz", headers, 200)  # warm up
+        bare = measure(conn, "/healthz", headers, args.requests)
+        lookup = measure(conn, lambda: f"/api/lookup?code={sscc(rnd.randrange(args.orders))}", headers, args.requests)
+        conn.close()
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"orders {args.orders:,}: bare route p50 {bare[0]:.2f} ms p99 {bare[1]:.2f} ms; "
+          f"carton lookup p50 {lookup[0]:.2f} ms p99 {lookup[1]:.2f} ms; ratio p99 {lookup[1] / bare[1]:.2f}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+
+
+if __name__ == "__main__":
+    main()
