@@ -23,7 +23,7 @@ from barcode.errors import BarcodeError
 from PIL import Image
 
 __all__ = [
-    "LabelError", "LABEL_SIZES", "label_options", "module_dots",
+    "LabelError", "LABEL_SIZES", "label_options", "module_dots", "code128_modules",
     "code128_svg", "code128_png", "gs1_128_svg", "gs1_128_png", "ean13_svg", "ean13_png",
     "qr_svg", "qr_png", "datamatrix_svg", "datamatrix_png",
 ]
@@ -64,6 +64,11 @@ def label_options(size: str = "4x6", dpi: int = 203, *, matrix: bool = False) ->
 def module_dots(dpi: int, module_mm: float) -> int:
     """The whole number of printer dots nearest to `module_mm` (at least one)."""
     return max(1, round(module_mm * dpi / 25.4))
+
+
+def code128_modules(data: str) -> int:
+    """Width of `data` as Code 128 in modules, quiet zones excluded (for laying out labels)."""
+    return _Symbol.code128(data).modules.shape[1]
 
 
 # --- public renderers -----------------------------------------------------------------------

@@ -1,0 +1,233 @@
+"""Zebra-compatible label printers: raw ZPL over TCP port 9100, status through ~HS.
+
+    printer = ZplPrinter("10.0.0.31")
+    printer.print_label(zpl_label("RI00001234", ["RESTOCK", "Bin A-12-03"], title="RESTOCK"))
+    printer.status()  # PrinterStatus.READY
+
+Port 9100 ("raw", "JetDirect") is one-way for print jobs: the printer answers nothing, so
+print_label() succeeding means the printer took the bytes, not that a label came out. Ask
+status() when that matters.
+"""
+
+import enum
+import socket
+from dataclasses import dataclass
+from typing import Sequence
+
+from .labels import LABEL_SIZES, LabelError, code128_modules, module_dots
+
+__all__ = ["PrinterError", "PrinterOffline", "PrinterStatus", "HostStatus", "LabelPrinter",
+           "ZplPrinter", "parse_host_status", "zpl_label", "zpl_text"]
+
+
+class PrinterError(Exception):
+    """The one error type of the printer drivers."""
+
+
+class PrinterOffline(PrinterError):
+    """Nothing answers at the printer's address."""
+
+
+class PrinterStatus(enum.Enum):
+    READY = "ready"
+    PRINTING = "printing"  # formats still in the buffer or labels left in the batch
+    PAUSED = "paused"
+    PAPER_OUT = "paper_out"
+    RIBBON_OUT = "ribbon_out"
+    HEAD_OPEN = "head_open"
+    FAULT = "fault"  # temperature, lost configuration, or no answer to ~HS
+    OFFLINE = "offline"
+
+
+class LabelPrinter:
+    """A printer takes a label in its own language and can say how it is."""
+
+    def print_label(self, label: str | bytes) -> None:
+        raise NotImplementedError
+
+    def status(self) -> PrinterStatus:
+        raise NotImplementedError
+
+
+class ZplPrinter(LabelPrinter):
+    """A ZPL printer reached over TCP (Zebra, and the many printers that emulate ZPL)."""
+
+    def __init__(self, host: str, port: int = 9100, timeout: float = 5.0):
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+
+    def __repr__(self):
+        return f"<ZplPrinter {self.host}:{self.port}>"
+
+    def print_label(self, label: str | bytes) -> None:
+        """Send one or more ZPL formats; raise PrinterError if the printer does not take them."""
+        data = label.encode("utf-8") if isinstance(label, str) else label
+        with self._connect() as conn:
+            try:
+                conn.sendall(data)
+                conn.shutdown(socket.SHUT_WR)  # tell the printer the job is complete
+            except OSError as exc:
+                raise PrinterError(f"{self.host}:{self.port}: sending failed: {exc}") from exc
+
+    def host_status(self) -> "HostStatus":
+        """Ask ~HS and parse the three status strings."""
+        with self._connect() as conn:
+            try:
+                conn.sendall(b"~HS")
+                reply = b""
+                while reply.count(b"\x03") < 3:
+                    chunk = conn.recv(1024)
+                    if not chunk:
+                        break
+                    reply += chunk
+            except socket.timeout:
+                # Recent firmware stays silent while media or ribbon is out or the head is
+                # open, so silence is a fault at the printer, not a network problem.
+                raise PrinterError(f"{self.host}:{self.port} did not answer ~HS within "
+                                   f"{self.timeout}s (media out, ribbon out, head open?)") from None
+            except OSError as exc:
+                raise PrinterError(f"{self.host}:{self.port}: {exc}") from exc
+        return parse_host_status(reply)
+
+    def status(self) -> PrinterStatus:
+        """The printer's state for the devices page; never raises."""
+        try:
+            return self.host_status().status
+        except PrinterOffline:
+            return PrinterStatus.OFFLINE
+        except PrinterError:
+            return PrinterStatus.FAULT
+
+    def _connect(self) -> socket.socket:
+        try:
+            return socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as exc:
+            raise PrinterOffline(f"cannot reach printer {self.host}:{self.port}: {exc}") from exc
+
+
+# --- ~HS ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HostStatus:
+    """The flags of a ~HS reply that matter on a bench (ZPL II Programming Guide, ~HS)."""
+
+    paper_out: bool
+    paused: bool
+    label_length_dots: int
+    formats_in_buffer: int
+    buffer_full: bool
+    corrupt_ram: bool
+    under_temperature: bool
+    over_temperature: bool
+    head_up: bool
+    ribbon_out: bool
+    labels_remaining: int
+
+    @property
+    def status(self) -> PrinterStatus:
+        # The most urgent condition wins: it is what the operator must fix first.
+        if self.head_up:
+            return PrinterStatus.HEAD_OPEN
+        if self.paper_out:
+            return PrinterStatus.PAPER_OUT
+        if self.ribbon_out:
+            return PrinterStatus.RIBBON_OUT
+        if self.corrupt_ram or self.under_temperature or self.over_temperature:
+            return PrinterStatus.FAULT
+        if self.paused:
+            return PrinterStatus.PAUSED
+        if self.formats_in_buffer or self.labels_remaining:
+            return PrinterStatus.PRINTING
+        return PrinterStatus.READY
+
+
+def parse_host_status(reply: bytes) -> HostStatus:
+    """Parse ``<STX>string 1<ETX><CR><LF>`` ... three times, as ~HS answers."""
+    strings = []
+    for part in reply.split(b"\x02")[1:]:
+        strings.append(part.split(b"\x03", 1)[0].decode("ascii", "replace").split(","))
+    if len(strings) < 2 or len(strings[0]) < 12 or len(strings[1]) < 9:
+        raise PrinterError(f"not a ~HS reply: {reply[:80]!r}")
+    one, two = strings[0], strings[1]
+    try:
+        return HostStatus(
+            paper_out=one[1] == "1", paused=one[2] == "1", label_length_dots=int(one[3]),
+            formats_in_buffer=int(one[4]), buffer_full=one[5] == "1", corrupt_ram=one[9] == "1",
+            under_temperature=one[10] == "1", over_temperature=one[11] == "1",
+            head_up=two[2] == "1", ribbon_out=two[3] == "1", labels_remaining=int(two[8]),
+        )
+    except ValueError:
+        raise PrinterError(f"not a ~HS reply: {reply[:80]!r}") from None
+
+
+# --- building ZPL --------------------------------------------------------------------------
+
+# Layout per label size, in inches: margin, title and line heights, bar height; module in mm.
+_LAYOUT = {
+    "4x6": {"margin": 0.2, "title": 0.45, "line": 0.22, "bar": 1.0, "module_mm": 0.375},
+    "2x1": {"margin": 0.06, "title": 0.14, "line": 0.1, "bar": 0.4, "module_mm": 0.25},
+}
+
+
+def zpl_text(text: str) -> str:
+    """Field data for ^FH: ZPL's own ^ ~ and the hex indicator _ as hex, and any byte
+    outside printable ASCII as hex of its UTF-8 (the label selects UTF-8 with ^CI28)."""
+    out = []
+    for ch in text:
+        if " " <= ch <= "}" and ch not in "^~_":
+            out.append(ch)
+        else:
+            out.extend(f"_{b:02X}" for b in ch.encode("utf-8"))
+    return "".join(out)
+
+
+def _zpl_code128_data(data: str) -> str:
+    # In ^BC field data ">" starts an invocation code; ">0" is the ">" character itself.
+    return zpl_text(data).replace(">", ">0")
+
+
+def zpl_label(barcode: str, lines: Sequence[str] = (), *, title: str | None = None,
+              size: str = "4x6", dpi: int = 203, copies: int = 1) -> str:
+    """One ZPL format: optional title, text lines, and a Code 128 of `barcode` at the foot
+    with its text under it. Bars land on whole dots; a code too wide is refused."""
+    if size not in _LAYOUT:
+        raise PrinterError(f"unknown label size {size!r}; known: {', '.join(_LAYOUT)}")
+    if copies < 1:
+        raise PrinterError("copies must be at least 1")
+    lay = _LAYOUT[size]
+    width, height = (round(v * dpi) for v in LABEL_SIZES[size])
+    margin, line_h, bar_h = (round(lay[k] * dpi) for k in ("margin", "line", "bar"))
+    printable = width - 2 * margin
+
+    try:
+        modules = code128_modules(barcode) + 20  # with its quiet zones
+    except LabelError as exc:
+        raise PrinterError(str(exc)) from None
+    module = module_dots(dpi, lay["module_mm"])
+    while module > 1 and modules * module > printable:
+        module -= 1
+    if modules * module > printable:
+        raise PrinterError(f"{barcode!r} is too long for a {size} label at {dpi} dpi")
+
+    out = ["^XA", "^CI28", f"^PW{width}", f"^LL{height}", "^LH0,0"]
+    y = margin
+    if title:
+        title_h = round(lay["title"] * dpi)
+        out.append(f"^FO{margin},{y}^A0N,{title_h},{title_h}^FH^FD{zpl_text(title)}^FS")
+        y += round(title_h * 1.2)
+    bar_y = height - margin - line_h - bar_h - line_h // 3
+    for line in lines:
+        if y + line_h > bar_y:
+            raise PrinterError(f"too many lines for a {size} label")
+        out.append(f"^FO{margin},{y}^A0N,{line_h},{line_h}^FH^FD{zpl_text(line)}^FS")
+        y += round(line_h * 1.25)
+    bar_x = margin + 10 * module  # quiet zone left of the bars
+    out.append(f"^FO{bar_x},{bar_y}^BY{module},3,{bar_h}"
+               f"^BCN,{bar_h},N,N,N,A^FH^FD{_zpl_code128_data(barcode)}^FS")
+    out.append(f"^FO{bar_x},{height - margin - line_h}^A0N,{line_h},{line_h}"
+               f"^FH^FD{zpl_text(barcode)}^FS")
+    if copies > 1:
+        out.append(f"^PQ{copies}")
+    out.append("^XZ")
+    return "\n".join(out) + "\n"
