@@ -4,20 +4,25 @@
   "use strict";
   var GS = "\u001d";
   var TEXT_TYPES = /^(text|search|email|tel|url|password|number)$/;
-  var body, gap, minLength, prefix, gsSubstitute, enterGap;
-  var buffer = "", last = 0, snapshot = null;
-  var queue = Promise.resolve();
+  var body, gap, minLength, prefix, gsSubstitute, hiccup;
+  var LONG = 1000;  // ms: after this long without a key, Enter alone is nobody's scan
+  var keys = [], last = 0, snapshot = null;
+  // scans go out one at a time, in order, and not before the page is whole
+  var queue = new Promise(function (ready) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+    else ready();
+  });
 
-  function init() {
+  // Settings come from <body data-scan-*>; read them once the body exists.
+  function configure() {
     body = document.body;
     gap = parseInt(body.dataset.scanGapMs, 10) || 50;
     minLength = parseInt(body.dataset.scanMinLength, 10) || 4;
     prefix = body.dataset.scanPrefix || "";
     gsSubstitute = body.dataset.scanGsSubstitute || "";
-    // Enter comes right after the last character from a scanner; allow a little more
-    // than the character gap for a busy page, far less than a person's pause.
-    enterGap = Math.max(gap * 4, 250);
-    document.addEventListener("keydown", onKeyDown, true);
+    // A busy page (or a busy test machine) can hold one key back for a moment; a burst
+    // survives such a hiccup, and it is the median gap that says scanner or person.
+    hiccup = Math.max(gap * 5, 250);
   }
 
   function isTextField(el) {
@@ -35,20 +40,34 @@
     return e.key && e.key.length === 1 ? e.key : null;
   }
 
-  function reset() { buffer = ""; snapshot = null; }
+  function reset() { keys = []; snapshot = null; }
+
+  function medianGap() {
+    var gaps = [];
+    for (var i = 1; i < keys.length; i++) gaps.push(keys[i].t - keys[i - 1].t);
+    if (!gaps.length) return 0;
+    gaps.sort(function (a, b) { return a - b; });
+    return gaps[Math.floor(gaps.length / 2)];
+  }
+
+  // Scanner keys come gap after gap below SCAN_GAP_MS; a person's keys rarely do.
+  function isScan(now) {
+    return keys.length >= minLength && now - last <= LONG && medianGap() <= gap;
+  }
 
   function onKeyDown(e) {
-    if (e.isComposing || document.querySelector("[data-keypad]")) return;  // the PIN keypad takes keys itself
+    if (e.isComposing || !document.body || document.querySelector("[data-keypad]")) return;  // the keypad takes keys itself
+    if (!body) configure();
     var now = performance.now();
     var field = isTextField(document.activeElement) ? document.activeElement : null;
     if (e.key === "Enter") {
-      var code = buffer, quick = now - last <= enterGap, restore = snapshot;
+      var scanned = isScan(now), code = keys.map(function (k) { return k.ch; }).join(""), restore = snapshot;
       reset();
-      if (code.length >= minLength && quick) {
+      if (scanned) {
         e.preventDefault();
         e.stopPropagation();
         // the burst's characters went into the field; put it back as the operator left it
-        if (restore && restore.el.value !== undefined) restore.el.value = restore.value;
+        if (restore) restore.el.value = restore.value;
         submit(code);
       }
       return;
@@ -58,11 +77,11 @@
       if (["Shift", "Control", "Alt", "AltGraph", "CapsLock", "Meta"].indexOf(e.key) < 0) reset();
       return;
     }
-    if (now - last > gap) {  // a new burst starts
-      buffer = "";
+    if (now - last > hiccup || (snapshot && snapshot.el !== field)) {  // a new burst starts
+      reset();
       snapshot = field ? { el: field, value: field.value } : null;
     }
-    buffer += ch;
+    keys.push({ ch: ch, t: now });
     last = now;
     // Outside a text field nothing should receive the keys (a focused button would
     // click on Space or Enter). Ctrl+] never types anything anyway.
@@ -77,7 +96,7 @@
 
   function submit(raw) {
     var url = body.dataset.scanUrl, target = body.dataset.scanTarget;
-    if (!url || !window.htmx) return;
+    if (!url) return;
     var code = normalise(raw);
     document.dispatchEvent(new CustomEvent("bench:scan", { detail: { code: code } }));
     // one scan at a time, in order: a parcel scan must land before the item scanned after it
@@ -91,6 +110,6 @@
   }
 
   window.benchScan = function (code) { submit(code); };
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  // listening from <head>: keys typed while the page still loads are not lost
+  document.addEventListener("keydown", onKeyDown, true);
 })();

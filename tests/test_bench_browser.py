@@ -1,0 +1,223 @@
+"""The workbench in real headless Chromium against a real HTTP server, driven like a scanner types.
+
+Debian's /usr/bin/chromium through Playwright's Python API (never a downloaded browser). Each
+test gets its own SQLite file and server. Screenshots land in tests/screenshots/ (git-ignored).
+"""
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.sample import CARTON, MUG_GTIN, days_ago, fresh, load_sample
+from station import auth, create_app
+from station.db import connect
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).parent / "screenshots"
+BADGE, PIN = "BADGE-0042", "2468"
+ARABIC = "فاطمة الزهراء"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+def add_bench_rows(db):
+    """The sample data, plus a returnable parcel for the Arabic-named customer; nothing waits for a mug."""
+    with db.conn:
+        db.execute("UPDATE order_lines SET qty_allocated = qty WHERE order_no IN ('SO-W1', 'SO-W2')")
+        db["orders"].insert({"order_no": "SO-AR", "customer_id": "C3", "placed_at": days_ago(12), "channel": "shop",
+                             "shipped_at": days_ago(9), "delivered_at": days_ago(6), "currency": "SAR",
+                             "status": "delivered", "priority": 0})
+        db["order_lines"].insert({"order_no": "SO-AR", "line_no": 1, "sku": "SHOE-01", "qty": 1, "unit_price": 180})
+        db["cartons"].insert({"carton_code": "CTN-AR", "order_no": "SO-AR", "tracking_no": None, "carrier": "Aramex"})
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The app on a real HTTP server (werkzeug, own thread) over a temp SQLite file."""
+    from werkzeug.serving import make_server
+
+    path = tmp_path / "station.db"
+    db = fresh(path)
+    load_sample(db)
+    add_bench_rows(db)
+    auth.add_user(db, "Dana Operator", "operator", PIN, BADGE)
+    db.close()
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "browser-test", "PHOTO_DIR": str(tmp_path / "photos")})
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{http.server_port}", "db": path}
+    http.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A 1280x800 touchscreen page on which any browser dialog fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    assert dialogs == [], f"a browser dialog opened: {dialogs}"
+
+
+def shot(page, name):
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def scan(page, code):
+    """Type the code the way a keyboard-wedge scanner does: keys with no delay, then Enter."""
+    page.keyboard.type(code, delay=0)
+    page.keyboard.press("Enter")
+
+
+def sign_in(page, server, station="bench-9"):
+    page.goto(f"{server['url']}/sign-in?station={station}")
+    expect(page.get_by_text("Scan your badge")).to_be_visible()
+    scan(page, BADGE)
+    expect(page.get_by_label("PIN")).to_be_visible()
+    for digit in PIN:
+        page.get_by_role("button", name=digit, exact=True).click()
+    page.get_by_role("button", name="OK", exact=True).click()
+    expect(page.get_by_text("Scan a parcel")).to_be_visible()
+
+
+def query(server, sql, params=()):
+    db = connect(server["db"])
+    try:
+        return db.execute(sql, list(params)).fetchall()
+    finally:
+        db.close()
+
+
+def assert_tappable(locator):
+    box = locator.bounding_box()
+    assert box and box["width"] >= 44 and box["height"] >= 44, box
+
+
+def test_a_parcel_goes_from_carton_scan_to_refund_with_scans_and_taps(page, server):
+    sign_in(page, server)
+    shot(page, "01-signed-in")
+    page.get_by_role("button", name="No label").focus()  # focus on something unrelated to the scan
+    scan(page, CARTON)
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    expect(page.get_by_text("Travel mug")).to_be_visible()
+    expect(page.get_by_text("MUG-01", exact=True)).to_be_visible()
+    expect(page.locator("#nolabel")).to_be_hidden()  # Enter did not click the focused button
+    shot(page, "02-parcel")
+
+    scan(page, MUG_GTIN)
+    grade_a = page.get_by_role("button", name="A", exact=True)
+    expect(grade_a).to_be_visible()
+    for grade in "ABCDX":
+        assert_tappable(page.get_by_role("button", name=grade, exact=True))
+    shot(page, "03-inspect")
+
+    grade_a.click()
+    confirm = page.get_by_role("button", name=re.compile(r"^Confirm"))
+    expect(confirm).to_be_visible()
+    expect(page.locator(".rec-disp")).to_contain_text("RESTOCK")
+    expect(page.locator(".why")).to_contain_text("restock")
+    assert_tappable(confirm)
+    shot(page, "04-recommendation")
+
+    confirm.click()
+    close = page.get_by_role("button", name="Close", exact=True)
+    expect(close).to_be_visible()
+    expect(page.locator(".refund-amount")).to_have_text("19.99 USD")
+    assert_tappable(close)
+    shot(page, "05-refund-preview")
+
+    close.click()
+    expect(page.locator(".refund-final .refund-amount")).to_have_text("19.99 USD")
+    expect(page.locator(".refund-final .refund-status")).to_have_text("ready")
+    shot(page, "06-closed")
+
+    assert query(server, "SELECT d.disposition, d.target FROM decisions d") == [("restock", "A-01-01")]
+    assert query(server, "SELECT qty FROM stock WHERE sku = 'MUG-01' AND bin = 'A-01-01'") == [(6,)]
+    assert query(server, "SELECT amount, status FROM refunds") == [("19.99", "ready")]
+    assert query(server, "SELECT status FROM returns") == [("closed",)]
+
+
+def test_a_customer_named_like_a_script_is_shown_as_text(page, server):
+    sign_in(page, server)
+    scan(page, "CTN-2")
+    expect(page.locator(".customer-name")).to_have_text("<script>alert(1)</script>")
+    expect(page.get_by_text("Out of window")).to_have_count(2)  # the flag and the window fact
+    shot(page, "07-script-name")
+
+
+def test_an_unknown_code_shows_an_error_and_creates_nothing(page, server):
+    sign_in(page, server)
+    scan(page, "NOPE-4711")
+    expect(page.locator(".message.tone-error")).to_contain_text("Unknown code")
+    expect(page.locator("body")).to_have_attribute("data-last-feedback", "error")
+    shot(page, "08-unknown-code")
+    assert query(server, "SELECT count(*) FROM returns") == [(0,)]
+
+
+def test_an_arabic_name_reads_right_to_left(page, server):
+    sign_in(page, server)
+    scan(page, "CTN-AR")
+    name = page.locator(".customer-name")
+    expect(name).to_have_text(ARABIC)
+    assert name.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    shot(page, "09-arabic")
+
+
+def test_scanning_the_next_parcel_puts_the_first_aside_without_a_dialog(page, server):
+    sign_in(page, server)
+    scan(page, CARTON)
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    scan(page, "CTN-AR")
+    expect(page.locator(".customer-name")).to_have_text(ARABIC)
+    expect(page.locator(".message")).to_contain_text("put aside")
+    shot(page, "10-put-aside")
+    assert query(server, "SELECT order_no, status FROM returns ORDER BY return_id") == [
+        ("SO-1", "open"), ("SO-AR", "open")]
+
+
+def test_a_scan_into_a_focused_text_field_is_still_a_scan(page, server):
+    sign_in(page, server)
+    page.get_by_role("button", name="No label").click()
+    search = page.get_by_role("textbox", name="Search")
+    expect(search).to_be_focused()
+    scan(page, "CTN-AR")
+    expect(page.locator(".customer-name")).to_have_text(ARABIC)
+    expect(page.locator("#nolabel")).to_be_hidden()
+    assert page.locator("#q").input_value() == ""
+
+
+def test_the_pin_can_be_typed_and_sign_in_survives_a_reload(page, server):
+    page.goto(f"{server['url']}/")
+    expect(page.get_by_text("Scan your badge")).to_be_visible()
+    scan(page, BADGE)
+    expect(page.get_by_label("PIN")).to_be_visible()
+    page.keyboard.type("9999", delay=120)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Wrong PIN")).to_be_visible()
+    page.keyboard.type(PIN, delay=0)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Scan a parcel")).to_be_visible()
+    expect(page.locator(".station")).to_have_text("bench-1")
+    page.reload()
+    expect(page.get_by_text("Scan a parcel")).to_be_visible()

@@ -1,0 +1,222 @@
+"""The bench screens through Flask's test client: sign-in, scans, CSRF, escaping, the whole parcel."""
+import re
+
+import pytest
+
+from station import auth, create_app
+from station.db import connect
+from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
+
+BADGE, PIN = "BADGE-7", "1357"
+
+
+@pytest.fixture
+def app(tmp_path):
+    path = tmp_path / "station.db"
+    db = fresh(path)
+    load_sample(db)
+    with db.conn:  # nothing waits for a mug: grade A restocks
+        db.execute("UPDATE order_lines SET qty_allocated = qty WHERE order_no IN ('SO-W1', 'SO-W2')")
+    auth.add_user(db, "Sam Bench", "operator", PIN, BADGE)
+    db.close()
+    return create_app({"DATABASE": str(path), "SECRET_KEY": "views-test", "TESTING": True,
+                       "PHOTO_DIR": str(tmp_path / "photos")})
+
+
+def count(app, sql, params=()):
+    db = connect(app.config["DATABASE"])
+    try:
+        return db.execute(sql, list(params)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def csrf(response):
+    return re.search(r'data-csrf="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+class Bench:
+    """A signed-in bench: posts as htmx does, with the page's CSRF token."""
+
+    def __init__(self, client, token):
+        self.client, self.token = client, token
+
+    def post(self, url, **data):
+        return self.client.post(url, data=data, headers={"X-CSRF-Token": self.token, "HX-Request": "true"})
+
+    def scan(self, code):
+        return self.post("/bench/scan", code=code)
+
+
+@pytest.fixture
+def bench(app):
+    client = app.test_client()
+    token = csrf(client.get("/sign-in?station=bench-3"))
+    client.post("/sign-in/badge", data={"code": BADGE}, headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    response = client.post("/sign-in", data={"pin": PIN, "csrf_token": token})
+    assert response.status_code == 302
+    return Bench(client, csrf(client.get("/")))
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def test_a_stranger_is_sent_to_sign_in(app):
+    response = app.test_client().get("/")
+    assert response.status_code == 302
+    assert response.location.endswith("/sign-in")
+
+
+def test_the_station_name_is_remembered_by_the_browser(app):
+    client = app.test_client()
+    response = client.get("/sign-in?station=dock-2")
+    assert "station=dock-2" in response.headers["Set-Cookie"]
+    assert "dock-2" in text(client.get("/sign-in"))
+
+
+def test_a_badge_then_the_pin_signs_in_and_it_lasts_across_requests(bench):
+    page = text(bench.client.get("/"))
+    assert "Scan a parcel" in page
+    assert "Sam Bench" in page
+    assert "bench-3" in page
+
+
+def test_a_wrong_pin_is_shown_on_the_page(app):
+    client = app.test_client()
+    token = csrf(client.get("/sign-in"))
+    client.post("/sign-in/badge", data={"code": BADGE}, headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    response = client.post("/sign-in", data={"pin": "0000", "csrf_token": token})
+    assert response.status_code == 401
+    assert "Wrong PIN" in text(response)
+    assert client.get("/").status_code == 302
+
+
+def test_an_unknown_badge_is_an_error(app):
+    client = app.test_client()
+    token = csrf(client.get("/sign-in"))
+    response = client.post("/sign-in/badge", data={"code": "NOBODY"}, headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert response.status_code == 404
+    assert "not registered" in text(response)
+    assert 'id="signin"' in text(response)
+
+
+def test_a_post_without_the_csrf_token_changes_nothing(bench):
+    response = bench.client.post("/bench/scan", data={"code": CARTON}, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert count(bench.client.application, "SELECT count(*) FROM returns") == 0
+
+
+def test_a_carton_scan_shows_the_customer_and_the_expected_items(bench):
+    response = bench.scan(CARTON)
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["Vary"]
+    page = text(response)
+    assert 'id="bench"' in page and "<html" not in page  # the widget alone for htmx
+    assert "王小明" in page and 'dir="auto"' in page
+    assert "Travel mug" in page and "MUG-01" in page
+    assert "Changed mind" in page
+    assert count(bench.client.application, "SELECT count(*) FROM returns") == 1
+
+
+def test_a_bad_scan_shows_an_error_and_creates_nothing(bench):
+    response = bench.scan("NO-SUCH-CODE-42")
+    assert response.status_code == 404
+    assert "tone-error" in text(response) and "Unknown code" in text(response)
+    assert count(bench.client.application, "SELECT count(*) FROM returns") == 0
+    assert count(bench.client.application, "SELECT count(*) FROM scans WHERE ok = 0") == 1
+
+
+def test_a_script_name_is_rendered_as_text(bench):
+    page = text(bench.scan("CTN-2"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in page
+
+
+def test_grade_a_without_an_rma_prefills_no_longer_needed(bench):
+    bench.scan("CTN-2")  # SO-2 has no RMA
+    bench.scan("036000291452")
+    page = text(bench.post("/bench/inspect", qty="1", set_grade="A"))
+    assert "Confirm" in page
+    assert count(bench.client.application, "SELECT count(*) FROM return_items WHERE reason = 'no_longer_needed'") == 1
+
+
+def test_other_grades_wait_for_a_reason_without_an_rma(bench):
+    bench.scan("CTN-2")
+    bench.scan("036000291452")
+    page = text(bench.post("/bench/inspect", qty="1", set_grade="B"))
+    assert "tap the reason" in page
+    assert count(bench.client.application, "SELECT count(*) FROM return_items") == 0
+    page = text(bench.post("/bench/inspect", qty="1", set_reason="size_fit"))
+    assert "Confirm" in page
+    assert count(bench.client.application, "SELECT count(*) FROM return_items WHERE grade = 'B'") == 1
+
+
+def test_a_parcel_from_scan_to_refund(bench):
+    app = bench.client.application
+    bench.scan(CARTON)
+    assert "tap its grade" in text(bench.scan(MUG_GTIN))
+    page = text(bench.post("/bench/inspect", qty="1", set_grade="A"))
+    assert "RESTOCK" in page and "Confirm restock" in page
+    item_id = re.search(r"/bench/items/(\d+)/decide", page).group(1)
+    page = text(bench.post(f"/bench/items/{item_id}/decide", disposition="restock"))
+    assert "print-frame" in page and ">Close</button>" in page
+    assert count(app, "SELECT qty FROM stock WHERE sku = 'MUG-01' AND bin = 'A-01-01'") == 6
+    label = bench.client.get(f"/bench/items/{item_id}/label")
+    assert label.status_code == 200 and "RESTOCK" in text(label) and "4in 6in" in text(
+        bench.client.get("/static/css/label.css"))
+    return_id = count(app, "SELECT return_id FROM returns")
+    page = text(bench.post(f"/bench/returns/{return_id}/close"))
+    assert "19.99 USD" in page
+    assert count(app, "SELECT count(*) FROM refunds WHERE status = 'ready' AND amount = '19.99'") == 1
+
+
+def test_an_override_needs_a_reason_chip_and_is_recorded(bench):
+    app = bench.client.application
+    bench.scan(CARTON)
+    bench.scan(MUG_GTIN)
+    item_id = re.search(r"/bench/items/(\d+)/decide", text(bench.post("/bench/inspect", set_grade="A"))).group(1)
+    page = text(bench.post(f"/bench/items/{item_id}/decide", disposition="refurbish"))
+    assert "give a reason" in page
+    bench.post(f"/bench/items/{item_id}/decide", disposition="refurbish", override_reason="Packaging unsellable")
+    assert count(app, "SELECT count(*) FROM decisions WHERE override_reason = 'Packaging unsellable'") == 1
+
+
+def test_grade_d_needs_a_photo_before_confirming(bench):
+    app = bench.client.application
+    bench.scan(CARTON)
+    bench.scan(MUG_GTIN)
+    page = text(bench.post("/bench/inspect", set_grade="D", set_reason="defective"))
+    assert "take a photo" in page
+    item_id = re.search(r"/bench/items/(\d+)/photos", page).group(1)
+    bench.post(f"/bench/items/{item_id}/decide", disposition="refurbish")
+    assert count(app, "SELECT count(*) FROM decisions") == 0
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    import io
+
+    bench.client.post(f"/bench/items/{item_id}/photos", data={"photo": (io.BytesIO(png), "p.png", "image/png")},
+                      headers={"X-CSRF-Token": bench.token, "HX-Request": "true"}, content_type="multipart/form-data")
+    assert count(app, "SELECT count(*) FROM photos") == 1
+    disposition = re.search(r'name="disposition" value="(\w+)"', text(bench.client.get("/bench", headers={"HX-Request": "true"}))).group(1)
+    bench.post(f"/bench/items/{item_id}/decide", disposition=disposition)
+    assert count(app, "SELECT count(*) FROM decisions") == 1
+
+
+def test_a_product_scan_with_no_parcel_lists_the_candidate_orders(bench):
+    page = text(bench.scan(MUG_GTIN))
+    assert "tap its order" in page and "SO-1" in page
+    page = text(bench.post("/bench/open", order_no="SO-1", with_product="1"))
+    assert "王小明" in page and "Inspect the highlighted item" in page
+
+
+def test_the_next_parcel_puts_the_first_aside(bench):
+    app = bench.client.application
+    bench.scan(CARTON)
+    page = text(bench.scan("CTN-2"))
+    assert "put aside" in page
+    assert count(app, "SELECT count(*) FROM returns WHERE status = 'open'") == 2
+
+
+def test_search_finds_an_order_by_email(bench):
+    response = bench.client.get("/bench/search?q=xm@example", headers={"HX-Request": "true"})
+    assert "SO-1" in text(response) and 'id="search-results"' in text(response)
