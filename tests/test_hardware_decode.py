@@ -137,7 +137,7 @@ def test_preprocessing_retries_read_what_the_first_pass_cannot():
     gray = cv2.GaussianBlur(python_barcode("ean13", "400638133393", quiet_zone=3), (0, 0), 2.0)
     assert decode.read_zxing(gray) == [] and decode.read_zbar(gray) == []
     assert decode_image(png(gray)) == [{"symbology": "ean13", "data": "4006381333931"}]
-    assert decode_frame(gray) == []  # frames skip retries: the next frame comes in 33 ms
+    assert decode_frame(gray, tilt=None) == []  # frames skip retries: the next comes in 33 ms
 
 
 def test_a_weak_check_digit_read_once_during_retries_is_not_trusted(monkeypatch):
@@ -214,6 +214,16 @@ def test_a_code_on_a_transparent_background_is_read_as_black_on_white():
     rgba = np.zeros(gray.shape + (4,), np.uint8)  # transparent black everywhere...
     rgba[:, :, 3] = 255 - gray  # ...opaque only where the bars are
     assert decode_image(png(rgba)) == [{"symbology": "code128", "data": "RMA-9"}]
+
+
+@pytest.mark.parametrize("angle", [14, -14, 90 + 14, 90 - 14])
+def test_a_label_tilted_under_the_camera_reads_within_four_frames(angle):
+    # Short bars tilted 14°: no horizontal (or vertical) scan line crosses them all.
+    frame = on_page(python_barcode("code128", "RMA-2024-00017", module_height=6), angle=angle)
+    assert decode.read_zxing(frame) == []
+    assert decode_frame(frame, tilt=None) == []
+    reads = [decode_frame(frame) for _ in range(4)]
+    assert {"symbology": "code128", "data": "RMA-2024-00017"} in [c for r in reads for c in r]
 
 
 def test_decode_frame_takes_greyscale_or_bgr_camera_frames():
