@@ -319,3 +319,25 @@ def test_progress_shows_a_bar_per_file_on_stderr(fresh_db, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "orders.csv" in err and "order_lines.csv" in err
     assert fresh_db["orders"].count == 3
+
+
+def test_a_file_that_is_not_utf8_is_reported_with_the_bad_rows_of_the_other_files(fresh_db, tmp_path):
+    directory = write_files(tmp_path / "in", {}, orders_csv=FILES["orders.csv"].replace(",USD,shipped", ",usd,shipped"),
+                            inventory_csv="sku,bin,qty\nMUG-01,A-01-01,x\n")
+    (directory / "customers.csv").write_bytes("customer_id,name,country\nC1,Zoë,FR\n".encode("latin-1"))
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, directory)
+
+    assert failed.value.errors == [
+        "customers.csv:2: not UTF-8 text",
+        "inventory.csv:2: qty: not an integer: 'x'; sku 'MUG-01' is not a known product",
+    ]
+    assert fresh_db["customers"].count == 0
+
+
+def test_a_file_with_only_a_header_imports_nothing(fresh_db, tmp_path):
+    directory = write_files(tmp_path / "in", {}, customers_csv="customer_id,name,country\n")
+
+    assert import_dir(fresh_db, directory) == {"customers": 0}
+    assert fresh_db["customers"].count == 0
