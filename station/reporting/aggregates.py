@@ -1,0 +1,41 @@
+"""The report aggregates: pause them for a bulk load, rebuild them, compare them.
+
+Triggers (migration 0003_reports) keep them current with every change; a bulk load (the
+benchmark's generator, a huge import) may pause the triggers and rebuild once at the end.
+"""
+from .. import migrations
+from ..db import write
+
+TABLES = {
+    "report_cohort": ("shipped", "returned"),
+    "report_reasons": ("units",),
+    "report_lags": ("units",),
+    "report_activity": ("parcels", "items", "units", "decisions", "overrides"),
+    "report_durations": ("returns", "seconds"),
+    "report_value": ("items", "units", "original", "recovered", "cost"),
+    "report_customers": ("orders", "returns"),
+    "report_customer_days": ("returns",),
+}
+
+
+def pause(db):
+    """Stop the triggers counting (until rebuild): for loading millions of rows at once."""
+    with write(db):
+        db.execute("UPDATE report_state SET paused = 1")
+
+
+def rebuild(db):
+    """Recount every aggregate from the station's tables and resume the triggers, in one transaction."""
+    with write(db):
+        for statement in migrations.REBUILD_0003_REPORTS:
+            db.execute(statement)
+        db.execute("UPDATE report_state SET paused = 0")
+
+
+def snapshot(db):
+    """Every aggregate row that counts something (rows netted to zero left out), per table."""
+    result = {}
+    for table, measures in TABLES.items():
+        nonzero = " OR ".join(f"{m} != 0" for m in measures)
+        result[table] = sorted(tuple(r) for r in db.execute(f"SELECT * FROM {table} WHERE {nonzero}").fetchall())
+    return result

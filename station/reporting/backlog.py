@@ -1,0 +1,98 @@
+"""Queues after the bench (sizes and ages) and cross-dock fills (waiting orders filled from returns)."""
+from datetime import timedelta
+
+from .. import quarantine
+from ..db import one, rows
+from ..errors import bad
+from .. import timeutil
+from ..timeutil import iso, parse
+from .periods import parse_range
+
+QUEUES = {"refurbish": "Refurbish", "rtv": "Return to vendor", "quarantine": "Quarantine",
+          "refunds": "Held refunds"}
+AGE_BANDS = [("under_1d", 1), ("d1_to_3", 3), ("d3_to_7", 7), ("over_7d", None)]
+LEAD_DAYS = 14  # default supplier lead time a cross-dock fill is measured against
+
+
+# What waits in each queue as (since, units): the definitions of station/queues.py (an item
+# leaves its queue when its work is done), counted instead of listed.
+_MEMBERS = {
+    "refurbish": "SELECT d.decided_at AS since, i.qty AS units FROM decisions d "
+                 "JOIN work_orders w ON w.item_id = d.item_id AND w.status = 'open' "
+                 "JOIN return_items i ON i.item_id = d.item_id",
+    "rtv": "SELECT d.decided_at AS since, i.qty AS units FROM decisions d "
+           "JOIN rtv_items t ON t.item_id = d.item_id AND t.status = 'in_batch' "
+           "JOIN rtv_batches b ON b.batch_id = t.batch_id AND b.status = 'open' "
+           "JOIN return_items i ON i.item_id = d.item_id",
+    "quarantine": f"SELECT coalesce(t.added_at, d.decided_at) AS since, i.qty AS units FROM return_items i "
+                  f"JOIN ({quarantine.PENDING}) q ON q.item_id = i.item_id JOIN decisions d ON d.item_id = i.item_id "
+                  "LEFT JOIN rtv_items t ON t.item_id = i.item_id "
+                  "WHERE i.item_id NOT IN (SELECT item_id FROM quarantine_reviews)",
+    "refunds": "SELECT computed_at AS since, 1 AS units FROM refunds WHERE status = 'held'",
+}
+
+
+def queues(db, at=None):
+    """Per queue: items, units, the oldest waiting since when, and how many in each age band."""
+    at = at or timeutil.now()
+    cuts = [iso(at - timedelta(days=days)) for _, days in AGE_BANDS if days]
+    result = []
+    for name, label in QUEUES.items():
+        row = one(
+            db,
+            f"SELECT count(*) AS items, coalesce(sum(units), 0) AS units, min(since) AS oldest, "
+            "sum(since > ?) AS b0, sum(since <= ? AND since > ?) AS b1, sum(since <= ? AND since > ?) AS b2, "
+            f"sum(since <= ?) AS b3 FROM ({_MEMBERS[name]})",
+            [cuts[0], cuts[0], cuts[1], cuts[1], cuts[2], cuts[2]],
+        )
+        oldest = row["oldest"]
+        entry = {"queue": name, "label": label, "items": row["items"], "units": row["units"], "oldest_since": oldest,
+                 "oldest_age_days": round((at - parse(oldest)).total_seconds() / 86400, 1) if oldest else None}
+        for i, (band, _) in enumerate(AGE_BANDS):
+            entry[band] = row[f"b{i}"] or 0
+        result.append(entry)
+    return {"rows": result}
+
+
+def lead_days_arg(value):
+    if value in (None, ""):
+        return LEAD_DAYS
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        raise bad("lead_days", "must be a whole number of days") from None
+    if not 0 <= days <= 365:
+        raise bad("lead_days", "must be from 0 to 365")
+    return days
+
+
+def crossdock_fills(db, from_=None, to=None, lead_days=LEAD_DAYS):
+    """Each returned unit that filled a waiting order line, with the days the order waited and saved.
+
+    Days saved: the waiting order would have shipped when supplier stock arrived, `lead_days`
+    after it was placed; the fill shipped it at the allocation instead (never below zero).
+    """
+    start, end = parse_range(from_, to)
+    where, params = [], []
+    if start:
+        where.append("a.at >= ?")
+        params.append(start.isoformat())
+    if end:
+        where.append("a.at < ?")
+        params.append((end + timedelta(days=1)).isoformat())
+    found = rows(
+        db,
+        "SELECT a.order_no, a.line_no, ol.sku, a.qty AS units, a.item_id, o.placed_at, a.at AS filled_at, "
+        "o.status AS order_status, round(julianday(a.at) - julianday(o.placed_at), 1) AS days_waited "
+        "FROM allocations a JOIN orders o ON o.order_no = a.order_no "
+        "JOIN order_lines ol ON ol.order_no = a.order_no AND ol.line_no = a.line_no "
+        f"WHERE {' AND '.join(where) or '1'} ORDER BY a.at DESC, a.allocation_id DESC",
+        params,
+    )
+    for r in found:
+        r["days_saved"] = round(max(0.0, lead_days - (r["days_waited"] or 0)), 1)
+    summary = {"fills": len(found), "orders": len({r["order_no"] for r in found}),
+               "units": sum(r["units"] for r in found), "days_saved": round(sum(r["days_saved"] for r in found), 1),
+               "lead_days": lead_days}
+    summary["avg_days_saved"] = round(summary["days_saved"] / len(found), 1) if found else 0.0
+    return {"rows": found, "summary": summary}

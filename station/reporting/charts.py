@@ -1,0 +1,157 @@
+"""Charts drawn on the server as inline SVG: no script, no CDN, prints as drawn.
+
+Every piece of text goes through markupsafe.escape; numbers are formatted here. Each chart
+scales to its container through its viewBox.
+"""
+from markupsafe import Markup, escape
+
+INK, MUTED, GRID = "#15191e", "#5a6470", "#dde3ea"
+COLOURS = {"accent": "#1f5fbf", "ok": "#1b7f3a", "warn": "#a86400", "error": "#b3261e", "light": "#b9c9e6"}
+FONT = "font-family=\"DejaVu Sans, Noto Sans, Arial, sans-serif\""
+
+
+def _clip(text, length):
+    text = "—" if text is None else str(text)
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _svg(width, height, title, body):
+    t = escape(title)
+    return Markup(
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{t}" '
+        f'xmlns="http://www.w3.org/2000/svg" {FONT} font-size="13"><title>{t}</title>{body}</svg>'
+    )
+
+
+def _nice_max(value):
+    """A round axis maximum at or above value."""
+    if value <= 0:
+        return 1
+    step = 10 ** (len(str(int(value))) - 1) if value >= 1 else 0.1
+    while step * 10 < value:
+        step *= 10
+    for m in (1, 2, 2.5, 5, 10):
+        if m * step >= value:
+            return m * step
+    return 10 * step
+
+
+def bars(items, title, fmt=str, colour="accent", width=720, label_width=210, marker=None):
+    """Horizontal bars: items are (label, value) or (label, value, colour name); `marker` draws a reference line."""
+    if not items:
+        return empty(title, width)
+    row, top = 26, 8
+    height = top + row * len(items) + 26
+    plot = width - label_width - 90
+    top_value = _nice_max(max([float(i[1]) for i in items] + [marker or 0]))
+    parts = []
+    for n, item in enumerate(items):
+        label, value = item[0], float(item[1])
+        fill = COLOURS.get(item[2] if len(item) > 2 else colour, COLOURS["accent"])
+        y = top + n * row
+        w = max(0.0, plot * value / top_value)
+        parts.append(
+            f'<g><title>{escape(label)}: {escape(fmt(item[1]))}</title>'
+            f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end" fill="{INK}">{escape(_clip(label, 28))}</text>'
+            f'<rect x="{label_width}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" rx="3" fill="{fill}"/>'
+            f'<text x="{label_width + w + 6:.1f}" y="{y + 17}" fill="{INK}">{escape(fmt(item[1]))}</text></g>'
+        )
+    axis_y = top + row * len(items) + 4
+    parts.append(f'<line x1="{label_width}" y1="{top}" x2="{label_width}" y2="{axis_y}" stroke="{MUTED}"/>')
+    parts.append(f'<text x="{label_width}" y="{axis_y + 16}" fill="{MUTED}">0</text>')
+    parts.append(f'<text x="{label_width + plot}" y="{axis_y + 16}" text-anchor="end" fill="{MUTED}">'
+                 f'{escape(fmt(top_value))}</text>')
+    if marker is not None:
+        x = label_width + plot * marker / top_value
+        parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y}" stroke="{COLOURS["error"]}" '
+                     f'stroke-dasharray="4 3"/><text x="{x:.1f}" y="{axis_y + 16}" text-anchor="middle" '
+                     f'fill="{COLOURS["error"]}">avg {escape(fmt(marker))}</text>')
+    return _svg(width, height, title, "".join(parts))
+
+
+def columns(items, title, fmt=str, colour="accent", width=720, height=220, every=None):
+    """Vertical columns over a sequence (days, hours, bands): items are (label, value)."""
+    if not items:
+        return empty(title, width)
+    left, bottom, top = 48, 34, 12
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    top_value = _nice_max(max(float(v) for _, v in items))
+    slot = plot_w / len(items)
+    every = every or max(1, int(len(items) / (plot_w / 70)) + 1)
+    parts = [_grid(left, top, plot_w, plot_h, top_value, fmt)]
+    for n, (label, value) in enumerate(items):
+        h = plot_h * float(value) / top_value
+        x = left + n * slot
+        parts.append(f'<g><title>{escape(label)}: {escape(fmt(value))}</title>'
+                     f'<rect x="{x + slot * 0.12:.1f}" y="{top + plot_h - h:.1f}" width="{max(1.0, slot * 0.76):.1f}" '
+                     f'height="{h:.1f}" fill="{COLOURS[colour]}"/></g>')
+        if n % every == 0:
+            parts.append(f'<text x="{x + slot / 2:.1f}" y="{top + plot_h + 18}" text-anchor="middle" fill="{MUTED}">'
+                         f'{escape(_clip(label, 12))}</text>')
+    return _svg(width, height, title, "".join(parts))
+
+
+def line(items, title, fmt=str, colour="accent", width=720, height=220):
+    """A line with dots over a sequence (weeks, months): items are (label, value)."""
+    if not items:
+        return empty(title, width)
+    left, bottom, top = 56, 34, 12
+    plot_w, plot_h = width - left - 16, height - bottom - top
+    top_value = _nice_max(max(float(v) for _, v in items))
+    step = plot_w / max(1, len(items) - 1)
+    every = max(1, int(len(items) / (plot_w / 80)) + 1)
+    points = [(left + n * step if len(items) > 1 else left + plot_w / 2, top + plot_h - plot_h * float(v) / top_value)
+              for n, (_, v) in enumerate(items)]
+    parts = [_grid(left, top, plot_w, plot_h, top_value, fmt)]
+    parts.append(f'<polyline fill="none" stroke="{COLOURS[colour]}" stroke-width="2.5" points="'
+                 + " ".join(f"{x:.1f},{y:.1f}" for x, y in points) + '"/>')
+    for n, ((label, value), (x, y)) in enumerate(zip(items, points)):
+        parts.append(f'<g><title>{escape(label)}: {escape(fmt(value))}</title>'
+                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{COLOURS[colour]}"/></g>')
+        if n % every == 0:
+            parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="middle" fill="{MUTED}">'
+                         f'{escape(_clip(label, 12))}</text>')
+    return _svg(width, height, title, "".join(parts))
+
+
+def paired(items, title, fmt=str, width=720, label_width=130):
+    """Per row a light bar (the whole) and a dark bar over it (the part): items are (label, whole, part)."""
+    if not items:
+        return empty(title, width)
+    row, top = 34, 8
+    height = top + row * len(items) + 30
+    plot = width - label_width - 170
+    top_value = _nice_max(max(max(float(w), float(p)) for _, w, p in items))
+    parts = []
+    for n, (label, whole, part) in enumerate(items):
+        y = top + n * row
+        ww, wp = plot * max(0.0, float(whole)) / top_value, plot * max(0.0, float(part)) / top_value
+        parts.append(
+            f'<g><title>{escape(label)}: {escape(fmt(part))} of {escape(fmt(whole))}</title>'
+            f'<text x="{label_width - 8}" y="{y + 21}" text-anchor="end" fill="{INK}">{escape(_clip(label, 16))}</text>'
+            f'<rect x="{label_width}" y="{y + 5}" width="{ww:.1f}" height="{row - 10}" rx="3" fill="{COLOURS["light"]}"/>'
+            f'<rect x="{label_width}" y="{y + 9}" width="{wp:.1f}" height="{row - 18}" rx="2" fill="{COLOURS["ok"]}"/>'
+            f'<text x="{label_width + max(ww, wp) + 6:.1f}" y="{y + 21}" fill="{INK}">'
+            f'{escape(fmt(part))} / {escape(fmt(whole))}</text></g>'
+        )
+    legend_y = top + row * len(items) + 18
+    parts.append(f'<rect x="{label_width}" y="{legend_y - 10}" width="12" height="12" fill="{COLOURS["light"]}"/>'
+                 f'<text x="{label_width + 18}" y="{legend_y}" fill="{MUTED}">value as new</text>'
+                 f'<rect x="{label_width + 130}" y="{legend_y - 10}" width="12" height="12" fill="{COLOURS["ok"]}"/>'
+                 f'<text x="{label_width + 148}" y="{legend_y}" fill="{MUTED}">recovered</text>')
+    return _svg(width, height, title, "".join(parts))
+
+
+def _grid(left, top, plot_w, plot_h, top_value, fmt):
+    parts = []
+    for i in range(5):
+        value = top_value * i / 4
+        y = top + plot_h - plot_h * i / 4
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{escape(fmt(value))}</text>')
+    return "".join(parts)
+
+
+def empty(title, width=720):
+    return _svg(width, 60, title, f'<text x="{width / 2}" y="36" text-anchor="middle" fill="{MUTED}">'
+                                  "Nothing in this range</text>")

@@ -1,0 +1,97 @@
+"""Purchasing: the returns expected per SKU in the next days, so buyers order net of them.
+
+Expected returns of a SKU in the next H days =
+    sum over its units shipped in the last LAG_CAP days (age a days) of
+        rate(SKU) x (F(a + H) - F(a))
+where F(k) is the share of returned units that came back within k days of shipment (from
+report_lags, over ship months old enough to be complete), and rate(SKU) is its return rate
+over the RATE_DAYS days of shipments ending MATURE_DAYS ago, blended with the overall rate
+when it shipped few units then: (returned + BLEND x overall) / (shipped + BLEND).
+"""
+import json
+from datetime import timedelta
+
+from ..db import rows
+from ..errors import bad
+from .. import timeutil
+from .periods import decompose
+
+LAG_CAP = 120      # as report_lags: later returns are counted at 120 days
+MATURE_DAYS = 60   # shipments this old have had their return window
+RATE_DAYS = 180
+BLEND = 20
+
+
+def days_arg(value):
+    if value in (None, ""):
+        return 30
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        raise bad("days", "must be a whole number of days") from None
+    if not 1 <= days <= 90:
+        raise bad("days", "must be from 1 to 90")
+    return days
+
+
+def arrival_curve(db, as_of):
+    """F as a list: F[k] = share of returned units back within k days of shipment (k = 0..LAG_CAP)."""
+    cut = (as_of - timedelta(days=LAG_CAP)).strftime("%Y-%m")
+    found = rows(db, "SELECT ship_month, lag, units FROM report_lags WHERE units != 0")
+    mature = [r for r in found if r["ship_month"] < cut]
+    basis = mature or found
+    counts = [0] * (LAG_CAP + 1)
+    for r in basis:
+        counts[r["lag"]] += r["units"]
+    total = sum(counts)
+    curve, running = [], 0
+    for n in counts:
+        running += n
+        curve.append(running / total if total else 0.0)
+    return curve, ("complete ship months" if mature else "all returns so far" if found else "no returns yet")
+
+
+def expected_returns(db, days=30, at=None, limit=None):
+    """Rows per SKU shipped lately: units shipped, the rate used, the returns expected in `days` days."""
+    as_of = (at or timeutil.now()).date()
+    curve, basis = arrival_curve(db, as_of)
+
+    def F(k):
+        return 1.0 if k >= LAG_CAP else curve[k]
+
+    weights = [[(as_of - timedelta(days=a)).isoformat(), F(a + days) - F(a)] for a in range(LAG_CAP)]
+    hist_end = as_of - timedelta(days=MATURE_DAYS)
+    hist_start = hist_end - timedelta(days=RATE_DAYS - 1)
+    hist_periods = decompose(hist_start, hist_end)
+    found = rows(
+        db,
+        "WITH w(period, weight) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:w)), "
+        "recent AS (SELECT c.key, sum(c.shipped) AS units, sum(c.shipped * w.weight) AS weighted FROM w "
+        "  JOIN report_cohort c ON c.dim = 'sku' AND c.period = w.period GROUP BY c.key HAVING sum(c.shipped) > 0), "
+        "hist AS (SELECT key, sum(shipped) AS shipped, sum(returned) AS returned FROM report_cohort "
+        "  WHERE dim = 'sku' AND period IN (SELECT value FROM json_each(:h)) GROUP BY key) "
+        "SELECT recent.key AS sku, p.name, p.supplier_id, recent.units, recent.weighted, "
+        "coalesce(hist.shipped, 0) AS hist_shipped, coalesce(hist.returned, 0) AS hist_returned "
+        "FROM recent LEFT JOIN hist ON hist.key = recent.key LEFT JOIN products p ON p.sku = recent.key",
+        {"w": json.dumps(weights), "h": json.dumps(hist_periods)},
+    )
+    overall = db.execute(
+        "SELECT coalesce(sum(shipped), 0), coalesce(sum(returned), 0) FROM report_cohort WHERE dim = 'all' "
+        "AND period IN (SELECT value FROM json_each(?))",
+        [json.dumps(hist_periods)],
+    ).fetchone()
+    shipped, returned = overall
+    overall_rate = returned / shipped if shipped else 0.0
+    result = []
+    for r in found:
+        rate = (r["hist_returned"] + BLEND * overall_rate) / (r["hist_shipped"] + BLEND)
+        result.append({"sku": r["sku"], "name": r["name"], "supplier_id": r["supplier_id"],
+                       "units_shipped_recent": r["units"], "return_rate": round(rate, 4),
+                       "expected_returns": round(r["weighted"] * rate, 1)})
+    result.sort(key=lambda r: (-r["expected_returns"], r["sku"]))
+    total = round(sum(r["expected_returns"] for r in result), 1)
+    if limit:
+        result = result[:limit]
+    return {"rows": result, "days": days, "as_of": as_of.isoformat(), "total_expected": total,
+            "overall_rate": round(overall_rate, 4), "basis": basis,
+            "rate_window": [hist_start.isoformat(), hist_end.isoformat()]}

@@ -1,0 +1,98 @@
+"""Date ranges for reports, and how a range is covered by year, month and day aggregate rows."""
+import json
+from datetime import date, timedelta
+
+from ..errors import bad
+from .. import timeutil
+
+FIRST, LAST = date(1900, 1, 1), date(2999, 12, 31)
+# the quick choices on report pages: days back from today (None: all time)
+PRESETS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
+
+
+def parse_day(value, field):
+    """A YYYY-MM-DD day (a longer ISO timestamp is cut to its day), or None when empty."""
+    if value is None or value == "":
+        return None
+    text = str(value)
+    try:
+        day = date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text)
+    except ValueError:
+        raise bad(field, "must be a date YYYY-MM-DD") from None
+    if not FIRST <= day <= LAST:
+        raise bad(field, f"must be a date from {FIRST} to {LAST}")
+    return day
+
+
+def parse_range(from_=None, to=None):
+    """(start, end) days, inclusive; None is open on that side."""
+    start, end = parse_day(from_, "from"), parse_day(to, "to")
+    if start and end and end < start:
+        raise bad("to", "is before from")
+    return start, end
+
+
+def today():
+    return timeutil.now().date()
+
+
+def page_range(args, default="30d"):
+    """A report page's range: `from`/`to` when given, else the `period` preset (7d, 30d, 90d, 365d, all)."""
+    if args.get("from") or args.get("to"):
+        start, end = parse_range(args.get("from"), args.get("to"))
+        return start, end, "custom"
+    preset = args.get("period") or default
+    if preset not in PRESETS:
+        raise bad("period", "must be one of " + ", ".join(PRESETS))
+    days = PRESETS[preset]
+    if days is None:
+        return None, None, preset
+    end = today()
+    return end - timedelta(days=days - 1), end, preset
+
+
+def previous(start, end):
+    """The range of the same length just before [start, end]."""
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+def _next_month(day):
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def decompose(start, end):
+    """The fewest whole years, months and days that make up [start, end] exactly."""
+    periods, day = [], start
+    while day <= end:
+        if day.month == 1 and day.day == 1 and date(day.year, 12, 31) <= end:
+            periods.append(f"{day.year:04d}")
+            day = date(day.year + 1, 1, 1)
+        elif day.day == 1 and _next_month(day) - timedelta(days=1) <= end:
+            periods.append(day.strftime("%Y-%m"))
+            day = _next_month(day)
+        else:
+            periods.append(day.isoformat())
+            day += timedelta(days=1)
+    return periods
+
+
+def cover(db, table, start, end, dim_column="dim", dim="all"):
+    """JSON list of the periods of `table` to sum for [start, end]; all time also takes '' (no date).
+
+    The range is first clamped to the years the table holds, so an open or very wide range
+    stays a handful of rows (and all time is just the year rows).
+    """
+    years = [
+        r[0] for r in db.execute(
+            f"SELECT DISTINCT period FROM {table} WHERE {dim_column} = ? AND length(period) IN (0, 4) ORDER BY 1", [dim]
+        ).fetchall()
+    ]
+    dated = [y for y in years if y]
+    if start is None and end is None:
+        return json.dumps(years)
+    if not dated:
+        return "[]"
+    low, high = date(int(dated[0]), 1, 1), date(int(dated[-1]), 12, 31)
+    start, end = max(start or low, low), min(end or high, high)
+    return json.dumps(decompose(start, end) if start <= end else [])

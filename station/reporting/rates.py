@@ -1,0 +1,250 @@
+"""Return rates: units returned / units shipped, by shipment cohort (DESIGN.md, "Reports are cohorts").
+
+Read from the report_cohort and report_reasons aggregates (migration 0003_reports), which the
+triggers keep equal to the straight count in `return_rates_direct`.
+"""
+import json
+from datetime import date, timedelta
+
+from ..db import rows
+from ..errors import bad
+from ..policy import REASON_LABELS
+from .periods import cover, parse_range, previous
+from .periods import today as _today
+
+GROUPS = ("sku", "supplier", "reason", "country", "channel")
+DIMS = ("sku", "supplier", "country", "channel")
+
+
+def _key(value):
+    """'' stands for 'none' in the aggregates (no supplier, no channel)."""
+    return None if value == "" else value
+
+
+def _rate(returned, shipped):
+    return round(returned / shipped, 4) if shipped else 0.0
+
+
+def _order(result):
+    result.sort(key=lambda r: (-r["rate"], -r["units_returned"], str(r["key"])))
+    return result
+
+
+def group_by_arg(value):
+    if value not in GROUPS:
+        raise bad("group_by", "must be one of " + ", ".join(GROUPS))
+    return value
+
+
+def cohort_rows(db, dim, start, end):
+    """[{key, units_shipped, units_returned, rate}] of one dimension over shipped days [start, end]."""
+    periods = cover(db, "report_cohort", start, end)
+    found = rows(
+        db,
+        "SELECT key, sum(shipped) AS shipped, sum(returned) AS returned FROM report_cohort "
+        "WHERE dim = ? AND period IN (SELECT value FROM json_each(?)) GROUP BY key "
+        "HAVING sum(shipped) != 0 OR sum(returned) != 0",
+        [dim, periods],
+    )
+    return [
+        {"key": _key(r["key"]), "units_shipped": r["shipped"], "units_returned": r["returned"],
+         "rate": _rate(r["returned"], r["shipped"])}
+        for r in found
+    ]
+
+
+def reason_rows(db, start, end):
+    """Returned units by reason over all units shipped in the range."""
+    periods = cover(db, "report_cohort", start, end)
+    total = db.execute(
+        "SELECT coalesce(sum(shipped), 0) FROM report_cohort WHERE dim = 'all' AND period IN (SELECT value FROM json_each(?))",
+        [periods],
+    ).fetchone()[0]
+    found = rows(
+        db,
+        "SELECT reason, sum(units) AS units FROM report_reasons WHERE dim = 'all' AND key = '' "
+        "AND period IN (SELECT value FROM json_each(?)) GROUP BY reason HAVING sum(units) != 0",
+        [periods],
+    )
+    return [{"key": r["reason"], "units_shipped": total, "units_returned": r["units"], "rate": _rate(r["units"], total)}
+            for r in found]
+
+
+def return_rates(db, group_by="sku", from_=None, to=None):
+    """{"rows": [{key, units_shipped, units_returned, rate}]}, highest rate first (CONTRACT.md)."""
+    group_by = group_by_arg(group_by)
+    start, end = parse_range(from_, to)
+    result = reason_rows(db, start, end) if group_by == "reason" else cohort_rows(db, group_by, start, end)
+    return {"rows": _order(result)}
+
+
+def totals(db, start, end):
+    """Units shipped and returned in the range, all keys together."""
+    periods = cover(db, "report_cohort", start, end)
+    shipped, returned = db.execute(
+        "SELECT coalesce(sum(shipped), 0), coalesce(sum(returned), 0) FROM report_cohort "
+        "WHERE dim = 'all' AND period IN (SELECT value FROM json_each(?))",
+        [periods],
+    ).fetchone()
+    return {"units_shipped": shipped, "units_returned": returned, "rate": _rate(returned, shipped)}
+
+
+def act_on(db, dim, start, end, limit=10):
+    """The keys to act on first: most units returned above the overall rate ("excess returns")."""
+    overall = totals(db, start, end)["rate"]
+    found = cohort_rows(db, dim, start, end)
+    for r in found:
+        r["excess_returns"] = round(r["units_returned"] - r["units_shipped"] * overall, 1)
+    found.sort(key=lambda r: (-r["excess_returns"], -r["rate"], str(r["key"])))
+    return [r for r in found if r["excess_returns"] > 0][:limit]
+
+
+def top_reasons(db, by="sku", from_=None, to=None, limit=20, top=3):
+    """For the `limit` SKUs (or suppliers) with the most units returned: their `top` reasons."""
+    if by not in ("sku", "supplier"):
+        raise bad("by", "must be sku or supplier")
+    start, end = parse_range(from_, to)
+    periods = cover(db, "report_cohort", start, end)
+    keys = rows(
+        db,
+        "SELECT key, sum(returned) AS returned FROM report_cohort WHERE dim = ? "
+        "AND period IN (SELECT value FROM json_each(?)) GROUP BY key HAVING sum(returned) > 0 "
+        "ORDER BY sum(returned) DESC, key LIMIT ?",
+        [by, periods, limit],
+    )
+    if not keys:
+        return {"rows": []}
+    found = rows(
+        db,
+        "SELECT key, reason, sum(units) AS units FROM report_reasons WHERE dim = ? "
+        "AND period IN (SELECT value FROM json_each(?)) AND key IN (SELECT value FROM json_each(?)) "
+        "GROUP BY key, reason HAVING sum(units) > 0",
+        [by, periods, json.dumps([k["key"] for k in keys])],
+    )
+    by_key = {}
+    for r in found:
+        by_key.setdefault(r["key"], []).append(r)
+    result = []
+    for k in keys:
+        reasons = sorted(by_key.get(k["key"], []), key=lambda r: (-r["units"], r["reason"]))[:top]
+        for rank, r in enumerate(reasons, 1):
+            result.append({"key": _key(k["key"]), "rank": rank, "reason": r["reason"],
+                           "reason_label": REASON_LABELS.get(r["reason"], r["reason"]),
+                           "units_returned": r["units"], "share": _rate(r["units"], k["returned"])})
+    return {"rows": result}
+
+
+def rate_jumps(db, from_=None, to=None, min_units=20, min_increase=0.05, today=None):
+    """SKUs whose return rate rose by at least `min_increase` against the period just before.
+
+    Both periods need at least `min_units` units shipped, so one return of a slow seller is no
+    jump. Without a range: the last 30 days against the 30 before.
+    """
+    start, end = parse_range(from_, to)
+    if start is None or end is None:
+        end = end or today or _today()
+        start = start or end - timedelta(days=29)
+        if start > end:
+            raise bad("from", "is after to")
+    prev_start, prev_end = previous(start, end)
+    now_rows = {r["key"]: r for r in cohort_rows(db, "sku", start, end)}
+    before = {r["key"]: r for r in cohort_rows(db, "sku", prev_start, prev_end)}
+    result = []
+    for key, cur in now_rows.items():
+        old = before.get(key)
+        if old is None or cur["units_shipped"] < min_units or old["units_shipped"] < min_units:
+            continue
+        change = round(cur["rate"] - old["rate"], 4)
+        if change >= min_increase:
+            result.append({"sku": key, "units_shipped": cur["units_shipped"], "units_returned": cur["units_returned"],
+                           "rate": cur["rate"], "previous_units_shipped": old["units_shipped"],
+                           "previous_units_returned": old["units_returned"], "previous_rate": old["rate"],
+                           "change": change})
+    result.sort(key=lambda r: (-r["change"], -r["units_returned"], r["sku"]))
+    return {"from": start.isoformat(), "to": end.isoformat(), "previous_from": prev_start.isoformat(),
+            "previous_to": prev_end.isoformat(), "rows": result}
+
+
+def trend(db, from_=None, to=None, dim="all", key=""):
+    """Return rate per week (ranges up to 26 weeks) or per month, by ship date, for one key."""
+    if dim not in ("all",) + DIMS:
+        raise bad("group_by", "must be one of " + ", ".join(DIMS))
+    start, end = parse_range(from_, to)
+    lo, hi = db.execute(
+        "SELECT min(period), max(period) FROM report_cohort WHERE dim = 'all' AND length(period) = 10"
+    ).fetchone()
+    if lo is None:
+        return {"bucket": "week", "rows": []}
+    # the bucket follows the range asked for; the rows come from the days that have data
+    weekly = ((end or date.fromisoformat(hi)) - (start or date.fromisoformat(lo))).days <= 26 * 7
+    start = max(start or date.fromisoformat(lo), date.fromisoformat(lo))
+    end = min(end or date.fromisoformat(hi), date.fromisoformat(hi))
+    level = 10 if weekly else 7
+    found = rows(
+        db,
+        "SELECT period, shipped, returned FROM report_cohort WHERE dim = ? AND key = ? AND length(period) = ? "
+        "AND period >= ? AND period <= ? ORDER BY period",
+        [dim, key if key is not None else "", level, start.isoformat()[:level], end.isoformat()[:level]],
+    )
+    buckets = {}
+    for r in found:
+        if weekly:
+            day = date.fromisoformat(r["period"])
+            label = (day - timedelta(days=day.weekday())).isoformat()
+        else:
+            label = r["period"]
+        b = buckets.setdefault(label, [0, 0])
+        b[0] += r["shipped"]
+        b[1] += r["returned"]
+    return {"bucket": "week" if weekly else "month", "rows": [
+        {"period": label, "units_shipped": s, "units_returned": n, "rate": _rate(n, s)}
+        for label, (s, n) in sorted(buckets.items())
+    ]}
+
+
+# --- the straight count, kept as the reference the aggregates must equal ------------------
+
+_DIRECT_KEYS = {"sku": ("ol.sku", "i.sku"), "supplier": ("p.supplier_id", "p.supplier_id"),
+                "country": ("c.country", "c.country"), "channel": ("o.channel", "o.channel"), "reason": (None, "i.reason")}
+_SHIPPED = "o.status IN ('shipped', 'delivered')"
+_NOT_A_RETURN = "i.flags NOT LIKE '%item_mismatch%' AND i.flags NOT LIKE '%unknown_product%'"
+
+
+def return_rates_direct(db, group_by="sku", from_=None, to=None):
+    """The same answer as return_rates, counted straight from order lines and return items."""
+    group_by = group_by_arg(group_by)
+    start, end = parse_range(from_, to)
+    where, params = [_SHIPPED], []
+    if start:
+        where.append("o.shipped_at >= ?")
+        params.append(start.isoformat())
+    if end:
+        where.append("o.shipped_at < ?")
+        params.append((end + timedelta(days=1)).isoformat())
+    cohort = " AND ".join(where)
+    ship_key, ret_key = _DIRECT_KEYS[group_by]
+    joins = ("JOIN orders o ON o.order_no = {t}.order_no JOIN customers c ON c.customer_id = o.customer_id "
+             "LEFT JOIN products p ON p.sku = {s}")
+    returned = {r["key"]: r["n"] for r in rows(
+        db,
+        f"SELECT {ret_key} AS key, sum(i.qty) AS n FROM return_items i JOIN returns r ON r.return_id = i.return_id "
+        + joins.format(t="r", s="i.sku") + f" WHERE {cohort} AND {_NOT_A_RETURN} GROUP BY 1",
+        params,
+    )}
+    if ship_key is None:
+        total = rows(db, "SELECT coalesce(sum(ol.qty), 0) AS n FROM order_lines ol " + joins.format(t="ol", s="ol.sku")
+                     + f" WHERE {cohort}", params)[0]["n"]
+        shipped = {key: total for key in returned}
+    else:
+        shipped = {r["key"]: r["n"] for r in rows(
+            db,
+            f"SELECT {ship_key} AS key, sum(ol.qty) AS n FROM order_lines ol " + joins.format(t="ol", s="ol.sku")
+            + f" WHERE {cohort} GROUP BY 1",
+            params,
+        )}
+    result = [
+        {"key": key, "units_shipped": shipped.get(key, 0), "units_returned": returned.get(key, 0),
+         "rate": _rate(returned.get(key, 0), shipped.get(key, 0))}
+        for key in set(shipped) | set(returned)
+    ]
+    return {"rows": _order(result)}

@@ -1,0 +1,124 @@
+"""Bench performance: parcels and items per station and operator per hour, timings, overrides.
+
+From report_activity (per UTC hour, the parcel's station, the person) and report_durations
+(per day of the parcel's first scan), both kept by the triggers of migration 0003_reports.
+"""
+from datetime import timedelta
+
+from ..db import rows
+from ..errors import bad
+from .periods import parse_range
+
+# upper bounds in seconds of the timing bands (the last is open), and how a page names them
+BANDS = [(300, "≤ 5 min"), (900, "5–15 min"), (3600, "15–60 min"), (14400, "1–4 h"), (86400, "4–24 h"),
+         (259200, "1–3 days"), (None, "over 3 days")]
+METRICS = {"dock_to_decision": "Dock to decision (first scan → last decision)",
+           "scan_to_refund_ready": "Scan to refund ready"}
+
+
+def _bounds(column, start, end):
+    """Conditions for a text time column (hour or day) inside [start, end]."""
+    where, params = [], []
+    if start:
+        where.append(f"{column} >= ?")
+        params.append(start.isoformat())
+    if end:
+        where.append(f"{column} < ?")
+        params.append((end + timedelta(days=1)).isoformat())
+    return " AND ".join(where) or "1", params
+
+
+def _ratio(a, b, digits=2):
+    return round(a / b, digits) if b else 0.0
+
+
+def performance(db, by="station", from_=None, to=None):
+    """Per station or operator: parcels, items, active hours, per-hour rates, overrides, timings."""
+    if by not in ("station", "operator"):
+        raise bad("by", "must be station or operator")
+    start, end = parse_range(from_, to)
+    where, params = _bounds("hour", start, end)
+    found = rows(
+        db,
+        f"SELECT {by} AS key, sum(parcels) AS parcels, sum(items) AS items, sum(units) AS units, "
+        "sum(decisions) AS decisions, sum(overrides) AS overrides, count(DISTINCT hour) AS active_hours "
+        f"FROM report_activity WHERE {where} AND (parcels != 0 OR items != 0 OR decisions != 0) "
+        "GROUP BY 1",
+        params,
+    )
+    dwhere, dparams = _bounds("day", start, end)
+    timings = {}
+    for r in rows(
+        db,
+        f"SELECT {by} AS key, metric, sum(returns) AS n, sum(seconds) AS seconds FROM report_durations "
+        f"WHERE {dwhere} GROUP BY 1, 2",
+        dparams,
+    ):
+        timings[(r["key"], r["metric"])] = r
+    result = []
+    for r in found:
+        dock = timings.get((r["key"], "dock_to_decision"))
+        ready = timings.get((r["key"], "scan_to_refund_ready"))
+        result.append({
+            "key": r["key"] or None, "parcels": r["parcels"], "items": r["items"], "units": r["units"],
+            "active_hours": r["active_hours"], "parcels_per_hour": _ratio(r["parcels"], r["active_hours"]),
+            "items_per_hour": _ratio(r["items"], r["active_hours"]), "decisions": r["decisions"],
+            "overrides": r["overrides"], "override_rate": _ratio(r["overrides"], r["decisions"], 4),
+            "dock_to_decision_avg_s": _ratio(dock["seconds"], dock["n"], 1) if dock else None,
+            "scan_to_refund_ready_avg_s": _ratio(ready["seconds"], ready["n"], 1) if ready else None,
+        })
+    result.sort(key=lambda r: (-r["parcels"], -r["items"], str(r["key"])))
+    return {"rows": result}
+
+
+def durations(db, from_=None, to=None):
+    """Parcels per timing band for each metric, with the count and the mean, by day of first scan."""
+    start, end = parse_range(from_, to)
+    where, params = _bounds("day", start, end)
+    found = {(r["metric"], r["band"]): r for r in rows(
+        db,
+        f"SELECT metric, band, sum(returns) AS n, sum(seconds) AS seconds FROM report_durations WHERE {where} "
+        "GROUP BY 1, 2",
+        params,
+    )}
+    result, summary = [], []
+    for metric, label in METRICS.items():
+        total = sum(found[(metric, b)]["n"] for b in range(len(BANDS)) if (metric, b) in found)
+        seconds = sum(found[(metric, b)]["seconds"] for b in range(len(BANDS)) if (metric, b) in found)
+        within = 0
+        for band, (limit, name) in enumerate(BANDS):
+            n = found[(metric, band)]["n"] if (metric, band) in found else 0
+            if limit is not None and limit <= 3600:
+                within += n
+            result.append({"metric": metric, "band": name, "up_to_seconds": limit, "returns": n,
+                           "share": _ratio(n, total, 4)})
+        summary.append({"metric": metric, "label": label, "returns": total, "avg_seconds": _ratio(seconds, total, 1),
+                        "within_1h_share": _ratio(within, total, 4)})
+    return {"rows": result, "summary": summary}
+
+
+def by_hour_of_day(db, from_=None, to=None):
+    """Parcels and items by UTC hour of day (0-23): when the bench is busy."""
+    start, end = parse_range(from_, to)
+    where, params = _bounds("hour", start, end)
+    found = {int(r["h"]): r for r in rows(
+        db,
+        f"SELECT substr(hour, 12, 2) AS h, sum(parcels) AS parcels, sum(items) AS items FROM report_activity "
+        f"WHERE {where} GROUP BY 1",
+        params,
+    )}
+    return {"rows": [{"hour": h, "parcels": found[h]["parcels"] if h in found else 0,
+                      "items": found[h]["items"] if h in found else 0} for h in range(24)]}
+
+
+def by_day(db, from_=None, to=None):
+    """Parcels opened, items inspected and decisions made per UTC day."""
+    start, end = parse_range(from_, to)
+    where, params = _bounds("hour", start, end)
+    return {"rows": rows(
+        db,
+        f"SELECT substr(hour, 1, 10) AS day, sum(parcels) AS parcels, sum(items) AS items, "
+        f"sum(decisions) AS decisions, sum(overrides) AS overrides FROM report_activity WHERE {where} "
+        "GROUP BY 1 HAVING sum(parcels) != 0 OR sum(items) != 0 OR sum(decisions) != 0 ORDER BY 1",
+        params,
+    )}
