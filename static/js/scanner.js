@@ -77,15 +77,34 @@
       if (["Shift", "Control", "Alt", "AltGraph", "CapsLock", "Meta"].indexOf(e.key) < 0) reset();
       return;
     }
+    addKey(ch, now, field);
+    typed = ch;
+    // Outside a text field nothing should receive the keys (a focused button would
+    // click on Space or Enter). Ctrl+] never types anything anyway.
+    if (!field || ch === GS) e.preventDefault();
+  }
+
+  function addKey(ch, now, field) {
     if (now - last > hiccup || (snapshot && snapshot.el !== field)) {  // a new burst starts
       reset();
       snapshot = field ? { el: field, value: field.value } : null;
     }
     keys.push({ ch: ch, t: now });
     last = now;
-    // Outside a text field nothing should receive the keys (a focused button would
-    // click on Space or Enter). Ctrl+] never types anything anyway.
-    if (!field || ch === GS) e.preventDefault();
+  }
+
+  // Text that arrives with no key press of its own (a GS character or a letter that is not on
+  // the keyboard layout, sent by some wedges and by automated browsers as "insertText") can
+  // only be seen as input into a focused field: count it into the burst too.
+  var typed = null;
+  function onBeforeInput(e) {
+    if (e.inputType !== "insertText" || !e.data || !body || document.querySelector("[data-keypad]")) return;
+    if (typed !== null && e.data === typed) { typed = null; return; }  // the keydown already counted it
+    var field = isTextField(document.activeElement) ? document.activeElement : null;
+    if (!field) return;
+    var now = performance.now();
+    for (var i = 0; i < e.data.length; i++) addKey(e.data[i], now, field);
+    if (e.data.indexOf(GS) >= 0) e.preventDefault();
   }
 
   function normalise(code) {
@@ -112,4 +131,5 @@
   window.benchScan = function (code) { submit(code); };
   // listening from <head>: keys typed while the page still loads are not lost
   document.addEventListener("keydown", onKeyDown, true);
+  document.addEventListener("beforeinput", onBeforeInput, true);
 })();
