@@ -249,7 +249,7 @@ class _Builder:
         self.tables = {s.file: [] for s in importer.SPECS}
         self.history = []
         self.seq = {"serial": 1, "carton": 100, "parcel": 4215100, "post": 10000100, "shop": 100100, "rma": 100100}
-        self.used = set()
+        self.used, self.emails = set(), set()
 
     def ago(self, days):
         return iso(self.at - timedelta(seconds=round(days * 86400)))
@@ -296,7 +296,10 @@ class _Builder:
             handle = rng.choice([f"{g_roman}.{fams[0][2]}", f"{g_roman}{fams[0][2]}{rng.randint(1, 99)}",
                                  f"{g_roman[0]}{fams[0][2]}"])
             email = f"{handle}@example.{rng.choice(['com', 'net', 'org'])}"
+            while email in self.emails:  # one address, one customer: searching by e-mail finds one
+                email = f"{handle}{rng.randint(100, 9999)}@example.{rng.choice(['com', 'net', 'org'])}"
             phone = f"+{prefix}{rng.randint(1, 9)}{rng.randrange(10 ** (digits - 1)):0{digits - 1}d}"
+        self.emails.add(email)
         row = dict(customer_id=customer_id, name=name, email=email, phone=phone, country=country)
         self.tables["customers"].append(row)
         return row
@@ -402,7 +405,7 @@ class _Builder:
         return rma_no
 
     def _returned_order(self, customer, days, order_no=None, rma_no=None):
-        """A delivered order returned at the bench `days` after delivery, as history."""
+        """An order placed `days` ago, delivered, and since returned at the bench (closed history)."""
         rng = self.rng
         order, lines = self._order(customer, days=days, channel="shop" if order_no else None, qty=1,
                                    order_no=order_no)

@@ -452,7 +452,7 @@ def _write(db, spec, result, stored, progress):
         bar.update(len(chunk))
     bar.close()
     if spec.file == "order_lines" and "serials" in columns:
-        _replace_serials(db, names, records, stored["orders"])
+        _replace_serials(db, columns, stored["orders"])
     return len(records)
 
 
@@ -475,13 +475,13 @@ def _upsert_sql(spec, columns):
             f"WHERE ({', '.join(others)}) IS NOT ({', '.join(f'excluded.{c}' for c in others)})")
 
 
-def _replace_serials(db, columns, records, stored_orders):
+def _replace_serials(db, columns, stored_orders):
     """One order_serials row per shipped serial; each imported line's list replaces its stored one.
 
     Only lines whose serials differ are touched, so a re-import writes nothing here.
     """
-    o, ln, s, sr = (columns.index(c) for c in ("order_no", "line_no", "sku", "serials"))
-    again = sorted({v[o] for v in records if v[o] in stored_orders})
+    lines = list(zip(columns["order_no"], columns["line_no"], columns["sku"], columns["serials"]))
+    again = sorted({o for o, _, _, _ in lines if o in stored_orders})
     old = {}
     if again:  # one indexed query for the orders this import touches, not one per line
         for order_no, line_no, serial, sku in db.execute(
@@ -491,13 +491,14 @@ def _replace_serials(db, columns, records, stored_orders):
         ):
             old.setdefault((order_no, line_no), set()).add((serial, sku))
     drop, add = [], []
-    for v in records:
-        new = {(x, v[s]) for x in (y.strip() for y in (v[sr] or "").split(";")) if x}
-        key = (v[o], v[ln])
-        if new != old.get(key, set()):
-            if key in old:
-                drop.append(key)
-            add.extend((serial, v[o], v[ln], sku) for serial, sku in new)
+    for order_no, line_no, sku, text in lines:
+        before = old.get((order_no, line_no)) if old else None
+        serials = [x for x in dict.fromkeys(y.strip() for y in text.split(";")) if x] if text else []
+        if before is not None:
+            if before == {(x, sku) for x in serials}:
+                continue
+            drop.append((order_no, line_no))
+        add.extend((x, order_no, line_no, sku) for x in serials)
     db.conn.executemany("DELETE FROM order_serials WHERE order_no = ? AND line_no = ?", drop)
     db.conn.executemany("INSERT INTO order_serials (serial, order_no, line_no, sku) VALUES (?, ?, ?, ?)", add)
 

@@ -64,6 +64,7 @@ def test_customers_have_names_in_their_own_scripts_and_contact_details(demo):
         assert sum(bool(re.search(ACCENTED, n)) for n in names[country]) >= 10, country
     assert len(names["US"]) >= 100 and len(names["GB"]) >= 50
     assert scalar(db, "SELECT count(*) FROM customers WHERE email NOT LIKE '%_@example.___'") == 0
+    assert scalar(db, "SELECT count(DISTINCT email) FROM customers") == db["customers"].count
     assert scalar(db, "SELECT count(*) FROM customers WHERE phone NOT GLOB '+[1-9]*'") == 0
 
 
