@@ -93,8 +93,10 @@ def scan(page, code):
 def sign_in(page, server, station="bench-9"):
     page.goto(f"{server['url']}/sign-in?station={station}")
     expect(page.get_by_text("Scan your badge")).to_be_visible()
+    shot(page, "00-badge")
     scan(page, BADGE)
     expect(page.get_by_label("PIN")).to_be_visible()
+    shot(page, "00-keypad")
     for digit in PIN:
         page.get_by_role("button", name=digit, exact=True).click()
     page.get_by_role("button", name="OK", exact=True).click()
@@ -239,3 +241,54 @@ def test_a_gs1_scan_into_a_text_field_keeps_a_bare_group_separator(page, server)
     expect(page.get_by_role("textbox", name="Code")).to_be_focused()
     scan(page, "]C10104006381333931" + "10LOT7\x1d" + "21SN1")
     expect(page.locator(".customer-name")).to_have_text("王小明")
+
+
+def test_a_parcel_with_no_label_is_found_on_the_on_screen_keyboard(page, server):
+    sign_in(page, server)
+    page.get_by_role("button", name="No label").click()
+    for key in "xm@":
+        page.locator(f'[data-osk="{key}"]').click()
+    result = page.locator("#search-results .result").filter(has_text="SO-1")
+    expect(result).to_be_visible()
+    shot(page, "11-no-label-search")
+    result.click()
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    expect(page.locator("#nolabel")).to_be_hidden()
+    assert query(server, "SELECT order_no, station FROM returns") == [("SO-1", "bench-9")]
+
+
+def test_a_product_scan_with_no_parcel_lists_orders_to_tap(page, server):
+    sign_in(page, server)
+    scan(page, MUG_GTIN)
+    candidate = page.locator(".candidates .result").filter(has_text="SO-1")
+    expect(candidate).to_be_visible()
+    shot(page, "12-candidates")
+    candidate.click()
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    expect(page.get_by_role("button", name="A", exact=True)).to_be_visible()
+
+
+def test_an_override_is_chosen_on_the_page_with_a_reason(page, server):
+    sign_in(page, server)
+    scan(page, CARTON)
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    scan(page, MUG_GTIN)
+    page.get_by_role("button", name="B", exact=True).click()  # the RMA's reason is pre-filled
+    expect(page.get_by_role("button", name=re.compile(r"^Confirm"))).to_be_visible()
+    page.get_by_role("button", name="Override…").click()
+    page.get_by_text("scrap", exact=False).first.click()
+    shot(page, "13-override")
+    page.get_by_role("button", name="Packaging unsellable").click()
+    expect(page.locator(".line-decision")).to_contain_text("SCRAP")
+    assert query(server, "SELECT disposition, override_reason FROM decisions") == [("scrap", "Packaging unsellable")]
+
+
+def test_slow_typing_into_the_code_field_is_typing_and_enter_submits_it(page, server):
+    sign_in(page, server)
+    page.get_by_role("button", name="Type a code").click()
+    field = page.get_by_role("textbox", name="Code")
+    page.keyboard.type("CTN-AR", delay=150)  # a person's pace, well above the scanner gap
+    expect(field).to_have_value("CTN-AR")  # the keys landed in the field
+    page.keyboard.press("Enter")
+    expect(page.locator(".customer-name")).to_have_text(ARABIC)
+    assert query(server, "SELECT source FROM scans WHERE ok = 1") == [("typed",)]

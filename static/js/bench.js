@@ -113,6 +113,7 @@
       var panel = document.getElementById(el.dataset.toggle);
       panel.hidden = !panel.hidden;
       el.setAttribute("aria-expanded", String(!panel.hidden));
+      if (!panel.hidden) panel.scrollIntoView({ block: "nearest" });
     } else if ((el = closest(t, "[data-print]"))) printLabel(el.dataset.print);
     else if ((el = closest(t, "[data-camera-start]"))) startCamera(el);
     else if ((el = closest(t, "[data-snap]"))) snap(el);

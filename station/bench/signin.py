@@ -62,7 +62,7 @@ def _badge(code):
         session.pop("badge_name", None)
         return _signin(exc.status, message={"tone": "error", "text": exc.message})
     session["badge"], session["badge_name"] = user["badge"], user["name"]
-    return _signin(message={"tone": "ok", "text": "Badge read: enter your PIN"})
+    return _signin(message={"tone": "ok", "text": "Badge read"})
 
 
 @bp.post("/sign-in")
