@@ -55,6 +55,8 @@ def _integer(minimum=None):
         if not _INT.match(value):
             raise ValueError(f"not an integer: {value!r}")
         number = int(value)
+        if abs(number) >= 2**63:  # SQLite's INTEGER is 64-bit
+            raise ValueError(f"out of range: {value!r}")
         if minimum is not None and number < minimum:
             raise ValueError(f"must be at least {minimum}, got {number}")
         return number

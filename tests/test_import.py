@@ -341,3 +341,18 @@ def test_a_file_with_only_a_header_imports_nothing(fresh_db, tmp_path):
 
     assert import_dir(fresh_db, directory) == {"customers": 0}
     assert fresh_db["customers"].count == 0
+
+
+def test_numbers_out_of_range_are_reported_not_crashed_on(fresh_db, tmp_path):
+    directory = write_files(tmp_path / "in", {}, suppliers_csv=FILES["suppliers.csv"],
+                            products_csv="sku,name,price\nBIG-1,Big,1e400\n",
+                            inventory_csv="sku,bin,qty\nMUG-01,A-01-01,99999999999999999999\n")
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, directory)
+
+    assert failed.value.errors == [
+        "products.csv:2: price: must be a decimal number of at least 0, got '1e400'",
+        "inventory.csv:2: qty: out of range: '99999999999999999999'; sku 'MUG-01' is not a known product",
+    ]
+    assert fresh_db["suppliers"].count == 0
