@@ -356,3 +356,22 @@ def test_numbers_out_of_range_are_reported_not_crashed_on(fresh_db, tmp_path):
         "inventory.csv:2: qty: out of range: '99999999999999999999'; sku 'MUG-01' is not a known product",
     ]
     assert fresh_db["suppliers"].count == 0
+
+
+def test_a_large_import_leaves_the_report_aggregates_as_a_full_recount_would(fresh_db, tmp_path):
+    from station.reporting import aggregates
+
+    import_dir(fresh_db, write_files(tmp_path / "in"))
+    orders = [dict(order_no=f"SO-{n}", customer_id="C1", placed_at="2026-03-01T08:00:00Z", channel="shop",
+                   shipped_at="2026-03-02T08:00:00Z", currency="CNY", status="delivered") for n in range(4000)]
+    lines = [dict(order_no=f"SO-{n // 2}", line_no=n % 2 + 1, sku="MUG-01", qty=1, unit_price="9.90")
+             for n in range(8000)]
+
+    counts = import_rows(fresh_db, {"orders": orders, "order_lines": lines})  # pauses the report triggers
+
+    assert counts == {"orders": 4000, "order_lines": 8000}
+    assert fresh_db["report_state"].get(1)["paused"] == 0
+    after_import = aggregates.snapshot(fresh_db)
+    aggregates.rebuild(fresh_db)
+    assert aggregates.snapshot(fresh_db) == after_import
+    assert any(row for row in after_import["report_cohort"])
