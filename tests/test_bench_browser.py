@@ -111,6 +111,16 @@ def query(server, sql, params=()):
         db.close()
 
 
+def assert_every_button_tappable(page):
+    """Every visible button on the screen is at least 44x44 CSS px (gloves)."""
+    small = page.evaluate("""() => [...document.querySelectorAll('button, .btn, [role=button]')]
+        .filter(el => el.offsetParent !== null)
+        .map(el => [el.textContent.trim(), el.getBoundingClientRect()])
+        .filter(([, r]) => r.width < 44 || r.height < 44)
+        .map(([text, r]) => `${text} ${r.width}x${r.height}`)""")
+    assert small == []
+
+
 def assert_tappable(locator):
     box = locator.bounding_box()
     assert box and box["width"] >= 44 and box["height"] >= 44, box
@@ -132,6 +142,7 @@ def test_a_parcel_goes_from_carton_scan_to_refund_with_scans_and_taps(page, serv
     expect(grade_a).to_be_visible()
     for grade in "ABCDX":
         assert_tappable(page.get_by_role("button", name=grade, exact=True))
+    assert_every_button_tappable(page)
     shot(page, "03-inspect")
 
     grade_a.click()
@@ -140,6 +151,7 @@ def test_a_parcel_goes_from_carton_scan_to_refund_with_scans_and_taps(page, serv
     expect(page.locator(".rec-disp")).to_contain_text("RESTOCK")
     expect(page.locator(".why")).to_contain_text("restock")
     assert_tappable(confirm)
+    assert_every_button_tappable(page)
     shot(page, "04-recommendation")
 
     confirm.click()
@@ -292,3 +304,28 @@ def test_slow_typing_into_the_code_field_is_typing_and_enter_submits_it(page, se
     page.keyboard.press("Enter")
     expect(page.locator(".customer-name")).to_have_text(ARABIC)
     assert query(server, "SELECT source FROM scans WHERE ok = 1") == [("typed",)]
+
+
+def test_grade_d_takes_a_photo_before_confirm_and_the_label_shows_where_it_goes(page, server, tmp_path):
+    sign_in(page, server)
+    scan(page, CARTON)
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    scan(page, MUG_GTIN)
+    page.get_by_role("button", name="D", exact=True).click()  # the RMA reason is pre-filled
+    confirm = page.get_by_role("button", name=re.compile(r"^Confirm"))
+    expect(confirm).to_be_disabled()
+    photo = tmp_path / "box.png"
+    photo.write_bytes(bytes.fromhex(
+        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+        "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"))
+    page.locator("input[type=file][name=photo]").set_input_files(str(photo))
+    expect(page.get_by_text("Photos: 1")).to_be_visible()
+    expect(confirm).to_be_enabled()
+    confirm.click()
+    expect(page.locator(".line-decision")).to_be_visible()
+    item_id = query(server, "SELECT item_id FROM decisions")[0][0]
+    page.goto(f"{server['url']}/bench/items/{item_id}/label")
+    expect(page.locator(".dest")).to_be_visible()
+    assert page.locator(".barcode svg").count() == 1
+    shot(page, "14-label")
+    assert query(server, "SELECT count(*) FROM photos") == [(1,)]

@@ -220,3 +220,21 @@ def test_the_next_parcel_puts_the_first_aside(bench):
 def test_search_finds_an_order_by_email(bench):
     response = bench.client.get("/bench/search?q=xm@example", headers={"HX-Request": "true"})
     assert "SO-1" in text(response) and 'id="search-results"' in text(response)
+
+
+def test_the_next_parcel_closes_a_fully_decided_one_with_its_refund(bench):
+    app = bench.client.application
+    bench.scan(CARTON)
+    bench.scan(MUG_GTIN)
+    item_id = re.search(r"/bench/items/(\d+)/decide", text(bench.post("/bench/inspect", set_grade="A"))).group(1)
+    bench.post(f"/bench/items/{item_id}/decide", disposition="restock")
+    page = text(bench.scan("CTN-2"))
+    assert "closed, refund 19.99 USD ready" in page
+    assert count(app, "SELECT count(*) FROM refunds") == 1
+    assert count(app, "SELECT status FROM returns WHERE order_no = 'SO-1'") == "closed"
+
+
+def test_sign_out_ends_the_bench_session(bench):
+    response = bench.post("/sign-out")
+    assert response.status_code == 302
+    assert bench.client.get("/").status_code == 302
