@@ -196,8 +196,9 @@ class Batch:
     the physical line of row i. Columns, not rows, because CPython runs one tight loop per
     column much faster than a loop over columns inside a loop over rows (~2x, 300k rows)."""
 
-    def __init__(self, file, lines, cells):
+    def __init__(self, file, lines, cells, text=False):
         self.file, self.lines, self.cells = file, lines, cells
+        self.text = text  # every cell is a str (from a file), so no conversion is needed
 
 
 def import_dir(db, directory, progress=False):
@@ -250,15 +251,15 @@ def read_csv(path, spec):
     try:
         for cells in reader:
             start, line = line + 1, reader.line_num  # a quoted field may span lines
-            if not "".join(cells).strip():
-                continue
+            if not (cells and cells[0].strip()) and not "".join(cells).strip():
+                continue  # a blank line
             if len(cells) < width:
                 cells += [""] * (width - len(cells))
             rows.append(cells)
             lines.append(start)
     except csv.Error as exc:
         raise ImportFailed([f"{name}:{line + 1}: {exc}"]) from None
-    return Batch(name, lines, {h: [r[i] for r in rows] for h, i in known})
+    return Batch(name, lines, {h: [r[i] for r in rows] for h, i in known}, text=True)
 
 
 def import_rows(db, tables, progress=False):
@@ -362,8 +363,11 @@ def _check(spec, batch, progress):
     columns = {}
     for f in fields:
         name, parse, default = f.name, f.parse, f.default
-        cells = [c.strip() if c.__class__ is str else None if c is None else str(c).strip()
-                 for c in batch.cells[name]]
+        if batch.text:
+            cells = [c.strip() for c in batch.cells[name]]
+        else:  # rows in memory may carry numbers (0 included) and None
+            cells = [c.strip() if c.__class__ is str else None if c is None else str(c).strip()
+                     for c in batch.cells[name]]
         if parse is _text:
             out = [c or default for c in cells]
         else:
