@@ -238,3 +238,12 @@ def test_sign_out_ends_the_bench_session(bench):
     response = bench.post("/sign-out")
     assert response.status_code == 302
     assert bench.client.get("/").status_code == 302
+
+
+def test_put_aside_takes_the_parcel_off_the_screen_and_it_can_be_resumed(bench):
+    bench.scan(CARTON)
+    return_id = count(bench.client.application, "SELECT return_id FROM returns")
+    page = text(bench.post("/bench/clear"))
+    assert "Scan a parcel" in page and f"Return {return_id} ·" in page
+    page = text(bench.post(f"/bench/returns/{return_id}/resume"))
+    assert "王小明" in page
