@@ -5,6 +5,7 @@ from ..db import get_db
 from ..errors import ServiceError
 from ..security import current_user, login_required, station_name
 from . import bp, services
+from .inspect import select_product
 from .render import msg, render_bench, user_name
 
 
@@ -45,8 +46,6 @@ def scan():
         found = services.candidates(db, code) if found is None else found
         text = "Product with no parcel: tap its order below" if found else "No recent order has this product"
         return render_bench(msg("warn", text), candidates=found, candidate_product=result.get("product"))
-    from .inspect import select_product
-
     return select_product(db, result)
 
 
@@ -112,8 +111,6 @@ def open_order():
         result = services.process_scan(db, pending, station=station_name(), user=user_name(),
                                        current_return_id=ret["return_id"])
         if result["kind"] == "product":
-            from .inspect import select_product
-
             return select_product(db, result)
     return response
 
