@@ -6,10 +6,13 @@ The order of the decoders comes from bench/bench_decode.py (figures in bench/REA
 
 1. zxing-cpp, limited to the formats a warehouse sees. On the sample sets it reads
    everything pyzbar reads, plus Data Matrix, in well under half of pyzbar's time.
-2. pyzbar, only when zxing-cpp found nothing: a second opinion from a different binariser.
-3. Preprocessing retries (scale, blur, sharpen, threshold, rotate, crop), only when both found
-   nothing, and by default only for still images: a camera hands us another frame 33 ms
-   later, while an uploaded photo is all we will get.
+2. Camera frames: if zxing-cpp found nothing, one cheap pass for linear codes with the frame
+   turned a little, a different tilt each frame (see decode_frame).
+3. Still images (or ``thorough=True``): if zxing-cpp found nothing, pyzbar, a second opinion
+   from a different binariser; then preprocessing retries (scale, blur, sharpen, threshold,
+   rotate, crop) until one gives a trustworthy reading. Frames skip these: on an empty frame
+   they cost several frame budgets, and the camera hands us another frame 33 ms later, while
+   an uploaded photo is all we will get.
 
 Data comes back raw. GS1 content keeps its group separators (``\\x1d``) and is prefixed with
 its AIM symbology identifier (``]C1`` GS1-128, ``]d2`` GS1 DataMatrix, ``]Q3`` GS1 QR,
