@@ -28,6 +28,7 @@ def create_app(config=None):
     db_module.init_app(app)
 
     from . import api, bench, security
+    from . import supervisor
 
     @app.get("/healthz")
     def healthz():
@@ -37,4 +38,5 @@ def create_app(config=None):
     security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(bench.bp)
+    app.register_blueprint(supervisor.bp)
     return app

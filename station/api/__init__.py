@@ -205,3 +205,6 @@ def decode():
     return jsonify(codes=codes)
 
 from . import downstream  # noqa: E402,F401  (routes register on bp)
+
+# `from . import reports` would find station.reports, bound above; naming a member imports the module
+from .reports import report_queues  # noqa: E402,F401  (report routes register on bp)

@@ -3,11 +3,24 @@
 Every piece of text goes through markupsafe.escape; numbers are formatted here. Each chart
 scales to its container through its viewBox.
 """
+import math
+
 from markupsafe import Markup, escape
 
 INK, MUTED, GRID = "#15191e", "#5a6470", "#dde3ea"
 COLOURS = {"accent": "#1f5fbf", "ok": "#1b7f3a", "warn": "#a86400", "error": "#b3261e", "light": "#b9c9e6"}
 FONT = "font-family=\"DejaVu Sans, Noto Sans, Arial, sans-serif\""
+
+
+def pairs(rows, label_key, value_key, limit=None):
+    """(label, value) items of a chart from report rows."""
+    rows = rows[:limit] if limit else rows
+    return [("(none)" if r[label_key] is None else str(r[label_key]), r[value_key] or 0) for r in rows]
+
+
+def triples(rows, label_key, whole_key, part_key):
+    """(label, whole, part) items of a paired chart from report rows (money strings become numbers)."""
+    return [(str(r[label_key]), float(r[whole_key] or 0), float(r[part_key] or 0)) for r in rows]
 
 
 def _clip(text, length):
@@ -23,17 +36,22 @@ def _svg(width, height, title, body):
     )
 
 
-def _nice_max(value):
-    """A round axis maximum at or above value."""
-    if value <= 0:
-        return 1
-    step = 10 ** (len(str(int(value))) - 1) if value >= 1 else 0.1
-    while step * 10 < value:
-        step *= 10
+def _scale(values):
+    """(axis top, ticks) for values: four or five round steps; whole steps when the values are whole."""
+    high = max([float(v) for v in values] + [0.0])
+    whole = all(float(v).is_integer() for v in values)
+    if high <= 0:
+        return 1, [0, 1] if whole else [0, 0.25, 0.5, 0.75, 1]
+    raw = high / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 2.5, 5, 10):
-        if m * step >= value:
-            return m * step
-    return 10 * step
+        step = m * magnitude
+        if step >= raw and not (whole and not float(step).is_integer()):
+            break
+    if whole:
+        step = max(1, step)
+    count = math.ceil(high / step - 1e-9)
+    return step * count, [step * i for i in range(count + 1)]
 
 
 def bars(items, title, fmt=str, colour="accent", width=720, label_width=210, marker=None):
@@ -43,7 +61,7 @@ def bars(items, title, fmt=str, colour="accent", width=720, label_width=210, mar
     row, top = 26, 8
     height = top + row * len(items) + 26
     plot = width - label_width - 90
-    top_value = _nice_max(max([float(i[1]) for i in items] + [marker or 0]))
+    top_value, _ = _scale([i[1] for i in items] + ([marker] if marker else []))
     parts = []
     for n, item in enumerate(items):
         label, value = item[0], float(item[1])
@@ -75,10 +93,10 @@ def columns(items, title, fmt=str, colour="accent", width=720, height=220, every
         return empty(title, width)
     left, bottom, top = 48, 34, 12
     plot_w, plot_h = width - left - 10, height - bottom - top
-    top_value = _nice_max(max(float(v) for _, v in items))
+    top_value, ticks = _scale([v for _, v in items])
     slot = plot_w / len(items)
     every = every or max(1, int(len(items) / (plot_w / 70)) + 1)
-    parts = [_grid(left, top, plot_w, plot_h, top_value, fmt)]
+    parts = [_grid(left, top, plot_w, plot_h, top_value, ticks, fmt)]
     for n, (label, value) in enumerate(items):
         h = plot_h * float(value) / top_value
         x = left + n * slot
@@ -97,19 +115,22 @@ def line(items, title, fmt=str, colour="accent", width=720, height=220):
         return empty(title, width)
     left, bottom, top = 56, 34, 12
     plot_w, plot_h = width - left - 16, height - bottom - top
-    top_value = _nice_max(max(float(v) for _, v in items))
+    top_value, ticks = _scale([v for _, v in items])
     step = plot_w / max(1, len(items) - 1)
     every = max(1, int(len(items) / (plot_w / 80)) + 1)
     points = [(left + n * step if len(items) > 1 else left + plot_w / 2, top + plot_h - plot_h * float(v) / top_value)
               for n, (_, v) in enumerate(items)]
-    parts = [_grid(left, top, plot_w, plot_h, top_value, fmt)]
+    parts = [_grid(left, top, plot_w, plot_h, top_value, ticks, fmt)]
     parts.append(f'<polyline fill="none" stroke="{COLOURS[colour]}" stroke-width="2.5" points="'
                  + " ".join(f"{x:.1f},{y:.1f}" for x, y in points) + '"/>')
     for n, ((label, value), (x, y)) in enumerate(zip(items, points)):
         parts.append(f'<g><title>{escape(label)}: {escape(fmt(value))}</title>'
                      f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{COLOURS[colour]}"/></g>')
-        if n % every == 0:
-            parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="middle" fill="{MUTED}">'
+        if n % every == 0 or n == len(items) - 1:
+            anchor = "start" if n == 0 and len(items) > 1 else "end" if n == len(items) - 1 and n else "middle"
+            if n == len(items) - 1 and n % every and n - (n // every) * every < every / 2:
+                continue  # too close to the label before it
+            parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="{anchor}" fill="{MUTED}">'
                          f'{escape(_clip(label, 12))}</text>')
     return _svg(width, height, title, "".join(parts))
 
@@ -121,7 +142,7 @@ def paired(items, title, fmt=str, width=720, label_width=130):
     row, top = 34, 8
     height = top + row * len(items) + 30
     plot = width - label_width - 170
-    top_value = _nice_max(max(max(float(w), float(p)) for _, w, p in items))
+    top_value, _ = _scale([max(float(w), float(p)) for _, w, p in items])
     parts = []
     for n, (label, whole, part) in enumerate(items):
         y = top + n * row
@@ -142,11 +163,10 @@ def paired(items, title, fmt=str, width=720, label_width=130):
     return _svg(width, height, title, "".join(parts))
 
 
-def _grid(left, top, plot_w, plot_h, top_value, fmt):
+def _grid(left, top, plot_w, plot_h, top_value, ticks, fmt):
     parts = []
-    for i in range(5):
-        value = top_value * i / 4
-        y = top + plot_h - plot_h * i / 4
+    for value in ticks:
+        y = top + plot_h - plot_h * value / top_value
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
                      f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{escape(fmt(value))}</text>')
     return "".join(parts)

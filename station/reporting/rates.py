@@ -99,39 +99,56 @@ def act_on(db, dim, start, end, limit=10):
     return [r for r in found if r["excess_returns"] > 0][:limit]
 
 
+def reasons_of(db, dim, keys, start, end, top=3):
+    """{key: [{reason, reason_label, units_returned, share}]}: the `top` reasons of each SKU or supplier."""
+    periods = cover(db, "report_cohort", start, end)
+    stored = ["" if k is None else k for k in keys]
+    found = rows(
+        db,
+        "SELECT key, reason, sum(units) AS units FROM report_reasons WHERE dim = ? "
+        "AND period IN (SELECT value FROM json_each(?)) AND key IN (SELECT value FROM json_each(?)) "
+        "GROUP BY key, reason HAVING sum(units) > 0",
+        [dim, periods, json.dumps(stored)],
+    )
+    by_key = {}
+    for r in found:
+        by_key.setdefault(r["key"], []).append(r)
+    result = {}
+    for key in stored:
+        reasons = sorted(by_key.get(key, []), key=lambda r: (-r["units"], r["reason"]))
+        returned = sum(r["units"] for r in reasons)
+        result[_key(key)] = [{"reason": r["reason"], "reason_label": REASON_LABELS.get(r["reason"], r["reason"]),
+                              "units_returned": r["units"], "share": _rate(r["units"], returned)}
+                             for r in reasons[:top]]
+    return result
+
+
 def top_reasons(db, by="sku", from_=None, to=None, limit=20, top=3):
     """For the `limit` SKUs (or suppliers) with the most units returned: their `top` reasons."""
     if by not in ("sku", "supplier"):
         raise bad("by", "must be sku or supplier")
     start, end = parse_range(from_, to)
     periods = cover(db, "report_cohort", start, end)
-    keys = rows(
+    keys = [_key(r["key"]) for r in rows(
         db,
-        "SELECT key, sum(returned) AS returned FROM report_cohort WHERE dim = ? "
-        "AND period IN (SELECT value FROM json_each(?)) GROUP BY key HAVING sum(returned) > 0 "
-        "ORDER BY sum(returned) DESC, key LIMIT ?",
+        "SELECT key FROM report_cohort WHERE dim = ? AND period IN (SELECT value FROM json_each(?)) "
+        "GROUP BY key HAVING sum(returned) > 0 ORDER BY sum(returned) DESC, key LIMIT ?",
         [by, periods, limit],
-    )
-    if not keys:
-        return {"rows": []}
-    found = rows(
+    )]
+    reasons = reasons_of(db, by, keys, start, end, top)
+    return {"rows": [dict(key=key, rank=rank, **r) for key in keys for rank, r in enumerate(reasons[key], 1)]}
+
+
+def names(db, dim, keys):
+    """Display names of SKUs (product name) or suppliers (supplier name)."""
+    table = {"sku": ("products", "sku"), "supplier": ("suppliers", "supplier_id")}.get(dim)
+    if table is None or not keys:
+        return {}
+    return {r["k"]: r["name"] for r in rows(
         db,
-        "SELECT key, reason, sum(units) AS units FROM report_reasons WHERE dim = ? "
-        "AND period IN (SELECT value FROM json_each(?)) AND key IN (SELECT value FROM json_each(?)) "
-        "GROUP BY key, reason HAVING sum(units) > 0",
-        [by, periods, json.dumps([k["key"] for k in keys])],
-    )
-    by_key = {}
-    for r in found:
-        by_key.setdefault(r["key"], []).append(r)
-    result = []
-    for k in keys:
-        reasons = sorted(by_key.get(k["key"], []), key=lambda r: (-r["units"], r["reason"]))[:top]
-        for rank, r in enumerate(reasons, 1):
-            result.append({"key": _key(k["key"]), "rank": rank, "reason": r["reason"],
-                           "reason_label": REASON_LABELS.get(r["reason"], r["reason"]),
-                           "units_returned": r["units"], "share": _rate(r["units"], k["returned"])})
-    return {"rows": result}
+        f"SELECT {table[1]} AS k, name FROM {table[0]} WHERE {table[1]} IN (SELECT value FROM json_each(?))",
+        [json.dumps([k for k in keys if k is not None])],
+    )}
 
 
 def rate_jumps(db, from_=None, to=None, min_units=20, min_increase=0.05, today=None):

@@ -1,0 +1,206 @@
+"""The report screens in real headless Chromium against a real HTTP server, on the small hand-made set.
+
+Debian's /usr/bin/chromium through Playwright's Python API. Screenshots land in
+tests/screenshots/ (git-ignored) as reports-*.png. The clock stays pinned at 2025-04-01 12:00
+UTC, so the pages' default ranges cover the set.
+"""
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from station import auth, create_app, timeutil
+from station.db import connect, write
+from station import migrations
+from tests.test_reports import Clock, build
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).parent / "screenshots"
+SUPERVISOR, OPERATOR = ("SV-2042", "4321"), ("OP-1042", "1234")
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server for the module, the clock pinned at 2025-04-01 12:00 UTC while it runs."""
+    from werkzeug.serving import make_server
+
+    with pytest.MonkeyPatch.context() as mp:
+        clock = Clock()
+        mp.setattr(timeutil, "now", clock)
+        path = tmp_path_factory.mktemp("reports") / "station.db"
+        db = connect(path)
+        migrations.apply(db)
+        build(db, clock)
+        auth.add_user(db, "Sam Supervisor", "supervisor", SUPERVISOR[1], SUPERVISOR[0])
+        auth.add_user(db, "Olga Operator", "operator", OPERATOR[1], OPERATOR[0])
+        db.close()
+        app = create_app({"DATABASE": str(path), "SECRET_KEY": "reports-browser", "PHOTO_DIR": str(path.parent / "photos")})
+        http = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=http.serve_forever, daemon=True)
+        thread.start()
+        yield {"url": f"http://127.0.0.1:{http.server_port}", "db": path}
+        http.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def watched(context):
+    """A page on which any browser dialog (an unescaped <script>alert</script>) or script error is recorded."""
+    page = context.new_page()
+    page.problems = []
+    page.on("dialog", lambda dialog: (page.problems.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser, server):
+    """A supervisor signs in once at the bench with badge and PIN; the tests reuse the session."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = watched(context)
+    sign_in(page, server)
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture
+def page(browser, server, signed_in):
+    """A desk screen with the supervisor's session."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, storage_state=signed_in)
+    page = watched(context)
+    yield page
+    context.close()
+    assert page.problems == [], f"a dialog opened or a script failed: {page.problems}"
+
+
+def shot(page, name, full_page=True):
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"reports-{name}.png"), full_page=full_page)
+
+
+def sign_in(page, server, who=SUPERVISOR):
+    page.goto(f"{server['url']}/sign-in?station=office")
+    expect(page.get_by_text("Scan your badge")).to_be_visible()
+    page.keyboard.type(who[0], delay=0)
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("PIN")).to_be_visible()
+    for digit in who[1]:
+        page.get_by_role("button", name=digit, exact=True).click()
+    page.get_by_role("button", name="OK", exact=True).click()
+    page.wait_for_url(re.compile(r"/(bench)?$"))
+
+
+def test_a_supervisor_sees_what_to_act_on_from_the_overview(page, server):
+    page.goto(f"{server['url']}/reports/")
+    expect(page.get_by_role("heading", name="What to act on")).to_be_visible()
+    expect(page.locator(".tile").filter(has_text="Return rate")).to_contain_text("33.3%")  # 10 of 30 units: the order with no ship date is all-time only
+    skus = page.locator("section").filter(has_text="SKUs to act on")
+    expect(skus.locator("tbody tr")).to_have_count(1)
+    expect(skus.locator("tbody tr").first).to_contain_text("PHONE")
+    expect(skus.locator("tbody tr").first).to_contain_text("Defective (50%)")
+    expect(page.locator("section").filter(has_text="Suppliers to act on")).to_contain_text("Shenzhen Parts")
+    expect(page.locator("svg.chart").first).to_be_visible()
+    shot(page, "01-overview")
+
+
+def test_return_rates_by_each_dimension_with_reasons_and_csv(page, server):
+    page.goto(f"{server['url']}/reports/return-rates?period=all&sort=rate")
+    table = page.locator("section").filter(has_text="Return rates by SKU").locator("table")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table.locator("tbody tr").nth(0)).to_contain_text("PHONE")
+    expect(table.locator("tbody tr").nth(0)).to_contain_text("66.7%")
+    expect(table.locator("tbody tr").nth(2)).to_contain_text("Runner <shoe>")  # escaped, shown as text
+    shot(page, "02-rates-sku")
+    page.get_by_role("link", name="supplier", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Return rates by supplier")
+    expect(page.get_by_text("Porto <Goods>")).to_be_visible()
+    shot(page, "03-rates-supplier")
+    with page.expect_download() as download:
+        page.locator("section").filter(has_text="Return rates by supplier").get_by_role("link", name="CSV", exact=True).click()
+    text = Path(download.value.path()).read_text("utf-8")
+    assert text.splitlines() == ["key,units_shipped,units_returned,rate", "SUP-A,3,2,0.6667", "SUP-B,28,8,0.2857"]
+    page.goto(f"{server['url']}/reports/return-rates?from=2025-02-01&to=2025-02-28&group_by=reason")
+    expect(page.locator("table.report").first.locator("tbody tr")).to_have_count(3)  # size_fit, not_as_described, other
+    shot(page, "04-rates-reason-february")
+
+
+def test_bench_queues_value_customers_and_purchasing_pages(page, server):
+    page.goto(f"{server['url']}/reports/bench?period=all")
+    stations = page.locator("section").filter(has_text="Per station").locator("tbody tr")
+    expect(stations).to_have_count(3)
+    expect(stations.first).to_contain_text("bench-1")
+    expect(page.locator(".tile").filter(has_text="Override rate")).to_contain_text("11.1%")  # 1 of 9
+    shot(page, "05-bench")
+    page.goto(f"{server['url']}/reports/queues?period=all")
+    expect(page.locator("tbody tr").filter(has_text="Refurbish")).to_contain_text("40.1")
+    expect(page.locator("tbody tr").filter(has_text="SO-106")).to_contain_text("6.6")
+    shot(page, "06-queues")
+    page.goto(f"{server['url']}/reports/value?period=all")
+    expect(page.locator("tr.total").first).to_contain_text("283.50")
+    shot(page, "07-value")
+    page.goto(f"{server['url']}/reports/customers")
+    expect(page.get_by_role("link", name="<script>alert(1)</script>")).to_be_visible()
+    shot(page, "08-customers")
+    page.get_by_role("link", name="<script>alert(1)</script>").click()
+    expect(page.locator("table.report tbody tr")).to_have_count(3)
+    shot(page, "09-customer-history")
+    page.goto(f"{server['url']}/reports/purchasing")
+    expect(page.locator("tbody tr").first).to_contain_text("3.7")
+    shot(page, "10-purchasing")
+
+
+def test_pages_print_without_the_navigation(page, server):
+    page.goto(f"{server['url']}/reports/value?period=all")
+    page.emulate_media(media="print")
+    expect(page.locator(".report-nav")).to_be_hidden()
+    expect(page.locator("header.topbar")).to_be_hidden()
+    expect(page.locator("svg.chart").first).to_be_visible()
+    shot(page, "12-value-print")
+
+
+def test_a_bad_parameter_is_a_page_naming_it_and_operators_are_turned_away(page, server, browser):
+    resp = page.goto(f"{server['url']}/reports/return-rates?from=2025-02-31")
+    assert resp.status == 400
+    expect(page.get_by_role("alert")).to_contain_text("from")
+    shot(page, "13-bad-parameter")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    operator = watched(context)
+    sign_in(operator, server, OPERATOR)
+    assert operator.goto(f"{server['url']}/reports/").status == 403
+    expect(operator.get_by_role("alert")).to_contain_text("supervisor")
+    context.close()
+
+
+def test_the_wall_board_refreshes_itself(page, server):
+    """Last in the module: it opens one more parcel."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{server['url']}/reports/board?refresh=1")
+    open_tile = page.locator(".tile").filter(has_text="Open parcels").locator(".value")
+    expect(open_tile).to_have_text("1")
+    shot(page, "11-board", full_page=False)
+    db = connect(server["db"])
+    with write(db):  # another parcel is opened at a bench
+        db.execute("INSERT INTO returns (order_no, code, match, station, status, opened_at) "
+                   "VALUES ('SO-109', 'SO-109', 'order', 'bench-4', 'open', '2025-04-01T11:00:00Z')")
+    db.close()
+    expect(open_tile).to_have_text("2", timeout=8_000)  # no reload: the board fetched itself
+    expect(page.locator("#board")).to_contain_text("bench-4")
+    shot(page, "11b-board-refreshed", full_page=False)
