@@ -474,6 +474,28 @@ def test_a_paused_bulk_load_is_counted_by_the_rebuild(fresh_db, clock):
     assert_equal_to_a_straight_count(db)
 
 
+def test_timings_count_rows_written_in_any_order(fresh_db, clock):
+    """A loader may write a closed return first, then its item and decision, and a refund already paid."""
+    db = fresh_db
+    catalogue(db)
+    with write(db):
+        db.execute("INSERT INTO returns (return_id, order_no, code, match, station, opened_by, status, opened_at, closed_at) "
+                   "VALUES (70, 'SO-101', 'SO-101', 'order', 'bench-9', 'kim', 'closed', '2025-03-03T10:00:00Z', "
+                   "'2025-03-03T10:20:00Z')")
+        db.execute("INSERT INTO return_items (item_id, return_id, sku, qty, grade, reason, recommendation, added_at) "
+                   "VALUES (700, 70, 'MUG', 1, 'A', 'changed_mind', '{\"options\": []}', '2025-03-03T10:01:00Z')")
+        db.execute("INSERT INTO decisions (item_id, disposition, recommended_disposition, decided_at) "
+                   "VALUES (700, 'restock', 'restock', '2025-03-03T10:10:00Z')")
+        db.execute("INSERT INTO refunds (return_id, amount, currency, status, computed_at, updated_at) "
+                   "VALUES (70, '19.99', 'USD', 'paid', '2025-03-03T10:20:00Z', '2025-03-05T00:00:00Z')")
+    summary = {s["metric"]: (s["returns"], s["avg_seconds"]) for s in throughput.durations(db)["summary"]}
+    assert summary == {"dock_to_decision": (1, 600.0), "scan_to_refund_ready": (1, 1200.0)}
+    with write(db):  # a later decision moves the parcel's last decision, and so its dock time
+        db.execute("UPDATE decisions SET decided_at = '2025-03-03T10:15:00Z' WHERE item_id = 700")
+    assert throughput.durations(db)["summary"][0]["avg_seconds"] == 900.0
+    assert_equal_to_a_straight_count(db)
+
+
 def test_a_range_is_covered_by_whole_years_months_and_days():
     from datetime import date
 

@@ -12,6 +12,7 @@ TABLES = {
     "report_lags": ("units",),
     "report_activity": ("parcels", "items", "units", "decisions", "overrides"),
     "report_durations": ("returns", "seconds"),
+    "report_dock": ("return_id",),  # never netted to zero: a row per closed return
     "report_value": ("items", "units", "original", "recovered", "cost"),
     "report_customers": ("orders", "returns"),
     "report_customer_days": ("returns",),
@@ -27,7 +28,7 @@ def pause(db):
 def rebuild(db):
     """Recount every aggregate from the station's tables and resume the triggers, in one transaction."""
     with write(db):
-        for statement in migrations.REBUILD_0003_REPORTS:
+        for statement in migrations.REBUILD_REPORTS:
             db.execute(statement)
         db.execute("UPDATE report_state SET paused = 0")
 
