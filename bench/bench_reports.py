@@ -283,7 +283,7 @@ API = [
     ("bench per operator, all time", "/api/reports/bench?by=operator"),
     ("cross-dock fills CSV, all time", "/api/reports/crossdock?format=csv"),
     ("write-offs CSV, all time", "/api/reports/write-offs?format=csv"),
-    ("frequent returners CSV, 5000", "/api/reports/frequent-returners?limit=5000&format=csv"),
+    ("frequent returners CSV, 1000", "/api/reports/frequent-returners?limit=1000&format=csv"),
     ("forecast CSV", "/api/reports/forecast?format=csv"),
 ]
 

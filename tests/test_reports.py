@@ -274,6 +274,12 @@ def test_parcels_and_items_per_station_and_operator_per_hour(small):
     assert march == {"bench-1": 2, "bench-2": 1, "bench-3": 1}
 
 
+def test_bench_totals_add_up_the_stations(small):
+    db, _ = small
+    assert throughput.totals(db) == {"parcels": 6, "items": 9, "decisions": 9, "overrides": 1}
+    assert throughput.totals(db, "2025-03-20", "2025-03-20") == {"parcels": 1, "items": 2, "decisions": 2, "overrides": 0}
+
+
 def test_dock_to_decision_and_scan_to_refund_ready_in_bands(small):
     db, _ = small
     result = throughput.durations(db)
@@ -300,15 +306,32 @@ def test_parcels_by_hour_of_day_and_by_day(small):
 def test_queue_sizes_and_ages(small):
     db, _ = small
     q = {r["queue"]: r for r in backlog.queues(db, NOW)["rows"]}
-    assert {k: (r["items"], r["units"], r["oldest_since"], r["oldest_age_days"]) for k, r in q.items()} == {
-        "refurbish": (2, 3, "2025-02-20T10:12:00Z", 40.1),
-        "rtv": (1, 1, "2025-02-01T09:05:00Z", 59.1),
-        "quarantine": (2, 2, "2025-03-01T14:02:00Z", 30.9),
-        "refunds": (1, 1, "2025-03-28T11:07:00Z", 4.0),
+    assert {k: (r["items"], r["oldest_since"], r["oldest_age_days"]) for k, r in q.items()} == {
+        "refurbish": (2, "2025-02-20T10:12:00Z", 40.1),
+        "rtv": (1, "2025-02-01T09:05:00Z", 59.1),
+        "quarantine": (2, "2025-03-01T14:02:00Z", 30.9),
+        "refunds": (1, "2025-03-28T11:07:00Z", 4.0),
     }
     assert [q["refurbish"][b] for b in ("under_1d", "d1_to_3", "d3_to_7", "over_7d")] == [0, 0, 1, 1]
     assert [q["refunds"][b] for b in ("under_1d", "d1_to_3", "d3_to_7", "over_7d")] == [0, 0, 1, 0]
     for name, row in q.items():  # the same items the queue screens list
+        assert row["items"] == len(queues.queue(db, name)["items"]), name
+
+
+def test_queue_sizes_follow_the_work_done_downstream(small, clock):
+    from station import quarantine, refurbish, rtv
+
+    db, _ = small
+    phone_rtv, phone_x = [r[0] for r in db.execute(
+        "SELECT d.item_id FROM decisions d WHERE d.disposition IN ('rtv', 'quarantine') ORDER BY d.item_id LIMIT 2")]
+    clock.set("2025-03-31T10:00:00Z")
+    rtv.refuse_item(db, phone_rtv, {"reason": "scratched"}, user="sam")  # back from the supplier: to quarantine
+    quarantine.review(db, phone_x, {"outcome": "scrap", "note": "empty box"}, user="sam")
+    refurbish.finish(db, refurbish.queue(db)[0]["wo_id"], {"outcome": "scrap", "grade": "D"}, user="tech")
+    q = {r["queue"]: r for r in backlog.queues(db, NOW)["rows"]}
+    assert {k: r["items"] for k, r in q.items()} == {"refurbish": 1, "rtv": 0, "quarantine": 2, "refunds": 1}
+    assert q["quarantine"]["oldest_since"] == "2025-02-01T09:05:00Z"  # the refused phone waits since it went to RTV
+    for name, row in q.items():
         assert row["items"] == len(queues.queue(db, name)["items"]), name
 
 
@@ -357,13 +380,19 @@ def test_frequent_returners_follow_the_customer_flag_rule(small, clock):
     db, _ = small
     found = returners.frequent_returners(db, at=NOW)
     assert found["total"] == 1
-    assert [(r["customer_id"], r["orders"], r["returns"], r["recent"], r["return_rate"], r["last_return_at"], r["why"])
-            for r in found["rows"]] == [("C2", 3, 3, 3, 1.0, "2025-03-30T09:00:00Z", "3 returns in 90 days")]
+    assert [(r["customer_id"], r["orders"], r["returns"], r["recent"], r["return_rate"], r["last_return_day"], r["why"])
+            for r in found["rows"]] == [("C2", 3, 3, 3, 1.0, "2025-03-30", "3 returns in 90 days")]
     with write(db):
         db.execute("INSERT INTO policy (key, value) VALUES ('frequent_min_orders', '2')")
     found = returners.frequent_returners(db, at=NOW)
     assert [(r["customer_id"], r["why"]) for r in found["rows"]] == [
         ("C2", "3 returns in 90 days; returned 3 of 3 orders"), ("C1", "returned 2 of 2 orders")]
+    assert found["total"] == 2  # C2 meets both rules and counts once
+    assert [r["customer_id"] for r in returners.frequent_returners(db, limit=1, at=NOW)["rows"]] == ["C2"]
+    with write(db):
+        db.execute("INSERT INTO policy (key, value) VALUES ('frequent_returns_count', '4')")
+    found = returners.frequent_returners(db, at=NOW)  # now both only by their rate, C2 first by recent returns
+    assert ([(r["customer_id"], r["recent"]) for r in found["rows"]], found["total"]) == ([("C2", 3), ("C1", 2)], 2)
 
 
 @pytest.mark.parametrize("at,flagged", [("2025-05-21T09:30:00Z", True), ("2025-05-21T10:30:00Z", False)])

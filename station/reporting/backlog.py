@@ -14,39 +14,40 @@ AGE_BANDS = [("under_1d", 1), ("d1_to_3", 3), ("d3_to_7", 7), ("over_7d", None)]
 LEAD_DAYS = 14  # default supplier lead time a cross-dock fill is measured against
 
 
-# What waits in each queue as (since, units): the definitions of station/queues.py (an item
-# leaves its queue when its work is done), counted instead of listed.
+# What waits in each queue, as the time it has waited since: the definitions of
+# station/queues.py (an item leaves its queue when its work is done), counted instead of
+# listed, from indexed columns only (a million-item quarantine is counted in milliseconds).
 _MEMBERS = {
-    "refurbish": "SELECT d.decided_at AS since, i.qty AS units FROM decisions d "
-                 "JOIN work_orders w ON w.item_id = d.item_id AND w.status = 'open' "
-                 "JOIN return_items i ON i.item_id = d.item_id",
-    "rtv": "SELECT d.decided_at AS since, i.qty AS units FROM decisions d "
-           "JOIN rtv_items t ON t.item_id = d.item_id AND t.status = 'in_batch' "
-           "JOIN rtv_batches b ON b.batch_id = t.batch_id AND b.status = 'open' "
-           "JOIN return_items i ON i.item_id = d.item_id",
-    "quarantine": f"SELECT coalesce(t.added_at, d.decided_at) AS since, i.qty AS units FROM return_items i "
-                  f"JOIN ({quarantine.PENDING}) q ON q.item_id = i.item_id JOIN decisions d ON d.item_id = i.item_id "
-                  "LEFT JOIN rtv_items t ON t.item_id = i.item_id "
-                  "WHERE i.item_id NOT IN (SELECT item_id FROM quarantine_reviews)",
-    "refunds": "SELECT computed_at AS since, 1 AS units FROM refunds WHERE status = 'held'",
+    "refurbish": "SELECT d.decided_at AS since FROM work_orders w JOIN decisions d ON d.item_id = w.item_id "
+                 "WHERE w.status = 'open'",
+    "rtv": "SELECT d.decided_at AS since FROM rtv_items t JOIN rtv_batches b ON b.batch_id = t.batch_id "
+           "JOIN decisions d ON d.item_id = t.item_id WHERE t.status = 'in_batch' AND b.status = 'open'",
+    # quarantine.PENDING: decided quarantine, or refused by the supplier; not yet reviewed
+    "quarantine": "SELECT coalesce(t.added_at, d.decided_at) AS since FROM decisions d "
+                  "LEFT JOIN rtv_items t ON t.item_id = d.item_id "
+                  "WHERE d.disposition = 'quarantine' AND d.item_id NOT IN (SELECT item_id FROM quarantine_reviews) "
+                  "UNION ALL SELECT t.added_at FROM rtv_items t JOIN decisions d ON d.item_id = t.item_id "
+                  "WHERE t.status = 'refused' AND d.disposition != 'quarantine' "
+                  "AND t.item_id NOT IN (SELECT item_id FROM quarantine_reviews)",
+    "refunds": "SELECT computed_at AS since FROM refunds WHERE status = 'held'",
 }
 
 
 def queues(db, at=None):
-    """Per queue: items, units, the oldest waiting since when, and how many in each age band."""
+    """Per queue: items, the oldest waiting since when, and how many in each age band."""
     at = at or timeutil.now()
     cuts = [iso(at - timedelta(days=days)) for _, days in AGE_BANDS if days]
     result = []
     for name, label in QUEUES.items():
         row = one(
             db,
-            f"SELECT count(*) AS items, coalesce(sum(units), 0) AS units, min(since) AS oldest, "
+            "SELECT count(*) AS items, min(since) AS oldest, "
             "sum(since > ?) AS b0, sum(since <= ? AND since > ?) AS b1, sum(since <= ? AND since > ?) AS b2, "
             f"sum(since <= ?) AS b3 FROM ({_MEMBERS[name]})",
             [cuts[0], cuts[0], cuts[1], cuts[1], cuts[2], cuts[2]],
         )
         oldest = row["oldest"]
-        entry = {"queue": name, "label": label, "items": row["items"], "units": row["units"], "oldest_since": oldest,
+        entry = {"queue": name, "label": label, "items": row["items"], "oldest_since": oldest,
                  "oldest_age_days": round((at - parse(oldest)).total_seconds() / 86400, 1) if oldest else None}
         for i, (band, _) in enumerate(AGE_BANDS):
             entry[band] = row[f"b{i}"] or 0

@@ -9,6 +9,9 @@ from .. import timeutil
 from ..timeutil import iso
 
 
+MAX_LIST = 1000  # frequent returners listed at most (the total is always counted)
+
+
 def limit_arg(value, default=100, high=5000, field="limit"):
     if value in (None, ""):
         return default
@@ -28,56 +31,66 @@ def frequent_returners(db, limit=100, at=None):
     `frequent_returns_days` days, or a return rate of at least `frequent_return_rate` over at
     least `frequent_min_orders` orders. Counts come from report_customers / report_customer_days;
     the window's first day is counted from the returns themselves, to the second.
+
+    Whoever meets the count rule sorts before whoever meets only the rate rule (more recent
+    returns), so the list is the count-rule hits, topped up with rate-rule hits only when they
+    are fewer than `limit`; the total is |count hits| + |rate hits| - |both|, never a list of all.
     """
     policy = policy_module.load(db)
     at = at or timeutil.now()
     cutoff = at - timedelta(days=int(policy["frequent_returns_days"]))
-    next_day = (cutoff + timedelta(days=1)).date().isoformat()
-    params = {
-        "cutoff": iso(cutoff), "cutoff_day": cutoff.date().isoformat(), "next_day": next_day,
-        "count": int(policy["frequent_returns_count"]), "min_orders": int(policy["frequent_min_orders"]),
-        "limit": limit,
-    }
+    p = {"cutoff": iso(cutoff), "cutoff_day": cutoff.date().isoformat(),
+         "next_day": (cutoff + timedelta(days=1)).date().isoformat(), "count": int(policy["frequent_returns_count"]),
+         "min_orders": int(policy["frequent_min_orders"])}
     # the rate as a fraction of whole numbers: exact, as customers.flags compares Decimals
-    params["rate_num"], params["rate_den"] = policy_module.dec(policy, "frequent_return_rate").as_integer_ratio()
+    p["num"], p["den"] = policy_module.dec(policy, "frequent_return_rate").as_integer_ratio()
     recent = (
         "SELECT customer_id, sum(n) AS recent FROM ("
         " SELECT customer_id, returns AS n FROM report_customer_days WHERE day > :cutoff_day"
         " UNION ALL SELECT o.customer_id, 1 FROM returns r JOIN orders o ON o.order_no = r.order_no"
         " WHERE r.opened_at >= :cutoff AND r.opened_at < :next_day) GROUP BY customer_id"
     )
-    # rate hit: returns / orders >= num / den, written without a division (orders may be 0)
-    flagged = (
-        f"SELECT a.customer_id, a.orders, a.returns, coalesce(x.recent, 0) AS recent FROM report_customers a "
-        f"LEFT JOIN ({recent}) x ON x.customer_id = a.customer_id "
-        "WHERE coalesce(x.recent, 0) >= :count "
-        "OR (a.orders >= :min_orders AND a.returns * :rate_den >= :rate_num * a.orders)"
-    )
-    total = db.execute(f"SELECT count(*) FROM ({flagged})", params).fetchone()[0]
-    found = rows(
+    rate_hit = "a.orders >= :min_orders AND a.returns * :den >= :num * a.orders"  # no division: orders may be 0
+    hits = {r["customer_id"]: r for r in rows(
         db,
-        f"SELECT f.customer_id, c.name, c.country, c.email, c.fraud, f.orders, f.returns, f.recent FROM ({flagged}) f "
-        "JOIN customers c ON c.customer_id = f.customer_id "
-        "ORDER BY f.recent DESC, f.returns DESC, f.customer_id LIMIT :limit",
-        params,
-    )
-    for r in found:
-        r["return_rate"] = round(r["returns"] / r["orders"], 4) if r["orders"] else None
+        f"SELECT x.customer_id, x.recent, coalesce(a.orders, 0) AS orders, coalesce(a.returns, 0) AS returns, "
+        f"coalesce({rate_hit}, 0) AS rate_hit FROM ({recent}) x "
+        "LEFT JOIN report_customers a ON a.customer_id = x.customer_id WHERE x.recent >= :count",
+        p,
+    )}
+    rate_hits = db.execute(f"SELECT count(*) FROM report_customers a WHERE {rate_hit}", p).fetchone()[0]
+    total = len(hits) + rate_hits - sum(1 for h in hits.values() if h["rate_hit"])
+    chosen = sorted(hits.values(), key=lambda r: (-r["recent"], -r["returns"], r["customer_id"]))[:limit]
+    if len(chosen) < limit:  # top up with the rate-rule hits, by their returns in the window
+        chosen += rows(
+            db,
+            f"SELECT a.customer_id, coalesce(x.recent, 0) AS recent, a.orders, a.returns FROM report_customers a "
+            f"LEFT JOIN ({recent}) x ON x.customer_id = a.customer_id WHERE {rate_hit} AND coalesce(x.recent, 0) < :count "
+            "ORDER BY coalesce(x.recent, 0) DESC, a.returns DESC, a.customer_id LIMIT :limit",
+            dict(p, limit=limit - len(chosen)),
+        )
+    ids = json.dumps([h["customer_id"] for h in chosen])
+    people = {r["customer_id"]: r for r in rows(
+        db, "SELECT customer_id, name, country, email, fraud FROM customers "
+            "WHERE customer_id IN (SELECT value FROM json_each(?))", [ids])}
+    last = {r["customer_id"]: r["last"] for r in rows(
+        db, "SELECT customer_id, (SELECT max(day) FROM report_customer_days d WHERE d.customer_id = c.value "
+            "AND d.returns > 0) AS last FROM (SELECT value, value AS customer_id FROM json_each(?)) c", [ids])}
+    result = []
+    for h in chosen:
+        c = people.get(h["customer_id"], {})
+        r = {"customer_id": h["customer_id"], "name": c.get("name"), "country": c.get("country"),
+             "email": c.get("email"), "fraud": bool(c.get("fraud")), "orders": h["orders"], "returns": h["returns"],
+             "recent": h["recent"], "return_rate": round(h["returns"] / h["orders"], 4) if h["orders"] else None,
+             "last_return_day": last.get(h["customer_id"])}
         rules = []
-        if r["recent"] >= params["count"]:
+        if r["recent"] >= p["count"]:
             rules.append(f"{r['recent']} returns in {policy['frequent_returns_days']} days")
-        if r["orders"] >= params["min_orders"] and r["returns"] * params["rate_den"] >= params["rate_num"] * r["orders"]:
+        if r["orders"] >= p["min_orders"] and r["returns"] * p["den"] >= p["num"] * r["orders"]:
             rules.append(f"returned {r['returns']} of {r['orders']} orders")
         r["why"] = "; ".join(rules)
-        r["fraud"] = bool(r["fraud"])
-        last = one(
-            db,
-            "SELECT max(r.opened_at) AS last FROM returns r JOIN orders o ON o.order_no = r.order_no "
-            "WHERE o.customer_id = ?",
-            [r["customer_id"]],
-        )
-        r["last_return_at"] = last["last"] if last else None
-    return {"rows": found, "total": total, "rule": {k: policy[k] for k in (
+        result.append(r)
+    return {"rows": result, "total": total, "rule": {k: policy[k] for k in (
         "frequent_returns_count", "frequent_returns_days", "frequent_return_rate", "frequent_min_orders")}}
 
 

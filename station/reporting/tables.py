@@ -76,7 +76,7 @@ TABLES = {
     "queues": Table(
         "Queues",
         lambda db, a: backlog.queues(db),
-        ("queue", "items", "units", "oldest_since", "oldest_age_days", "under_1d", "d1_to_3", "d3_to_7", "over_7d")),
+        ("queue", "items", "oldest_since", "oldest_age_days", "under_1d", "d1_to_3", "d3_to_7", "over_7d")),
     "crossdock": Table(
         "Cross-dock fills",
         lambda db, a: backlog.crossdock_fills(db, *_range(a), lead_days=backlog.lead_days_arg(a.get("lead_days"))),
@@ -92,8 +92,8 @@ TABLES = {
         ("sku", "name", "supplier_id", "units", "cost_value", "liquidation_value", "written_off")),
     "frequent-returners": Table(
         "Frequent returners",
-        lambda db, a: returners.frequent_returners(db, limit=returners.limit_arg(a.get("limit"))),
-        ("customer_id", "name", "country", "orders", "returns", "recent", "return_rate", "last_return_at", "why")),
+        lambda db, a: returners.frequent_returners(db, limit=returners.limit_arg(a.get("limit"), 100, returners.MAX_LIST)),
+        ("customer_id", "name", "country", "orders", "returns", "recent", "return_rate", "last_return_day", "why")),
     "forecast": Table(
         "Expected returns",
         lambda db, a: forecast.expected_returns(db, days=forecast.days_arg(a.get("days"))),

@@ -71,6 +71,18 @@ def performance(db, by="station", from_=None, to=None):
     return {"rows": result}
 
 
+def totals(db, from_=None, to=None):
+    """Parcels, items, decisions and overrides at all stations together."""
+    start, end = parse_range(from_, to)
+    where, params = _bounds("hour", start, end)
+    return rows(
+        db,
+        "SELECT coalesce(sum(parcels), 0) AS parcels, coalesce(sum(items), 0) AS items, "
+        f"coalesce(sum(decisions), 0) AS decisions, coalesce(sum(overrides), 0) AS overrides FROM report_activity WHERE {where}",
+        params,
+    )[0]
+
+
 def durations(db, from_=None, to=None):
     """Parcels per timing band for each metric, with the count and the mean, by day of first scan."""
     start, end = parse_range(from_, to)

@@ -55,7 +55,7 @@ def overview():
     return page("reports/overview.html", w=w, totals=rates.totals(db, w["start"], w["end"]), act=act, reasons=reasons,
                 labels=labels, jumps=rates.rate_jumps(db, w["from"], w["to"]), trend=rates.trend(db, w["from"], w["to"]),
                 timings=throughput.durations(db, w["from"], w["to"])["summary"], queues=backlog.queues(db)["rows"],
-                bench=throughput.performance(db, "station", w["from"], w["to"])["rows"])
+                bench=throughput.totals(db, w["from"], w["to"]))
 
 
 @bp.get("/return-rates")
@@ -116,7 +116,7 @@ def value_page():
 @supervisor_required
 def customers():
     """Frequent returners for review."""
-    limit = returners.limit_arg(request.args.get("limit"), 100)
+    limit = returners.limit_arg(request.args.get("limit"), 100, returners.MAX_LIST)
     return page("reports/customers.html", found=returners.frequent_returners(get_db(), limit=limit), limit=limit)
 
 
