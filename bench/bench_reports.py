@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from station import auth, create_app, migrations  # noqa: E402
 from station.db import connect  # noqa: E402
-from station.reporting import aggregates, rates  # noqa: E402
+from station.reporting import aggregates, forecast, rates  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 COUNTRIES = [("US", 22), ("DE", 10), ("GB", 9), ("FR", 8), ("CN", 6), ("ES", 5), ("IT", 5), ("PL", 4), ("NL", 4),
@@ -254,6 +254,27 @@ def check_totals(path):
         db.close()
 
 
+def backtest(path, back_days=(45, 90), days=30):
+    """The purchasing forecast made `back` days ago against the units that then came back."""
+    db = connect(path)
+    try:
+        out = []
+        now = datetime.now(timezone.utc)
+        for back in back_days:
+            at = now - timedelta(days=back)
+            result = forecast.expected_returns(db, days=days, at=at)
+            start, end = (at.date() + timedelta(days=1)).isoformat(), (at.date() + timedelta(days=days + 1)).isoformat()
+            actual = db.execute(
+                "SELECT sum(i.qty) FROM return_items i JOIN returns r ON r.return_id = i.return_id "
+                "WHERE r.opened_at >= ? AND r.opened_at < ? AND i.flags NOT LIKE '%item_mismatch%'", [start, end]
+            ).fetchone()[0]
+            out.append({"as_of": at.date().isoformat(), "shipped": result["total_expected"],
+                        "with_new_sales": result["total_with_new_sales"], "actual": actual})
+        return out
+    finally:
+        db.close()
+
+
 PAGES = [
     ("overview, 90 days", "/reports/"),
     ("overview, all time", "/reports/?period=all"),
@@ -342,7 +363,7 @@ def measure(path, runs):
     return results
 
 
-def readme_section(info, check, results, runs):
+def readme_section(info, check, results, runs, tests):
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     c = info["counts"]
     over = [r for r in results if r["worst_ms"] > 300]
@@ -375,6 +396,10 @@ def readme_section(info, check, results, runs):
         lines.append(f"| {r['kind']}: {r['name']} (`{re.sub(r'[?].*', '', r['url'])}`) | {r['first_ms']} | "
                      f"{r['best_ms']} | {r['median_ms']} | **{r['worst_ms']}** | {r['bytes'] // 1024} |")
     lines += ["", "Over 300 ms (worst of the repeated fetches): " + (", ".join(r["name"] for r in over) or "none") + "."]
+    lines += ["", "Purchasing forecast against what came back (the forecast made that day for the next 30 days; the "
+              "data set's later returns are in the rates it uses, so this checks the arithmetic, not foresight):", "",
+              "| as of | from units shipped | with new sales | units that came back |", "|---|---|---|---|"]
+    lines += [f"| {t['as_of']} | {t['shipped']:,.0f} | {t['with_new_sales']:,.0f} | {t['actual']:,} |" for t in tests]
     return "\n".join(lines) + "\n"
 
 
@@ -406,9 +431,11 @@ def main(argv=None):
     print(json.dumps(info), flush=True)
     check = check_totals(path)
     print(json.dumps(check), flush=True)
+    tests = backtest(path)
+    print(json.dumps(tests), flush=True)
     results = measure(path, args.runs)
     if args.update_readme:
-        update_readme(readme_section(info, check, results, args.runs))
+        update_readme(readme_section(info, check, results, args.runs, tests))
 
 
 if __name__ == "__main__":

@@ -424,10 +424,14 @@ def test_expected_returns_per_sku_for_the_next_30_days(small):
     #   MUG (3 + 8.889) / 24 = 0.4954, PHONE (1 + 8.889) / 21 = 0.4709, SHOE 8.889 / 24 = 0.3704
     # weights F(a+30) - F(a): SO-108 age 7 -> 0.7, SO-102 age 55 -> 0.2, SO-109 age 71 -> 0.2, others 0
     #   MUG 10 x 0.7 + 2 x 0.2 = 7.4 -> 3.7; SHOE 2 x 0.2 + 4 x 0.2 = 1.2 -> 0.4; PHONE 0
+    # with new sales at the last 30 days' pace (SO-104 SHOE 5, SO-108 MUG 10): F(0) + ... + F(29) = 12.2,
+    #   MUG 10/30 x 0.4954 x 12.2 = 2.01 -> 3.67 + 2.01 = 5.7; SHOE 5/30 x 0.3704 x 12.2 = 0.75 -> 1.2
     result = forecast.expected_returns(db, days=30, at=NOW)
-    assert [(r["sku"], r["units_shipped_recent"], r["return_rate"], r["expected_returns"]) for r in result["rows"]] == [
-        ("MUG", 16, 0.4954, 3.7), ("SHOE", 11, 0.3704, 0.4), ("PHONE", 3, 0.4709, 0.0)]
-    assert (result["total_expected"], result["overall_rate"], result["basis"]) == (4.1, 0.4444, "all returns so far")
+    assert [(r["sku"], r["units_shipped_recent"], r["return_rate"], r["expected_returns"], r["expected_with_new_sales"])
+            for r in result["rows"]] == [
+        ("MUG", 16, 0.4954, 3.7, 5.7), ("SHOE", 11, 0.3704, 0.4, 1.2), ("PHONE", 3, 0.4709, 0.0, 0.0)]
+    assert (result["total_expected"], result["total_with_new_sales"], result["overall_rate"], result["basis"]) == (
+        4.1, 6.9, 0.4444, "all returns so far")
     assert result["rate_window"] == ["2024-08-05", "2025-01-31"]
 
 

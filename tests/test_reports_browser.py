@@ -164,6 +164,7 @@ def test_bench_queues_value_customers_and_purchasing_pages(page, server):
     shot(page, "09-customer-history")
     page.goto(f"{server['url']}/reports/purchasing")
     expect(page.locator("tbody tr").first).to_contain_text("3.7")
+    expect(page.locator("tbody tr").first).to_contain_text("5.7")
     shot(page, "10-purchasing")
 
 

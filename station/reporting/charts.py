@@ -135,7 +135,7 @@ def line(items, title, fmt=str, colour="accent", width=720, height=220):
     return _svg(width, height, title, "".join(parts))
 
 
-def paired(items, title, fmt=str, width=720, label_width=130):
+def paired(items, title, fmt=str, width=720, label_width=130, legend=("value as new", "recovered")):
     """Per row a light bar (the whole) and a dark bar over it (the part): items are (label, whole, part)."""
     if not items:
         return empty(title, width)
@@ -157,9 +157,9 @@ def paired(items, title, fmt=str, width=720, label_width=130):
         )
     legend_y = top + row * len(items) + 18
     parts.append(f'<rect x="{label_width}" y="{legend_y - 10}" width="12" height="12" fill="{COLOURS["light"]}"/>'
-                 f'<text x="{label_width + 18}" y="{legend_y}" fill="{MUTED}">value as new</text>'
+                 f'<text x="{label_width + 18}" y="{legend_y}" fill="{MUTED}">{escape(legend[0])}</text>'
                  f'<rect x="{label_width + 130}" y="{legend_y - 10}" width="12" height="12" fill="{COLOURS["ok"]}"/>'
-                 f'<text x="{label_width + 148}" y="{legend_y}" fill="{MUTED}">recovered</text>')
+                 f'<text x="{label_width + 148}" y="{legend_y}" fill="{MUTED}">{escape(legend[1])}</text>')
     return _svg(width, height, title, "".join(parts))
 
 

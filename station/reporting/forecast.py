@@ -7,6 +7,11 @@ where F(k) is the share of returned units that came back within k days of shipme
 report_lags, over ship months old enough to be complete), and rate(SKU) is its return rate
 over the RATE_DAYS days of shipments ending MATURE_DAYS ago, blended with the overall rate
 when it shipped few units then: (returned + BLEND x overall) / (shipped + BLEND).
+
+Those are returns of units already shipped. Units sold during the next H days come back too:
+`expected_with_new_sales` adds, at the SKU's pace of the last PACE_DAYS days (units a day),
+    pace x rate(SKU) x (F(0) + F(1) + ... + F(H - 1))
+(a unit shipped j days from now is back within the H days when its lag is at most H - j).
 """
 import json
 from datetime import timedelta
@@ -20,6 +25,7 @@ LAG_CAP = 120      # as report_lags: later returns are counted at 120 days
 MATURE_DAYS = 60   # shipments this old have had their return window
 RATE_DAYS = 180
 BLEND = 20
+PACE_DAYS = 30
 
 
 def days_arg(value):
@@ -65,15 +71,20 @@ def expected_returns(db, days=30, at=None, limit=None):
     hist_periods = decompose(hist_start, hist_end)
     found = rows(
         db,
-        "WITH w(period, weight) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:w)), "
-        "recent AS (SELECT c.key, sum(c.shipped) AS units, sum(c.shipped * w.weight) AS weighted FROM w "
-        "  JOIN report_cohort c ON c.dim = 'sku' AND c.period = w.period GROUP BY c.key HAVING sum(c.shipped) > 0), "
+        # one range scan of the day rows (month and year rows sort between them: length() drops them)
+        "WITH w(period, weight) AS MATERIALIZED (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
+        "  FROM json_each(:w)), "
+        "recent AS (SELECT c.key, sum(c.shipped) AS units, sum(c.shipped * w.weight) AS weighted, "
+        "  sum(CASE WHEN c.period >= :pace_from THEN c.shipped ELSE 0 END) AS pace_units FROM report_cohort c "
+        "  JOIN w ON w.period = c.period WHERE c.dim = 'sku' AND c.period BETWEEN :first AND :last "
+        "  AND length(c.period) = 10 GROUP BY c.key HAVING sum(c.shipped) > 0), "
         "hist AS (SELECT key, sum(shipped) AS shipped, sum(returned) AS returned FROM report_cohort "
         "  WHERE dim = 'sku' AND period IN (SELECT value FROM json_each(:h)) GROUP BY key) "
-        "SELECT recent.key AS sku, p.name, p.supplier_id, recent.units, recent.weighted, "
+        "SELECT recent.key AS sku, p.name, p.supplier_id, recent.units, recent.weighted, recent.pace_units, "
         "coalesce(hist.shipped, 0) AS hist_shipped, coalesce(hist.returned, 0) AS hist_returned "
         "FROM recent LEFT JOIN hist ON hist.key = recent.key LEFT JOIN products p ON p.sku = recent.key",
-        {"w": json.dumps(weights), "h": json.dumps(hist_periods)},
+        {"w": json.dumps(weights), "h": json.dumps(hist_periods), "first": weights[-1][0], "last": weights[0][0],
+         "pace_from": (as_of - timedelta(days=PACE_DAYS - 1)).isoformat()},
     )
     overall = db.execute(
         "SELECT coalesce(sum(shipped), 0), coalesce(sum(returned), 0) FROM report_cohort WHERE dim = 'all' "
@@ -82,16 +93,21 @@ def expected_returns(db, days=30, at=None, limit=None):
     ).fetchone()
     shipped, returned = overall
     overall_rate = returned / shipped if shipped else 0.0
+    new_sales = sum(F(m) for m in range(days))
     result = []
     for r in found:
         rate = (r["hist_returned"] + BLEND * overall_rate) / (r["hist_shipped"] + BLEND)
+        shipped = r["weighted"] * rate
         result.append({"sku": r["sku"], "name": r["name"], "supplier_id": r["supplier_id"],
                        "units_shipped_recent": r["units"], "return_rate": round(rate, 4),
-                       "expected_returns": round(r["weighted"] * rate, 1)})
+                       "expected_returns": round(shipped, 1),
+                       "expected_with_new_sales": round(shipped + r["pace_units"] / PACE_DAYS * rate * new_sales, 1)})
     result.sort(key=lambda r: (-r["expected_returns"], r["sku"]))
     total = round(sum(r["expected_returns"] for r in result), 1)
+    total_with_sales = round(sum(r["expected_with_new_sales"] for r in result), 1)
     if limit:
         result = result[:limit]
     return {"rows": result, "days": days, "as_of": as_of.isoformat(), "total_expected": total,
+            "total_with_new_sales": total_with_sales,
             "overall_rate": round(overall_rate, 4), "basis": basis,
             "rate_window": [hist_start.isoformat(), hist_end.isoformat()]}

@@ -97,7 +97,8 @@ TABLES = {
     "forecast": Table(
         "Expected returns",
         lambda db, a: forecast.expected_returns(db, days=forecast.days_arg(a.get("days"))),
-        ("sku", "name", "supplier_id", "units_shipped_recent", "return_rate", "expected_returns")),
+        ("sku", "name", "supplier_id", "units_shipped_recent", "return_rate", "expected_returns",
+         "expected_with_new_sales")),
 }
 
 HISTORY_COLUMNS = ("return_id", "order_no", "opened_at", "channel", "sku", "qty", "grade", "reason", "disposition",
