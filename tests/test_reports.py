@@ -536,3 +536,18 @@ def test_a_range_is_covered_by_whole_years_months_and_days():
         "2024-12-30", "2024-12-31", "2025", "2026-01", "2026-02-01", "2026-02-02"]
     assert decompose(date(2025, 2, 1), date(2025, 2, 28)) == ["2025-02"]
     assert decompose(date(2025, 2, 3), date(2025, 2, 2)) == []
+
+
+def test_charts_escape_their_text_and_bucket_long_series():
+    from station.reporting import charts
+
+    svg = str(charts.bars([("<b>Porto</b>", 0.5), ("MUG", 0.25)], "Rates & <things>", lambda v: f"{v:.0%}"))
+    assert svg.startswith("<svg") and "&lt;b&gt;Porto&lt;/b&gt;" in svg and "<b>" not in svg
+    assert "Rates &amp; &lt;things&gt;" in svg and "50%" in svg
+    assert "Nothing in this range" in str(charts.columns([], "empty"))
+    from datetime import date, timedelta
+
+    days = [((date(2025, 1, 6) + timedelta(days=n)).isoformat(), 1) for n in range(140)]
+    weeks = charts.weekly(days)
+    assert len(weeks) == 20 and weeks[0] == ("2025-01-06", 7) and sum(v for _, v in weeks) == 140
+    assert charts.weekly(days[:100]) == days[:100]

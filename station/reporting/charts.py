@@ -18,6 +18,20 @@ def pairs(rows, label_key, value_key, limit=None):
     return [("(none)" if r[label_key] is None else str(r[label_key]), r[value_key] or 0) for r in rows]
 
 
+def weekly(items, most=120):
+    """Daily (label, value) items summed into weeks (labelled by their first day) when there are too many."""
+    if len(items) <= most:
+        return items
+    from datetime import date, timedelta
+
+    weeks = {}
+    for label, value in items:
+        day = date.fromisoformat(label)
+        key = (day - timedelta(days=day.weekday())).isoformat()
+        weeks[key] = weeks.get(key, 0) + value
+    return sorted(weeks.items())
+
+
 def triples(rows, label_key, whole_key, part_key):
     """(label, whole, part) items of a paired chart from report rows (money strings become numbers)."""
     return [(str(r[label_key]), float(r[whole_key] or 0), float(r[part_key] or 0)) for r in rows]

@@ -109,28 +109,41 @@ def durations(db, from_=None, to=None):
     return {"rows": result, "summary": summary}
 
 
+def _per_hour(db, start, end):
+    """Bench work per UTC hour: one pass in primary-key order (no sort), for the day and hour-of-day series."""
+    where, params = _bounds("hour", start, end)
+    return db.execute(
+        f"SELECT hour, sum(parcels), sum(items), sum(decisions), sum(overrides) FROM report_activity WHERE {where} "
+        "GROUP BY hour",
+        params,
+    ).fetchall()
+
+
+def timeline(db, from_=None, to=None):
+    """{"days": by_day rows, "hours": by_hour_of_day rows} from one pass over the hours."""
+    start, end = parse_range(from_, to)
+    days, hours = {}, {h: [0, 0] for h in range(24)}
+    for hour, parcels, items, decisions, overrides in _per_hour(db, start, end):
+        d = days.setdefault(hour[:10], [0, 0, 0, 0])
+        d[0] += parcels
+        d[1] += items
+        d[2] += decisions
+        d[3] += overrides
+        h = hours.setdefault(int(hour[11:13]), [0, 0])
+        h[0] += parcels
+        h[1] += items
+    return {
+        "days": [{"day": day, "parcels": p, "items": i, "decisions": d, "overrides": o}
+                 for day, (p, i, d, o) in sorted(days.items()) if p or i or d],
+        "hours": [{"hour": h, "parcels": p, "items": i} for h, (p, i) in sorted(hours.items())],
+    }
+
+
 def by_hour_of_day(db, from_=None, to=None):
     """Parcels and items by UTC hour of day (0-23): when the bench is busy."""
-    start, end = parse_range(from_, to)
-    where, params = _bounds("hour", start, end)
-    found = {int(r["h"]): r for r in rows(
-        db,
-        f"SELECT substr(hour, 12, 2) AS h, sum(parcels) AS parcels, sum(items) AS items FROM report_activity "
-        f"WHERE {where} GROUP BY 1",
-        params,
-    )}
-    return {"rows": [{"hour": h, "parcels": found[h]["parcels"] if h in found else 0,
-                      "items": found[h]["items"] if h in found else 0} for h in range(24)]}
+    return {"rows": timeline(db, from_, to)["hours"]}
 
 
 def by_day(db, from_=None, to=None):
     """Parcels opened, items inspected and decisions made per UTC day."""
-    start, end = parse_range(from_, to)
-    where, params = _bounds("hour", start, end)
-    return {"rows": rows(
-        db,
-        f"SELECT substr(hour, 1, 10) AS day, sum(parcels) AS parcels, sum(items) AS items, "
-        f"sum(decisions) AS decisions, sum(overrides) AS overrides FROM report_activity WHERE {where} "
-        "GROUP BY 1 HAVING sum(parcels) != 0 OR sum(items) != 0 OR sum(decisions) != 0 ORDER BY 1",
-        params,
-    )}
+    return {"rows": timeline(db, from_, to)["days"]}

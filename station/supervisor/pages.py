@@ -85,12 +85,11 @@ def return_rates():
 def bench():
     """Throughput per station and operator, timings, overrides, when the bench is busy."""
     db, w = get_db(), window("7d")
+    series = throughput.timeline(db, w["from"], w["to"])
     return page("reports/bench.html", w=w,
                 stations=throughput.performance(db, "station", w["from"], w["to"])["rows"],
                 operators=throughput.performance(db, "operator", w["from"], w["to"])["rows"],
-                durations=throughput.durations(db, w["from"], w["to"]),
-                hours=throughput.by_hour_of_day(db, w["from"], w["to"])["rows"],
-                days=throughput.by_day(db, w["from"], w["to"])["rows"])
+                durations=throughput.durations(db, w["from"], w["to"]), hours=series["hours"], days=series["days"])
 
 
 @bp.get("/queues")
