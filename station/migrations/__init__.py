@@ -1,0 +1,14 @@
+"""Schema, only through numbered migrations. Never edit an applied one: add the next module.
+
+Each `mNNNN_name.py` registers itself on `registry.migrations` when imported; they are imported
+here in number order, which is the order sqlite-utils applies them in.
+"""
+from . import m0001_initial, m0002_downstream, m0003_reports, m0004_report_timings, m0005_report_indexes  # noqa: F401
+from .m0004_report_timings import REBUILD_REPORTS
+from .registry import migrations
+
+__all__ = ["migrations", "apply", "REBUILD_REPORTS"]
+
+
+def apply(db):
+    migrations.apply(db)
