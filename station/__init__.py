@@ -27,7 +27,7 @@ def create_app(config=None):
     db_module.migrate(app.config["DATABASE"])
     db_module.init_app(app)
 
-    from . import api, bench, security
+    from . import api, bench, nav, security
     from . import supervisor
 
     @app.get("/healthz")
@@ -36,6 +36,7 @@ def create_app(config=None):
         return "ok"
 
     security.init_app(app)
+    nav.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(bench.bp)
     app.register_blueprint(supervisor.bp)

@@ -70,6 +70,29 @@ def login_required(view):
     return wrapped
 
 
+def roles_required(*roles):
+    """Station pages: signed in (else the sign-in page) with one of `roles` (else a 403 page).
+
+    The 403 is a page that says which role the screen needs and offers sign-out, so a
+    technician who scans into the wrong screen is never left guessing.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user()["role"] not in roles:
+                from flask import render_template
+
+                body = render_template("forbidden.html", roles=roles, station=station_name())
+                return body, 403
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 def token_required(*roles):
     """API routes: a valid bearer token (401 otherwise) whose user has one of `roles` (403)."""
 

@@ -2,6 +2,7 @@
 from flask import redirect, render_template, request, session, url_for
 
 from ..db import get_db
+from .. import nav
 from ..errors import ServiceError
 from ..security import current_user, login_required, station_name
 from . import bp, services
@@ -12,8 +13,12 @@ from .render import msg, render_bench, user_name
 @bp.get("/")
 def index():
     """Sign-in for a stranger, the bench for a signed-in operator."""
-    if current_user() is None:
+    user = current_user()
+    if user is None:
         return redirect(url_for("bench.sign_in"))
+    landing = nav.home(user)
+    if landing != "bench.index":  # a technician's badge opens the refurbish station
+        return redirect(url_for(landing))
     return render_bench()
 
 

@@ -1,0 +1,53 @@
+"""The station's top navigation: each screen, who may open it, shown only where it exists.
+
+One list, read by base.html: a screen appears in the bar for the roles that may use it (the
+same roles its view checks with security.roles_required), so nobody is offered a door that
+answers 403.
+"""
+from flask import current_app, request, url_for
+
+OPERATORS = ("operator", "supervisor", "admin")
+TECHNICIANS = ("technician", "supervisor", "admin")
+SUPERVISORS = ("supervisor", "admin")
+ADMINS = ("admin",)
+
+# (endpoint, label, roles)
+SCREENS = [
+    ("bench.index", "Bench", OPERATORS),
+    ("downstream.refurbish", "Refurbish", TECHNICIANS),
+    ("downstream.rtv", "RTV", SUPERVISORS),
+    ("downstream.quarantine", "Quarantine", SUPERVISORS),
+    ("downstream.refunds", "Refunds", SUPERVISORS),
+    ("reports.overview", "Reports", SUPERVISORS),
+    ("devices.index", "Devices", SUPERVISORS),
+    ("admin.policy", "Policy", SUPERVISORS),
+    ("admin.users", "Users", ADMINS),
+    ("admin.integrations", "Integrations", ADMINS),
+]
+
+
+def links(user):
+    """[(url, label, current)] for the screens this user may open that this app has."""
+    if not user:
+        return []
+    views = current_app.view_functions
+    here = request.endpoint or ""
+    out = []
+    for endpoint, label, roles in SCREENS:
+        if endpoint in views and user["role"] in roles:
+            section = endpoint.split(".")[0]
+            out.append((url_for(endpoint), label, here.split(".")[0] == section))
+    return out if len(out) > 1 else []
+
+
+def init_app(app):
+    app.jinja_env.globals["nav_links"] = links
+
+
+def home(user):
+    """Where a user lands after signing in: the first screen their role may open."""
+    views = current_app.view_functions
+    for endpoint, _label, roles in SCREENS:
+        if endpoint in views and user["role"] in roles:
+            return endpoint
+    return "bench.index"
