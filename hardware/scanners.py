@@ -16,11 +16,12 @@ import enum
 import logging
 import threading
 import time
+from datetime import datetime, timezone
 from typing import Callable
 
 import serial
 
-__all__ = ["ScannerError", "ScannerStatus", "Scanner", "SerialScanner"]
+__all__ = ["ScannerError", "ScannerStatus", "Scanner", "SerialScanner", "ScannerDevice"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class SerialScanner(Scanner):
         self.read_timeout = read_timeout  # how quickly stop() is noticed while idle
         self.status = ScannerStatus.STOPPED
         self.last_error: str | None = None
+        self.last_seen: str | None = None  # ISO time the port last opened or sent a line
         self.scans = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,6 +98,7 @@ class SerialScanner(Scanner):
                 self._lost(exc)
                 continue
             with port:
+                self.last_seen = _now_iso()
                 self._set_status(ScannerStatus.CONNECTED)
                 self.last_error = None
                 try:
@@ -132,6 +135,7 @@ class SerialScanner(Scanner):
 
     def _deliver(self, line: bytes):
         self.scans += 1
+        self.last_seen = _now_iso()
         try:
             raw = line.decode("utf-8")
         except UnicodeDecodeError:
@@ -159,3 +163,38 @@ class SerialScanner(Scanner):
                 return False
             time.sleep(0.01)
         return True
+
+
+def _now_iso():
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class ScannerDevice:
+    """A SerialScanner as the device registry sees it (hardware/registry.py).
+
+    An adapter rather than methods on SerialScanner, whose `status` attribute (the enum)
+    callers and tests already compare against.
+    """
+
+    kind = "scanner"
+    STATES = {ScannerStatus.CONNECTED: "ok", ScannerStatus.DISCONNECTED: "offline",
+              ScannerStatus.CONNECTING: "unknown", ScannerStatus.STOPPED: "offline"}
+
+    def __init__(self, scanner: SerialScanner, bench: str):
+        self.scanner = scanner
+        self.name = scanner.port
+        self.bench = bench
+
+    def status(self) -> dict:
+        s = self.scanner
+        detail = {ScannerStatus.CONNECTED: f"connected, {s.scans} scan(s) read",
+                  ScannerStatus.DISCONNECTED: f"unplugged or failing, retrying: {s.last_error or ''}".rstrip(": "),
+                  ScannerStatus.CONNECTING: "opening the port",
+                  ScannerStatus.STOPPED: "stopped"}[s.status]
+        return {"state": self.STATES[s.status], "detail": detail, "last_seen": s.last_seen}
+
+    def start(self) -> None:
+        self.scanner.start()
+
+    def stop(self) -> None:
+        self.scanner.stop()

@@ -16,6 +16,15 @@ DEFAULTS = {
     "SCAN_GAP_MS": 50,                  # keyboard wedge: max gap between a scanner's keys
     "SCAN_MIN_LENGTH": 4,               # keyboard wedge: shorter bursts are typing
     "SCAN_PREFIX": "",                  # optional prefix the scanner is programmed to send
+    "SCAN_TERMINATOR": "Enter",         # keyboard wedge: key after each code, "Enter" or "Tab" (Enter always ends one)
+    "SCAN_GS_SUBSTITUTE": "",           # text a wedge sends for the GS1 group separator, e.g. "~"
+    "SCAN_REPEAT_MS": 1000,             # the same code again at one bench within this: a double read, ignored
+    "CAMERA_REPEAT_MS": 2000,           # bench camera: a code held in view scans once; again after this out of view
+    "LIVE_HEARTBEAT_S": 15,             # bench page event stream: keep-alive comment interval ...
+    "LIVE_STREAM_MAX_S": 300,           # ... and lifetime, after which the browser reconnects
+    "LIVE_MAX_STREAMS": 4,              # open event streams at most (each holds a server thread)
+    "WEIGHT_TOLERANCE_PCT": 10,         # scale: measured vs expected weight may differ this much ...
+    "WEIGHT_TOLERANCE_G": 20,           # ... or this many grams, whichever is more
     "PHOTO_DIR": "instance/photos",
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "DECODE_MAX_BYTES": 10 * 1024 * 1024,
@@ -55,9 +64,21 @@ def load(instance_path, overrides=None):
         if raw is not None:
             config[key] = _parse(key, raw, default)
     config.update(overrides or {})
+    _check_scanner_keys(config)
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(Path(instance_path))
     return config
+
+
+def _check_scanner_keys(config):
+    """The scanner and scale settings the bench page and the drivers rely on."""
+    if config["SCAN_TERMINATOR"] not in ("Enter", "Tab"):
+        raise ConfigError(f"SCAN_TERMINATOR: expected Enter or Tab, got {config['SCAN_TERMINATOR']!r}")
+    for key in ("SCAN_REPEAT_MS", "CAMERA_REPEAT_MS", "LIVE_HEARTBEAT_S", "LIVE_STREAM_MAX_S", "LIVE_MAX_STREAMS",
+                "WEIGHT_TOLERANCE_PCT", "WEIGHT_TOLERANCE_G"):
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"{key}: expected a number of at least 0, got {value!r}")
 
 
 def _instance_secret(instance_path):

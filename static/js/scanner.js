@@ -1,10 +1,13 @@
-// Keyboard-wedge scanner: a burst of quickly typed characters ended by Enter is a scan,
-// wherever the focus is. A slow burst into a text field is typing and is left alone.
+// Keyboard-wedge scanner: a burst of quickly typed characters ended by Enter (or the
+// configured terminator) is a scan, wherever the focus is. A slow burst into a text field is
+// typing and is left alone. Serial-scanner and camera scans (live.js) come in through
+// benchScan() and take the same road to the server: one pipeline, one kind of feedback.
 (function () {
   "use strict";
   var GS = "\u001d";
   var TEXT_TYPES = /^(text|search|email|tel|url|password|number)$/;
-  var body, gap, minLength, prefix, gsSubstitute, hiccup;
+  var body, gap, minLength, prefix, gsSubstitute, hiccup, terminators, repeatMs;
+  var lastCode = null, lastAt = -Infinity;  // the last scan sent, to drop a double read
   var LONG = 1000;  // ms: after this long without a key, Enter alone is nobody's scan
   var keys = [], last = 0, snapshot = null;
   // scans go out one at a time, in order, and not before the page is whole
@@ -20,6 +23,11 @@
     minLength = parseInt(body.dataset.scanMinLength, 10) || 4;
     prefix = body.dataset.scanPrefix || "";
     gsSubstitute = body.dataset.scanGsSubstitute || "";
+    // Enter always ends a scan (the contract); a scanner set to send Tab after each code works too
+    terminators = ["Enter"];
+    if (body.dataset.scanTerminator === "Tab") terminators.push("Tab");
+    repeatMs = parseInt(body.dataset.scanRepeatMs, 10);
+    if (isNaN(repeatMs)) repeatMs = 1000;
     // A busy page (or a busy test machine) can hold one key back for a moment; a burst
     // survives such a hiccup, and it is the median gap that says scanner or person.
     hiccup = Math.max(gap * 5, 250);
@@ -60,7 +68,7 @@
     if (!body) configure();
     var now = performance.now();
     var field = isTextField(document.activeElement) ? document.activeElement : null;
-    if (e.key === "Enter") {
+    if (terminators.indexOf(e.key) >= 0) {
       var scanned = isScan(now), code = keys.map(function (k) { return k.ch; }).join(""), restore = snapshot;
       reset();
       if (scanned) {
@@ -68,7 +76,7 @@
         e.stopPropagation();
         // the burst's characters went into the field; put it back as the operator left it
         if (restore) restore.el.value = restore.value;
-        submit(code);
+        submit(code, "wedge");
       }
       return;
     }
@@ -113,22 +121,39 @@
     return code;
   }
 
-  function submit(raw) {
+  // The same code again within SCAN_REPEAT_MS is one label read twice (a trigger held, a
+  // scanner and the camera seeing the same parcel): drop it. The server checks this too.
+  function isRepeat(code) {
+    var now = performance.now();
+    var repeat = code === lastCode && now - lastAt < repeatMs;
+    lastCode = code;
+    lastAt = now;
+    return repeat;
+  }
+
+  function submit(raw, source, scanId) {
+    if (!body) configure();
     var url = body.dataset.scanUrl, target = body.dataset.scanTarget;
     if (!url) return;
     var code = normalise(raw);
-    document.dispatchEvent(new CustomEvent("bench:scan", { detail: { code: code } }));
+    if (isRepeat(code)) {
+      body.setAttribute("data-last-ignored", code);
+      return;
+    }
+    var values = { code: code, source: source || "wedge" };
+    if (scanId) values.scan_id = scanId;
+    document.dispatchEvent(new CustomEvent("bench:scan", { detail: { code: code, source: values.source } }));
     // one scan at a time, in order: a parcel scan must land before the item scanned after it
     queue = queue.then(function () {
       return htmx.ajax("POST", url, {
         source: body, target: target, swap: "outerHTML",
-        values: { code: code, source: "wedge" },
+        values: values,
         headers: { "X-CSRF-Token": body.dataset.csrf }
       });
     }).catch(function () { if (window.benchFeedback) window.benchFeedback("error"); });
   }
 
-  window.benchScan = function (code) { submit(code); };
+  window.benchScan = function (code, source, scanId) { submit(code, source, scanId); };
   // listening from <head>: keys typed while the page still loads are not lost
   document.addEventListener("keydown", onKeyDown, true);
   document.addEventListener("beforeinput", onBeforeInput, true);

@@ -1,8 +1,8 @@
 """The bench: one scan route for every code, parcels on and off the screen, closing with a refund."""
-from flask import redirect, render_template, request, session, url_for
+from flask import Response, current_app, redirect, render_template, request, session, url_for
 
 from ..db import get_db
-from .. import nav
+from .. import live, nav
 from ..errors import ServiceError
 from ..security import current_user, login_required, station_name
 from . import bp, services
@@ -30,15 +30,19 @@ def bench():
 
 
 ERROR_STATUS = {"bad_code": 400, "not_found": 404}
+SOURCES = ("wedge", "typed", "serial", "camera")
+DEVICE_SOURCES = ("serial", "camera")  # relayed by the page from /bench/events, with their scan_id
 
 
 @bp.post("/bench/scan")
 @login_required
 def scan():
-    """A scan from the wedge scanner or the typed-code field: a parcel, or an item of the parcel."""
+    """A scan from any scanner, the camera or the typed-code field: a parcel, or an item of the parcel."""
     db = get_db()
     code = request.form.get("code", "")
-    source = "typed" if request.form.get("source") == "typed" else "wedge"
+    source = request.form.get("source") if request.form.get("source") in SOURCES else "wedge"
+    if _ignored(source, code):
+        return "", 204  # htmx swaps nothing: the screen stays as it is
     result = services.process_scan(db, code, source=source, station=station_name(), user=user_name(),
                                    current_return_id=_open_return_id(db))
     if result["kind"] == "error" or not result["ok"]:
@@ -52,6 +56,39 @@ def scan():
         text = "Product with no parcel: tap its order below" if found else "No recent order has this product"
         return render_bench(msg("warn", text), candidates=found, candidate_product=result.get("product"))
     return select_product(db, result)
+
+
+def _ignored(source, code):
+    """A device scan another page of this bench took already, or a double read of the last scan."""
+    hub = live.hub(current_app)
+    if source in DEVICE_SOURCES:
+        try:
+            scan_id = int(request.form.get("scan_id", ""))
+        except ValueError:
+            return True
+        if not hub.claim(station_name(), scan_id):
+            return True
+    # typed codes are meant; a scanner that reads one label twice within SCAN_REPEAT_MS is not
+    return source != "typed" and hub.is_repeat(station_name(), code, current_app.config["SCAN_REPEAT_MS"])
+
+
+@bp.get("/bench/events")
+@login_required
+def events():
+    """This bench's serial-scanner and camera scans as server-sent events (static/js/live.js)."""
+    config, hub, bench = current_app.config, live.hub(current_app), station_name()
+    # a page holding its stream open is not an operator at work: leave the idle clock alone
+    session.permanent = False
+    session.modified = False
+    if not hub.open_stream(bench, config["LIVE_MAX_STREAMS"]):
+        return Response("Too many live bench pages open\n", 503, {"Retry-After": "15"}, mimetype="text/plain")
+    last = request.headers.get("Last-Event-ID", "")
+    body = live.stream(hub, bench, int(last) if last.isdigit() else 0,
+                       config["LIVE_HEARTBEAT_S"], config["LIVE_STREAM_MAX_S"])
+    response = Response(body, mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    response.call_on_close(lambda: hub.close_stream(bench))
+    return response
 
 
 def _previous_note(previous):
