@@ -40,4 +40,6 @@ def create_app(config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(bench.bp)
     app.register_blueprint(supervisor.bp)
+    from . import downstream
+    app.register_blueprint(downstream.bp)
     return app

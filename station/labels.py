@@ -82,3 +82,32 @@ def label_svg(db, item_id):
         f'<text x="30" y="1150" font-size="36" font-family="monospace">{escape(label["barcode"])}</text>'
         "</svg>"
     )
+
+
+WORK_ORDER_TITLES = {"restock": "REFURBISHED", "crossdock": "CROSS-DOCK", "scrap": "SCRAP"}
+
+
+def work_order_label(wo):
+    """The label for a finished refurbish work order: refurbished stock, a waiting order or scrap."""
+    outcome, target = wo["outcome"], wo["bin"]
+    destination = {
+        "restock": f"Bin {target} · refurbished stock",
+        "crossdock": f"Order {target} · lane {outbound_lane(target)}" if target else "",
+        "scrap": "Liquidation",
+    }[outcome]
+    lines = [
+        f"{wo['sku']} × {wo['qty']} · grade {wo['outcome_grade']} (refurbished)",
+        wo["name"] or "(not in catalogue)",
+        f"Work order {wo['wo_id']} · return {wo['return_id']}",
+    ]
+    if wo["serial"]:
+        lines.append(f"Serial {wo['serial']}")
+    return {
+        "item_id": wo["item_id"],
+        "title": WORK_ORDER_TITLES[outcome],
+        "disposition": outcome,
+        "target": target,
+        "destination": destination,
+        "lines": lines,
+        "barcode": f"RI-{wo['item_id']}",
+    }

@@ -53,8 +53,10 @@ def review(db, item_id, data, user=None):
         pending = one(db, f"SELECT item_id FROM ({PENDING}) WHERE item_id = ?", [item_id])
         if pending is None:
             raise not_found("quarantined item", item_id)
-        if one(db, "SELECT 1 FROM quarantine_reviews WHERE item_id = ?", [item_id]):
-            raise conflict("already_reviewed", f"Item {item_id} was reviewed already")
+        done = one(db, "SELECT outcome, reviewed_by FROM quarantine_reviews WHERE item_id = ?", [item_id])
+        if done:
+            who = f" by {done['reviewed_by']}" if done["reviewed_by"] else ""
+            raise conflict("already_reviewed", f"Item {item_id} was reviewed already{who} ({done['outcome']}): nothing changed")
         item = one(db, "SELECT i.*, r.order_no, o.customer_id, p.bin, p.name FROM return_items i "
                        "JOIN returns r ON r.return_id = i.return_id JOIN orders o ON o.order_no = r.order_no "
                        "LEFT JOIN products p ON p.sku = i.sku WHERE i.item_id = ?", [item_id])

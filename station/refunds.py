@@ -1,7 +1,8 @@
 """A refund after it is computed: a supervisor approves or rejects a held one, payment confirms."""
+import json
 from decimal import Decimal, InvalidOperation
 
-from .db import one, write
+from .db import one, rows, write
 from .errors import bad, conflict, not_found
 from .events import emit
 from .timeutil import now_iso
@@ -41,11 +42,20 @@ def _settle_held(db, refund_id, status, note, user, amount=None):
             params.append(amount)
         cursor = db.execute(f"UPDATE refunds SET {sets} WHERE refund_id = ? AND status = 'held'", params + [refund["refund_id"]])
         if cursor.rowcount != 1:
-            raise conflict("not_held", f"Refund {refund['refund_id']} is {refund['status']}, not held")
+            raise conflict("not_held", already_decided(refund))
         refund = get_refund(db, refund["refund_id"])
         emit(db, "refund.approved" if status == "ready" else "refund.rejected", refund_id=refund["refund_id"],
              return_id=refund["return_id"], amount=refund["amount"], status=status, note=note, by=user)
     return refund
+
+
+def already_decided(refund):
+    """What the second of two supervisors reads: who settled this refund first, and how."""
+    verb = {"ready": "approved", "paid": "approved and paid", "rejected": "rejected"}.get(refund["status"])
+    if verb is None:
+        return f"Refund {refund['refund_id']} is {refund['status']}, not held: nothing changed"
+    who = f" by {refund['decided_by']}" if refund["decided_by"] else ""
+    return f"Refund {refund['refund_id']} was already {verb}{who}: nothing changed"
 
 
 def approve(db, refund_id, data, user=None):
@@ -100,3 +110,46 @@ def mark_paid(db, refund_id, data, user=None):
 def _paid(refund):
     return {"refund_id": refund["refund_id"], "status": "paid", "payment_ref": refund["payment_ref"],
             "amount": refund["amount"], "currency": refund["currency"]}
+
+
+# Why a refund is held, as the supervisor's queue names it. The `why` texts are written by
+# refund_rules.item_refund; a test pins each one to its kind.
+HOLD_KINDS = (
+    ("outside the return window", "out_of_window", "Outside window"),
+    ("grade X", "grade_x", "Grade X"),
+    ("mismatch", "mismatch", "Mismatch"),
+    ("grade D", "customer_damage", "Customer damage (D)"),
+    ("reason other", "other", "Other reason"),
+)
+STATUSES = ("held", "ready", "paid", "rejected", "exchange")
+
+
+def hold_kinds(hold_reasons):
+    """[(kind, label)] once each, in the order HOLD_KINDS lists them, for a refund's held lines."""
+    text = " | ".join(line.get("why") or "" for line in hold_reasons)
+    return [(kind, label) for needle, kind, label in HOLD_KINDS if needle in text]
+
+
+def listing(db, status, limit=100):
+    """Refunds in one status with their order and customer: oldest first while held, else newest."""
+    if status not in STATUSES:
+        raise not_found("refund status", status)
+    order = "f.computed_at, f.refund_id" if status == "held" else "f.updated_at DESC, f.refund_id DESC"
+    found = rows(
+        db,
+        "SELECT f.refund_id, f.return_id, f.amount, f.currency, f.status, f.hold_reasons, f.payment_ref, f.note, "
+        "f.decided_by, f.computed_at, f.updated_at, r.order_no, o.channel, c.customer_id, c.name AS customer_name "
+        "FROM refunds f JOIN returns r ON r.return_id = f.return_id JOIN orders o ON o.order_no = r.order_no "
+        f"JOIN customers c ON c.customer_id = o.customer_id WHERE f.status = ? ORDER BY {order} LIMIT ?",
+        [status, limit],
+    )
+    for refund in found:
+        refund["hold_reasons"] = json.loads(refund["hold_reasons"])
+        refund["kinds"] = hold_kinds(refund["hold_reasons"])
+    return found
+
+
+def counts(db):
+    """How many refunds are in each status."""
+    have = dict(db.execute("SELECT status, count(*) FROM refunds GROUP BY status").fetchall())
+    return {status: have.get(status, 0) for status in STATUSES}

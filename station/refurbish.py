@@ -142,3 +142,32 @@ def finish(db, key, data, user=None):
         if outcome == "restock":
             emit(db, "stock.changed", sku=wo["sku"], bin=bin_, delta=wo["qty"], item_id=wo["item_id"], condition="refurbished")
     return get_work_order(db, wo["wo_id"])
+
+
+def parts_used(db, sku, limit=8):
+    """Part names technicians recorded on this SKU before, most used first: tap instead of type."""
+    return [part for (part,) in db.execute(
+        "SELECT json_extract(a.value, '$.part') AS part FROM work_orders w JOIN return_items i ON i.item_id = w.item_id, "
+        "json_each(w.actions) a WHERE i.sku = ? AND json_extract(a.value, '$.action') = 'part_replaced' "
+        "GROUP BY part ORDER BY count(*) DESC, part LIMIT ?", [sku, limit]).fetchall()]
+
+
+def crossdock_line(db, wo):
+    """The waiting order line a refurbished unit of this work order may fill, or None.
+
+    Only where the SKU's policy lets refurbished units fill waiting orders (finish() checks again).
+    """
+    if "refurbished_can_crossdock" not in sku_rules(db, wo["sku"]):
+        return None
+    return best_waiting_line(db, wo["sku"], wo["qty"])
+
+
+def recent(db, limit=10):
+    """Work orders finished lately, newest first: what the technician just did."""
+    return rows(
+        db,
+        "SELECT w.wo_id, w.item_id, w.tote, w.outcome, w.outcome_grade, w.bin, w.closed_at, w.closed_by, i.sku, p.name "
+        "FROM work_orders w JOIN return_items i ON i.item_id = w.item_id LEFT JOIN products p ON p.sku = i.sku "
+        "WHERE w.status = 'done' ORDER BY w.closed_at DESC, w.wo_id DESC LIMIT ?",
+        [limit],
+    )

@@ -51,14 +51,29 @@ def batch_items(db, batch_id):
 
 
 def batches(db, status=None):
+    """Batches (of one status), oldest first, each with its item count and value (refused items left out)."""
     where, params = ("WHERE b.status = ?", [status]) if status else ("", [])
-    return rows(
+    found = rows(
         db,
         "SELECT b.batch_id, b.supplier_id, s.name AS supplier_name, b.status, b.opened_at, b.closed_at, b.credit_expected, "
         "b.credit_received, (SELECT count(*) FROM rtv_items t WHERE t.batch_id = b.batch_id) AS items "
         f"FROM rtv_batches b JOIN suppliers s ON s.supplier_id = b.supplier_id {where} ORDER BY b.opened_at, b.batch_id",
         params,
     )
+    # money is summed as decimals, not as SQLite floats
+    totals = {}
+    listed = db.execute(f"SELECT t.batch_id, t.value, t.status FROM rtv_items t JOIN rtv_batches b ON b.batch_id = t.batch_id {where}",
+                        params).fetchall()
+    for batch_id, value, item_status in listed:
+        total = totals.setdefault(batch_id, {"value": Decimal("0"), "refused": 0})
+        if item_status == "refused":
+            total["refused"] += 1
+        else:
+            total["value"] += Decimal(value)
+    for batch in found:
+        total = totals.get(batch["batch_id"], {"value": Decimal("0"), "refused": 0})
+        batch["value"], batch["refused"] = f"{total['value']:.2f}", total["refused"]
+    return found
 
 
 def close_batch(db, batch_id, user=None):
