@@ -1,0 +1,197 @@
+"""Scanners at the bench in real headless Chromium against a real HTTP server.
+
+A pty stands in for the serial scanner (its reader thread started as `run.py serve` does);
+keyboard-wedge bursts are typed with Playwright's keyboard. Screenshots: tests/screenshots/live-*.
+"""
+import threading
+import time
+
+import pytest
+
+from hardware import registry
+from station import auth, create_app, live
+from station.db import connect
+from tests.fakeports import FakeSerialPort
+from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
+from tests.test_bench_browser import ARGS, BADGE, CHROMIUM, PIN, SHOTS, add_bench_rows
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+pytestmark = pytest.mark.skipif(not CHROMIUM or not __import__("os").path.exists(CHROMIUM),
+                                reason="Debian's chromium is not installed")
+BENCH = "bench-9"
+
+
+@pytest.fixture
+def port(tmp_path):
+    fake = FakeSerialPort(tmp_path / "ttyACM0")
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def start_server(tmp_path):
+    """start_server(**config): the app on a real HTTP server, its bench devices started."""
+    from werkzeug.serving import make_server
+
+    running = []
+
+    def start(**config):
+        path = tmp_path / "station.db"
+        db = fresh(path)
+        load_sample(db)
+        add_bench_rows(db)
+        auth.add_user(db, "Dana Operator", "operator", PIN, BADGE)
+        db.close()
+        settings = {"DATABASE": str(path), "SECRET_KEY": "live-test", "PHOTO_DIR": str(tmp_path / "photos")}
+        settings.update(config)
+        app = create_app(settings)
+        live.start_devices(app)
+        http = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=http.serve_forever, daemon=True)
+        thread.start()
+        running.append((app, http, thread))
+        return {"url": f"http://127.0.0.1:{http.server_port}", "db": path, "app": app}
+
+    yield start
+    for app, http, thread in running:
+        live.stop_devices(app)
+        http.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    assert dialogs == []
+
+
+def shot(page, name):
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"live-{name}.png"), animations="disabled")
+
+
+def wedge(page, code, terminator="Enter"):
+    """Type like a keyboard-wedge scanner: keys with no delay, then its terminator."""
+    page.keyboard.type(code, delay=0)
+    page.keyboard.press(terminator)
+
+
+def sign_in(page, server):
+    page.goto(f"{server['url']}/sign-in?station={BENCH}")
+    expect(page.get_by_text("Scan your badge")).to_be_visible()
+    wedge(page, BADGE)
+    expect(page.get_by_label("PIN")).to_be_visible()
+    page.keyboard.type(PIN, delay=0)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Scan a parcel")).to_be_visible()
+    expect(page.locator("body")).to_have_attribute("data-live", "open")  # its event stream is up
+
+
+def query(server, sql, params=()):
+    db = connect(server["db"])
+    try:
+        return db.execute(sql, list(params)).fetchall()
+    finally:
+        db.close()
+
+
+def wait_until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def scanner_state(server, port):
+    return registry.find(server["app"], BENCH, "scanner", port.path).status()["state"]
+
+
+def test_a_line_from_the_serial_scanner_opens_the_parcel_on_the_open_bench_page(page, start_server, port):
+    server = start_server(BENCHES={BENCH: {"scanner_port": port.path}})
+    sign_in(page, server)
+    wait_until(lambda: scanner_state(server, port) == "ok")
+    port.send(CARTON.encode() + b"\r\n")
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    # the tone and flash a wedge scan of this parcel gives (amber: SO-1's customer has flags)
+    expect(page.locator(".message.tone-warn")).to_contain_text("Parcel open")
+    expect(page.locator("body")).to_have_attribute("data-last-feedback", "warn")
+    shot(page, "01-serial-parcel")
+
+    port.send(MUG_GTIN.encode() + b"\r\n")
+    expect(page.get_by_role("button", name="A", exact=True)).to_be_visible()
+    shot(page, "02-serial-item")
+    assert query(server, "SELECT raw, source, station, ok FROM scans ORDER BY scan_id") == [
+        (CARTON, "serial", BENCH, 1), (MUG_GTIN, "serial", BENCH, 1)]
+    assert query(server, "SELECT order_no, station FROM returns") == [("SO-1", BENCH)]
+
+
+def test_an_unknown_code_from_the_serial_scanner_gives_the_error_feedback(page, start_server, port):
+    server = start_server(BENCHES={BENCH: {"scanner_port": port.path}})
+    sign_in(page, server)
+    wait_until(lambda: scanner_state(server, port) == "ok")
+    port.send(b"NOPE-4711\n")
+    expect(page.locator(".message.tone-error")).to_contain_text("Unknown code")
+    expect(page.locator("body")).to_have_attribute("data-last-feedback", "error")
+    shot(page, "03-serial-unknown")
+    assert query(server, "SELECT count(*) FROM returns") == [(0,)]
+
+
+def test_the_serial_scanner_unplugged_and_plugged_back_still_drives_the_page(page, start_server, port):
+    server = start_server(BENCHES={BENCH: {"scanner_port": port.path}})
+    sign_in(page, server)
+    wait_until(lambda: scanner_state(server, port) == "ok")
+    port.unplug()
+    wait_until(lambda: scanner_state(server, port) == "offline")
+    port.plug()
+    wait_until(lambda: scanner_state(server, port) == "ok")
+    port.send(b"CTN-AR\r\n")
+    expect(page.locator(".customer-name")).to_have_text("فاطمة الزهراء")
+    shot(page, "04-serial-after-replug")
+
+
+def test_a_scanner_sending_a_prefix_and_tab_is_read_as_configured(page, start_server):
+    server = start_server(SCAN_PREFIX="#", SCAN_TERMINATOR="Tab")
+    sign_in(page, server)
+    wedge(page, "#" + CARTON, terminator="Tab")
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    assert query(server, "SELECT raw, source FROM scans") == [(CARTON, "wedge")]
+
+
+def test_a_group_separator_sent_as_the_configured_substitute_survives(page, start_server):
+    server = start_server(SCAN_GS_SUBSTITUTE="~")
+    sign_in(page, server)
+    # GTIN + lot, then the serial shipped on SO-1: only a real separator ends the lot, so only
+    # then does the serial find the order
+    wedge(page, "]C10104006381333931" + "10LOT7~21SN1")
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    assert query(server, "SELECT raw FROM scans") == [("]C10104006381333931" + "10LOT7\x1d21SN1",)]
+
+
+def test_a_double_scan_within_a_second_is_sent_once(page, start_server):
+    server = start_server()
+    sign_in(page, server)
+    posts = []
+    page.on("request", lambda r: posts.append(r.post_data) if r.url.endswith("/bench/scan") else None)
+    wedge(page, CARTON)
+    wedge(page, CARTON)
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    expect(page.locator("body")).to_have_attribute("data-last-ignored", CARTON)
+    shot(page, "05-double-scan")
+    assert len(posts) == 1
+    assert query(server, "SELECT count(*) FROM scans") == [(1,)]
