@@ -40,6 +40,7 @@ def create_app(config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(bench.bp)
     app.register_blueprint(supervisor.bp)
+    from . import admin; app.register_blueprint(admin.bp)  # noqa: E702  (one line: a shared file)
     from . import downstream
     app.register_blueprint(downstream.bp)
     return app

@@ -23,9 +23,9 @@ def _public(row):
 
 def add_user(db, name, role, pin, badge):
     """Create a user; PINs are 4 to 8 digits and stored only as a salted hash."""
-    name, badge = (name or "").strip(), (badge or "").strip()
-    if not name:
-        raise bad("name", "a name is required")
+    name, badge = str(name or "").strip(), str(badge or "").strip()
+    if not name or len(name) > 100:
+        raise bad("name", "a name of 1 to 100 characters is required")
     if role not in ROLES:
         raise bad("role", f"must be one of {', '.join(ROLES)}")
     if not PIN_RE.match(str(pin or "")):
@@ -34,9 +34,9 @@ def add_user(db, name, role, pin, badge):
         raise bad("badge", "a badge code of 1 to 64 characters is required")
     with db_module.write(db):
         if db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
-            raise ServiceError("exists", f"user {name} already exists", 409)
+            raise ServiceError("exists", f"user {name} already exists", 409, field="name")
         if db.execute("SELECT 1 FROM users WHERE badge = ?", [badge]).fetchone():
-            raise ServiceError("exists", f"badge {badge} is already in use", 409)
+            raise ServiceError("exists", f"badge {badge} is already in use", 409, field="badge")
         db["users"].insert(
             {"name": name, "role": role, "badge": badge, "created_at": now_iso(),
              "pin_hash": generate_password_hash(str(pin))}
@@ -52,24 +52,32 @@ def get_user_by_name(db, name):
 
 
 def get_user(db, user_id):
-    row = one(db, "SELECT id, name, role, badge FROM users WHERE id = ?", [user_id])
+    """An active user by id (a bench session's user); None once deactivated."""
+    row = one(db, "SELECT id, name, role, badge FROM users WHERE id = ? AND active = 1", [user_id])
     return _public(row) if row else None
 
 
+def _refuse_inactive(user):
+    if not user["active"]:
+        raise ServiceError("inactive", "This badge is deactivated: ask an admin", 403)
+
+
 def badge_user(db, badge):
-    """The user a scanned badge belongs to (or a 404)."""
-    rows = list(db["users"].rows_where("badge = ?", [(badge or "").strip()]))
+    """The active user a scanned badge belongs to (or a 404, or 403 when deactivated)."""
+    rows = list(db["users"].rows_where("badge = ?", [str(badge or "").strip()]))
     if not rows:
         raise ServiceError("unknown_badge", "This badge is not registered", 404)
+    _refuse_inactive(rows[0])
     return _public(rows[0])
 
 
 def sign_in(db, badge, pin, attempts=5, lock_minutes=15):
     """Check a badge's PIN; repeated wrong PINs lock the badge for a while."""
-    rows = list(db["users"].rows_where("badge = ?", [(badge or "").strip()]))
+    rows = list(db["users"].rows_where("badge = ?", [str(badge or "").strip()]))
     if not rows:
         raise ServiceError("unknown_badge", "This badge is not registered", 404)
     user = rows[0]
+    _refuse_inactive(user)
     locked_until = parse(user["locked_until"]) if user["locked_until"] else None
     if locked_until and locked_until > now():
         raise ServiceError("locked", "Too many wrong PINs: ask a supervisor or wait", 423)
@@ -89,13 +97,16 @@ def _hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_token(db, user_name):
-    """A new API token for a user; only its hash is stored."""
+def new_token(db, user_name, created_by=None):
+    """A new API token for an active user; only its hash (and a short hint) is stored."""
     user = get_user_by_name(db, user_name)
-    token = "rs_" + secrets.token_urlsafe(32)
     with db_module.write(db):
+        if not one(db, "SELECT 1 FROM users WHERE id = ? AND active = 1", [user["id"]]):
+            raise ServiceError("inactive", f"user {user_name} is deactivated", 409)
+        token = "rs_" + secrets.token_urlsafe(32)
         db["api_tokens"].insert(
-            {"token_hash": _hash_token(token), "user_id": user["id"], "created_at": now_iso()}
+            {"token_hash": _hash_token(token), "user_id": user["id"], "created_at": now_iso(),
+             "hint": token[:8] + "…", "created_by": created_by}
         )
     return token
 
@@ -106,7 +117,105 @@ def user_for_token(db, token):
     row = one(
         db,
         "SELECT u.id, u.name, u.role, u.badge FROM api_tokens t JOIN users u ON u.id = t.user_id "
-        "WHERE t.token_hash = ? AND t.revoked = 0",
+        "WHERE t.token_hash = ? AND t.revoked = 0 AND u.active = 1",
         [_hash_token(token)],
     )
     return _public(row) if row else None
+
+
+# --- what the admin screen does (station/admin/users.py) ---------------------------------
+
+
+def _user_row(db, user_id):
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        raise not_found("user", user_id) from None
+    row = one(db, "SELECT * FROM users WHERE id = ?", [user_id])
+    if row is None:
+        raise not_found("user", user_id)
+    return row
+
+
+def is_locked(row, at=None):
+    return bool(row["locked_until"]) and parse(row["locked_until"]) > (at or now())
+
+
+def list_users(db):
+    """Every user with role, badge, locked and active state and live token count (admin screen)."""
+    found = db_module.rows(
+        db,
+        "SELECT u.id, u.name, u.role, u.badge, u.active, u.failed_pins, u.locked_until, u.created_at, "
+        "(SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked = 0) AS tokens "
+        "FROM users u ORDER BY u.active DESC, u.name COLLATE NOCASE",
+    )
+    at = now()
+    for user in found:
+        user["locked"] = is_locked(user, at)
+    return found
+
+
+def reset_pin(db, user_id, pin):
+    """Set a new PIN; it also lifts a lockout (the admin has seen the person)."""
+    if not PIN_RE.match(str(pin or "")):
+        raise bad("pin", "a PIN is 4 to 8 digits")
+    with db_module.write(db):
+        user = _user_row(db, user_id)
+        db["users"].update(user["id"], {"pin_hash": generate_password_hash(str(pin)), "failed_pins": 0,
+                                        "locked_until": None})
+    return user["name"]
+
+
+def unlock(db, user_id):
+    """Lift a lockout after wrong PINs."""
+    with db_module.write(db):
+        user = _user_row(db, user_id)
+        db["users"].update(user["id"], {"failed_pins": 0, "locked_until": None})
+    return user["name"]
+
+
+def set_active(db, user_id, active, by_user_id=None):
+    """Deactivate (sign-in, sessions and tokens refused at once) or reactivate a user.
+
+    Nobody deactivates their own badge, and the last active admin stays: either would leave
+    the station with no one able to manage users.
+    """
+    with db_module.write(db):
+        user = _user_row(db, user_id)
+        if not active:
+            if by_user_id is not None and user["id"] == by_user_id:
+                raise ServiceError("self", "You cannot deactivate your own badge", 409)
+            admins = db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id != ?",
+                                [user["id"]]).fetchone()[0]
+            if user["role"] == "admin" and user["active"] and admins == 0:
+                raise ServiceError("last_admin", "The last active admin cannot be deactivated", 409)
+        db["users"].update(user["id"], {"active": 1 if active else 0,
+                                        "deactivated_at": None if active else now_iso()})
+    return user["name"]
+
+
+def tokens_of(db, user_id):
+    """A user's API tokens, newest first: hint, dates, revoked (never the token itself)."""
+    found = db_module.rows(
+        db,
+        "SELECT substr(token_hash, 1, 12) AS token_id, hint, created_at, created_by, revoked, revoked_at, revoked_by "
+        "FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC",
+        [int(_user_row(db, user_id)["id"])],
+    )
+    return found
+
+
+def revoke_token(db, user_id, token_id, by=None):
+    """Revoke one of a user's tokens, named by the first 12 hex digits of its hash."""
+    if not isinstance(token_id, str) or not re.fullmatch(r"[0-9a-f]{12}", token_id):
+        raise not_found("token", token_id)
+    with db_module.write(db):
+        user = _user_row(db, user_id)
+        cursor = db.execute(
+            "UPDATE api_tokens SET revoked = 1, revoked_at = ?, revoked_by = ? "
+            "WHERE user_id = ? AND substr(token_hash, 1, 12) = ? AND revoked = 0",
+            [now_iso(), by, user["id"], token_id],
+        )
+        if cursor.rowcount == 0:
+            raise not_found("token", token_id)
+    return user["name"]

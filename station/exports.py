@@ -23,14 +23,29 @@ KINDS = {
 }
 
 
-def export(db, kind, from_=None, to=None):
+def _query(kind, from_, to):
     if kind not in KINDS:
         raise bad("kind", "must be one of " + ", ".join(KINDS))
     sql, column = KINDS[kind]
-    where, params = daterange.where(column, from_, to)
+    try:
+        where, params = daterange.where(column, from_, to)
+    except OverflowError:  # 9999-12-31 has no next day to end the range at
+        raise bad("to", "must be a date before 9999-12-31") from None
     joiner = " AND " if " WHERE " in sql else " WHERE "
     if where:
         sql += joiner + " AND ".join(where)
+    return sql, column, params
+
+
+def count(db, kind, from_=None, to=None):
+    """How many rows export() would give (the admin screen shows it before the download)."""
+    sql, _column, params = _query(kind, from_, to)
+    return db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+
+
+def export(db, kind, from_=None, to=None):
+    """(columns, rows) of one kind of record whose time falls in the inclusive day range."""
+    sql, column, params = _query(kind, from_, to)
     cursor = db.execute(sql + f" ORDER BY {column}", params)
     columns = [c[0] for c in cursor.description]
     return columns, [dict(zip(columns, row)) for row in cursor.fetchall()]

@@ -84,7 +84,37 @@ def _coerce(key, value):
         raise bad(key, "must be a whole number" if kind is int else "must be a decimal number") from None
     if not low <= parsed <= high:
         raise bad(key, f"must be from {low} to {high}")
-    return parsed if kind is int else str(parsed)
+    if kind is Decimal and parsed.as_tuple().exponent < -MAX_PLACES:
+        raise bad(key, f"has more than {MAX_PLACES} decimal places")
+    if kind is int:
+        return parsed
+    return str(int(parsed)) if parsed == parsed.to_integral_value() else format(parsed, "f")
+
+
+MAX_PLACES = 4  # 0.1234 = 12.34%: finer than that is a typo, not a policy
+
+
+def validate(changes):
+    """({key: parsed value}, {key: message}) for a form of policy values: every field checked."""
+    from .errors import ServiceError
+
+    parsed, errors = {}, {}
+    for key, value in changes.items():
+        if key not in BOUNDS:
+            errors[key] = "is not a policy value"
+            continue
+        try:
+            parsed[key] = _coerce(key, value)
+        except ServiceError as exc:
+            errors[key] = exc.message.split(": ", 1)[-1]
+    return parsed, errors
+
+
+def _same(old, new):
+    try:
+        return Decimal(str(old)) == Decimal(str(new))
+    except Exception:
+        return str(old) == str(new)
 
 
 def update(db, changes, user=None):
@@ -103,7 +133,7 @@ def update(db, changes, user=None):
         current = load(db)
         at = now_iso()
         for key, value in parsed.items():
-            if str(current[key]) == str(value):
+            if _same(current[key], value):
                 continue
             db.execute(
                 "INSERT INTO policy (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?) "

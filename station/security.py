@@ -93,6 +93,30 @@ def roles_required(*roles):
     return decorator
 
 
+def home_or_forbidden(*roles):
+    """`/`: a role that may not use this screen and has no other screen of its own gets the 403.
+
+    The view itself sends a user whose first screen is elsewhere (a technician's refurbish
+    station) there; this only closes the door for a role with nowhere to go.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            from . import nav
+
+            user = current_user()
+            if user is not None and user["role"] not in roles and nav.home(user) == request.endpoint:
+                from flask import render_template
+
+                return render_template("forbidden.html", roles=roles, station=station_name()), 403
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 def token_required(*roles):
     """API routes: a valid bearer token (401 otherwise) whose user has one of `roles` (403)."""
 

@@ -45,11 +45,40 @@ def add(db, name, url, secret=None):
 def status(db):
     """Every subscriber with how far it got and its failures (what the admin sees)."""
     last = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-    hooks = rows(db, "SELECT webhook_id, name, url, active, delivered_seq, failures, last_error, last_attempt_at, "
-                     "next_attempt_at, created_at FROM webhooks ORDER BY webhook_id")
+    hooks = rows(db, "SELECT w.webhook_id, w.name, w.url, w.active, w.delivered_seq, w.failures, w.last_error, "
+                     "w.last_attempt_at, w.next_attempt_at, w.created_at, e.type AS delivered_type, e.at AS delivered_event_at "
+                     "FROM webhooks w LEFT JOIN events e ON e.seq = w.delivered_seq ORDER BY w.webhook_id")
     for hook in hooks:
         hook["behind"] = last - hook["delivered_seq"]
     return hooks
+
+
+def _hook(db, webhook_id):
+    try:
+        webhook_id = int(webhook_id)
+    except (TypeError, ValueError):
+        raise ServiceError("not_found", f"webhook {webhook_id} not found", 404) from None
+    hook = one(db, "SELECT * FROM webhooks WHERE webhook_id = ?", [webhook_id])
+    if hook is None:
+        raise ServiceError("not_found", f"webhook {webhook_id} not found", 404)
+    return hook
+
+
+def set_active(db, webhook_id, active):
+    """Pause or resume a subscriber; a paused one keeps its place and catches up when resumed."""
+    with write(db):
+        hook = _hook(db, webhook_id)
+        db.execute("UPDATE webhooks SET active = ?, next_attempt_at = NULL WHERE webhook_id = ?",
+                   [1 if active else 0, hook["webhook_id"]])
+    return hook["name"]
+
+
+def retry_now(db, webhook_id):
+    """Skip the backoff wait: the dispatcher tries this subscriber on its next round."""
+    with write(db):
+        hook = _hook(db, webhook_id)
+        db.execute("UPDATE webhooks SET next_attempt_at = NULL WHERE webhook_id = ?", [hook["webhook_id"]])
+    return hook["name"]
 
 
 def sign(secret, body):

@@ -4,6 +4,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import crossdock, decisions, events, lookup, queues, refunds, reports, returns, stock
 from ..auth import SUPERVISORS
+from ..nav import OPERATORS  # the bench's own routes: not a technician's token
 from ..db import get_db
 from ..errors import ServiceError, bad, not_found
 from ..security import current_user, station_name, token_required
@@ -52,7 +53,7 @@ def int_arg(name, default, low, high):
 
 
 @bp.get("/lookup")
-@token_required()
+@token_required(*OPERATORS)
 def lookup_code():
     """What a scanned or typed code is, and the order behind it."""
     code = request.args.get("code")
@@ -62,7 +63,7 @@ def lookup_code():
 
 
 @bp.post("/returns")
-@token_required()
+@token_required(*OPERATORS)
 def open_return():
     """Open the return for a parcel (or answer the open one)."""
     data = body()
@@ -81,14 +82,14 @@ def get_return(return_id):
 
 
 @bp.post("/returns/<return_id>/items")
-@token_required()
+@token_required(*OPERATORS)
 def add_item(return_id):
     """Record an inspected item; answers its flags and the recommendation."""
     return jsonify(returns.add_item(get_db(), return_id, body(), user=user_name())), 201
 
 
 @bp.post("/returns/<return_id>/items/<item_id>/decision")
-@token_required()
+@token_required(*OPERATORS)
 def decide(return_id, item_id):
     """Decide where the item goes."""
     data = body()
@@ -107,7 +108,7 @@ def item_label(item_id):
 
 
 @bp.post("/returns/<return_id>/close")
-@token_required()
+@token_required(*OPERATORS)
 def close_return(return_id):
     """Close the return and compute its refund (once)."""
     return jsonify(returns.close_return(get_db(), return_id, body(), user=user_name()))

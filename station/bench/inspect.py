@@ -4,7 +4,8 @@ from flask import current_app, request, session
 from .. import policy
 from ..db import get_db
 from ..errors import ServiceError
-from ..security import login_required, station_name
+from ..nav import OPERATORS
+from ..security import roles_required, station_name
 from . import bp, services
 from .render import current_view, msg, render_bench, user_name
 
@@ -42,7 +43,7 @@ def _form_qty(value, default=1):
 
 
 @bp.post("/bench/inspect")
-@login_required
+@roles_required(*OPERATORS)
 def inspect():
     """A tap on a grade or reason (with qty, serial, notes): add the item once both are known."""
     db = get_db()
@@ -77,7 +78,7 @@ def inspect():
 
 
 @bp.post("/bench/inspect/cancel")
-@login_required
+@roles_required(*OPERATORS)
 def cancel_inspect():
     """Drop the draft (an item already added stays recorded, undecided)."""
     session.pop("inspect", None)
@@ -85,7 +86,7 @@ def cancel_inspect():
 
 
 @bp.post("/bench/items/<int:item_id>/decide")
-@login_required
+@roles_required(*OPERATORS)
 def decide(item_id):
     """Confirm the recommendation, or override it with a reason; the label prints."""
     db = get_db()
@@ -106,7 +107,7 @@ def decide(item_id):
 
 
 @bp.post("/bench/items/<int:item_id>/photos")
-@login_required
+@roles_required(*OPERATORS)
 def photo(item_id):
     """A photo from the bench camera or a file."""
     db = get_db()

@@ -4,12 +4,13 @@ from markupsafe import Markup
 
 from ..db import get_db
 from ..errors import ServiceError
-from ..security import login_required
+from ..nav import OPERATORS
+from ..security import roles_required
 from . import bp, services
 
 
 @bp.get("/bench/items/<int:item_id>/label")
-@login_required
+@roles_required(*OPERATORS)
 def label(item_id):
     """The label page (opened in a hidden frame and printed at Confirm, or shown for Reprint)."""
     db = get_db()

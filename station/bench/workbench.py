@@ -4,13 +4,15 @@ from flask import Response, current_app, redirect, render_template, request, ses
 from ..db import get_db
 from .. import live, nav
 from ..errors import ServiceError
-from ..security import current_user, login_required, station_name
+from ..nav import OPERATORS
+from ..security import current_user, home_or_forbidden, roles_required, station_name
 from . import bp, services
 from .inspect import select_product
 from .render import msg, render_bench, user_name
 
 
 @bp.get("/")
+@home_or_forbidden(*OPERATORS)
 def index():
     """Sign-in for a stranger, the bench for a signed-in operator."""
     user = current_user()
@@ -23,7 +25,7 @@ def index():
 
 
 @bp.get("/bench")
-@login_required
+@roles_required(*OPERATORS)
 def bench():
     """The bench widget (htmx) or page."""
     return render_bench()
@@ -35,7 +37,7 @@ DEVICE_SOURCES = ("serial", "camera")  # relayed by the page from /bench/events,
 
 
 @bp.post("/bench/scan")
-@login_required
+@roles_required(*OPERATORS)
 def scan():
     """A scan from any scanner, the camera or the typed-code field: a parcel, or an item of the parcel."""
     db = get_db()
@@ -73,7 +75,7 @@ def _ignored(source, code):
 
 
 @bp.get("/bench/events")
-@login_required
+@roles_required(*OPERATORS)
 def events():
     """This bench's serial-scanner and camera scans as server-sent events (static/js/live.js)."""
     config, hub, bench = current_app.config, live.hub(current_app), station_name()
@@ -136,7 +138,7 @@ def _show_parcel(db, return_id, note="", tone="ok"):
 
 
 @bp.post("/bench/open")
-@login_required
+@roles_required(*OPERATORS)
 def open_order():
     """Open the return of an order tapped in a list (no label, or a product-only scan)."""
     db = get_db()
@@ -158,7 +160,7 @@ def open_order():
 
 
 @bp.post("/bench/returns/<int:return_id>/resume")
-@login_required
+@roles_required(*OPERATORS)
 def resume(return_id):
     """Bring a put-aside parcel back on screen."""
     db = get_db()
@@ -170,7 +172,7 @@ def resume(return_id):
 
 
 @bp.post("/bench/returns/<int:return_id>/close")
-@login_required
+@roles_required(*OPERATORS)
 def close(return_id):
     """Close the parcel: the refund is computed once and shown."""
     try:
@@ -183,7 +185,7 @@ def close(return_id):
 
 
 @bp.post("/bench/clear")
-@login_required
+@roles_required(*OPERATORS)
 def clear():
     """Take the parcel off the screen (it stays open) to start fresh."""
     db = get_db()
@@ -194,7 +196,7 @@ def clear():
 
 
 @bp.get("/bench/search")
-@login_required
+@roles_required(*OPERATORS)
 def search():
     """No label: orders by customer name, email, phone or order number."""
     q = request.args.get("q", "")[:80]
