@@ -42,6 +42,7 @@ class Hub:
         self._recent = {}  # station -> (code, monotonic time) of its last scan, for repeats
         self.on_missed = on_missed
         self.claim_seconds = claim_seconds
+        self._timers = set()
 
     # --- devices -> hub ------------------------------------------------------------------
 
@@ -55,11 +56,21 @@ class Hub:
             self._cond.notify_all()
         timer = threading.Timer(self.claim_seconds, self._expire, [event])
         timer.daemon = True
+        with self._cond:
+            self._timers.add(timer)
         timer.start()
         return event["seq"]
 
+    def close(self):
+        """Stop waiting on unclaimed scans (the app is shutting down)."""
+        with self._cond:
+            timers, self._timers = self._timers, set()
+        for timer in timers:
+            timer.cancel()
+
     def _expire(self, event):
         with self._cond:
+            self._timers = {t for t in self._timers if t.is_alive() and t is not threading.current_thread()}
             if event["state"] != "new":
                 return
             event["state"] = "missed"
@@ -233,6 +244,7 @@ def stop_devices(app):
     for device in app.extensions.pop("live_devices", []):
         device.stop()
         registry.unregister(app, device)
+    hub(app).close()
 
 
 def device(app, bench, kind):

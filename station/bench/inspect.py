@@ -1,7 +1,7 @@
 """Inspecting one item: grade, reason, qty, serial, notes, photo; then the decision."""
 from flask import current_app, request, session
 
-from .. import policy
+from .. import live, policy
 from ..db import get_db
 from ..errors import ServiceError
 from ..nav import OPERATORS
@@ -120,3 +120,22 @@ def photo(item_id):
     except ServiceError as exc:
         return render_bench(msg("error", exc.message), exc.status)
     return render_bench(msg("ok", "Photo saved"))
+
+
+@bp.post("/bench/items/<int:item_id>/camera-photo")
+@roles_required(*OPERATORS)
+def camera_photo(item_id):
+    """A photo from this bench's own camera (BENCHES camera), stored like an uploaded one."""
+    from hardware.camera import CameraError
+
+    camera = live.device(current_app, station_name(), "camera")
+    if camera is None:
+        return render_bench(msg("error", "This bench has no camera running"), 409)
+    try:
+        data = camera.snapshot()
+        services.add_photo(get_db(), item_id, data, "image/jpeg", current_app.config["PHOTO_DIR"], user=user_name())
+    except CameraError as exc:
+        return render_bench(msg("error", f"Bench camera: {exc}"), 409)
+    except ServiceError as exc:
+        return render_bench(msg("error", exc.message), exc.status)
+    return render_bench(msg("ok", "Photo saved from the bench camera"))
