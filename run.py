@@ -53,6 +53,10 @@ def cmd_serve(args):
 
     db_module.warm_cache(app.config["DATABASE"])  # the first parcels of the day as fast as the rest
     webhooks.start_dispatcher(app.config["DATABASE"])  # pushes the event feed to subscribers
+    from hardware import print_queue
+
+    print_queue.start_worker(app.config["DATABASE"], timeout=app.config["PRINTER_TIMEOUT_MS"] / 1000,
+                             retry_max_s=app.config["PRINT_RETRY_MAX_S"])  # labels to the benches' printers
     # Everything loaded so far lives as long as the server: keep it out of the garbage
     # collector's full passes, which otherwise show up as the slowest scans (p99).
     gc.collect()

@@ -10,14 +10,16 @@ status() when that matters.
 """
 
 import enum
+import shutil
 import socket
+import subprocess
 from dataclasses import dataclass
 from typing import Sequence
 
 from .labels import LABEL_SIZES, LabelError, code128_modules, module_dots
 
 __all__ = ["PrinterError", "PrinterOffline", "PrinterStatus", "HostStatus", "LabelPrinter",
-           "ZplPrinter", "parse_host_status", "zpl_label", "zpl_text"]
+           "ZplPrinter", "CupsPrinter", "printer_for", "parse_host_status", "zpl_label", "zpl_text"]
 
 
 class PrinterError(Exception):
@@ -106,6 +108,65 @@ class ZplPrinter(LabelPrinter):
             raise PrinterOffline(f"cannot reach printer {self.host}:{self.port}: {exc}") from exc
 
 
+class CupsPrinter(LabelPrinter):
+    """A CUPS queue that passes jobs through untouched (`lp -d QUEUE -o raw`): for a ZPL
+    printer on USB, or one CUPS already knows. Status from `lpstat -p QUEUE` when it exists."""
+
+    def __init__(self, queue: str, timeout: float = 5.0):
+        self.queue = queue
+        self.timeout = timeout
+
+    def __repr__(self):
+        return f"<CupsPrinter {self.queue}>"
+
+    def print_label(self, label: str | bytes) -> None:
+        data = label.encode("utf-8") if isinstance(label, str) else label
+        lp = shutil.which("lp")
+        if lp is None:
+            raise PrinterOffline("no `lp` command on this machine (CUPS is not installed)")
+        try:
+            done = subprocess.run([lp, "-d", self.queue, "-o", "raw"], input=data, capture_output=True,
+                                  timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            raise PrinterError(f"lp -d {self.queue} did not finish within {self.timeout}s") from None
+        except OSError as exc:
+            raise PrinterOffline(f"cannot run lp: {exc}") from exc
+        if done.returncode != 0:
+            reason = (done.stderr or done.stdout).decode("utf-8", "replace").strip()[:200]
+            raise PrinterError(f"lp -d {self.queue} failed: {reason or f'exit {done.returncode}'}")
+
+    def status(self) -> PrinterStatus:
+        lpstat = shutil.which("lpstat")
+        if shutil.which("lp") is None:
+            return PrinterStatus.OFFLINE
+        if lpstat is None:
+            return PrinterStatus.READY  # lp is there; CUPS queues jobs for a printer that is off
+        try:
+            done = subprocess.run([lpstat, "-p", self.queue], capture_output=True, timeout=self.timeout)
+        except (subprocess.TimeoutExpired, OSError):
+            return PrinterStatus.FAULT
+        text = done.stdout.decode("utf-8", "replace").lower()
+        if done.returncode != 0 or not text:
+            return PrinterStatus.OFFLINE
+        if "disabled" in text:
+            return PrinterStatus.PAUSED
+        if "printing" in text:
+            return PrinterStatus.PRINTING
+        return PrinterStatus.READY
+
+
+def printer_for(url: str, timeout: float = 5.0) -> LabelPrinter:
+    """The driver for a bench's printer setting: zpl://host[:port] or cups://queue."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "zpl" and parts.hostname:
+        return ZplPrinter(parts.hostname, parts.port or 9100, timeout=timeout)
+    if parts.scheme == "cups" and parts.netloc:
+        return CupsPrinter(parts.netloc, timeout=timeout)
+    raise PrinterError(f"not a printer address: {url!r} (zpl://host:9100 or cups://queue)")
+
+
 # --- ~HS ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -165,8 +226,8 @@ def parse_host_status(reply: bytes) -> HostStatus:
 
 # Layout per label size, in inches: margin, title and line heights, bar height; module in mm.
 _LAYOUT = {
-    "4x6": {"margin": 0.2, "title": 0.45, "line": 0.22, "bar": 1.0, "module_mm": 0.375},
-    "2x1": {"margin": 0.06, "title": 0.14, "line": 0.1, "bar": 0.4, "module_mm": 0.25},
+    "4x6": {"margin": 0.2, "title": 0.45, "subtitle": 0.32, "line": 0.22, "bar": 1.0, "module_mm": 0.375},
+    "2x1": {"margin": 0.06, "title": 0.14, "subtitle": 0.1, "line": 0.1, "bar": 0.4, "module_mm": 0.25},
 }
 
 
@@ -188,13 +249,19 @@ def _zpl_code128_data(data: str) -> str:
 
 
 def zpl_label(barcode: str, lines: Sequence[str] = (), *, title: str | None = None,
-              size: str = "4x6", dpi: int = 203, copies: int = 1) -> str:
-    """One ZPL format: optional title, text lines, and a Code 128 of `barcode` at the foot
-    with its text under it. Bars land on whole dots; a code too wide is refused."""
+              size: str = "4x6", dpi: int = 203, copies: int = 1, subtitle: str | None = None,
+              matrix: str | None = None, matrix_kind: str = "datamatrix",
+              ean13: str | None = None) -> str:
+    """One ZPL format: optional title and subtitle, text lines, and a Code 128 of `barcode` at
+    the foot with its text under it. On 4x6 stock a band above the Code 128 may carry a 2D
+    code (`matrix`: Data Matrix, or QR with matrix_kind="qrcode") and an EAN-13 (`ean13`).
+    Bars land on whole dots; a code too wide, or a label too full, is refused."""
     if size not in _LAYOUT:
         raise PrinterError(f"unknown label size {size!r}; known: {', '.join(_LAYOUT)}")
     if copies < 1:
         raise PrinterError("copies must be at least 1")
+    if (matrix or ean13) and size != "4x6":
+        raise PrinterError(f"a {size} label has room for its Code 128 only")
     lay = _LAYOUT[size]
     width, height = (round(v * dpi) for v in LABEL_SIZES[size])
     margin, line_h, bar_h = (round(lay[k] * dpi) for k in ("margin", "line", "bar"))
@@ -214,14 +281,35 @@ def zpl_label(barcode: str, lines: Sequence[str] = (), *, title: str | None = No
     y = margin
     if title:
         title_h = round(lay["title"] * dpi)
+        # ^A0 letters are about 0.6 of their height wide: a long title gets a smaller font
+        title_h = max(line_h, min(title_h, int(printable / (0.6 * len(title)))))
         out.append(f"^FO{margin},{y}^A0N,{title_h},{title_h}^FH^FD{zpl_text(title)}^FS")
         y += round(title_h * 1.2)
+    if subtitle:
+        sub_h = round(lay.get("subtitle", lay["line"]) * dpi)
+        sub_h = max(line_h, min(sub_h, int(printable / (0.55 * len(subtitle)))))
+        out.append(f"^FO{margin},{y}^A0N,{sub_h},{sub_h}^FH^FD{zpl_text(subtitle)}^FS")
+        y += round(sub_h * 1.25)
     bar_y = height - margin - line_h - bar_h - line_h // 3
+    band_y = bar_y
+    band = []
+    if matrix or ean13:
+        band_h = round(_BAND_IN * dpi)
+        band_y = bar_y - band_h
+        x = margin
+        if matrix:
+            band.append(_zpl_matrix(matrix, matrix_kind, x, band_y, dpi, band_h))
+            x += band_h + round(0.15 * dpi)
+        if ean13:
+            band.append(_zpl_ean13(ean13, x, band_y, dpi, band_h, width - margin))
     for line in lines:
-        if y + line_h > bar_y:
+        if y + line_h > band_y:
             raise PrinterError(f"too many lines for a {size} label")
         out.append(f"^FO{margin},{y}^A0N,{line_h},{line_h}^FH^FD{zpl_text(line)}^FS")
         y += round(line_h * 1.25)
+    if y > band_y + line_h // 2:
+        raise PrinterError(f"too many lines for a {size} label")
+    out.extend(band)
     bar_x = margin + 10 * module  # quiet zone left of the bars
     out.append(f"^FO{bar_x},{bar_y}^BY{module},3,{bar_h}"
                f"^BCN,{bar_h},N,N,N,A^FH^FD{_zpl_code128_data(barcode)}^FS")
@@ -231,3 +319,52 @@ def zpl_label(barcode: str, lines: Sequence[str] = (), *, title: str | None = No
         out.append(f"^PQ{copies}")
     out.append("^XZ")
     return "\n".join(out) + "\n"
+
+
+# Height of the band for a 2D code and an EAN-13 on a 4x6 label, in inches.
+_BAND_IN = 1.3
+
+
+def _zpl_matrix(data: str, kind: str, x: int, y: int, dpi: int, space: int) -> str:
+    """A Data Matrix (^BX, ECC 200) or QR code (^BQ, model 2, level M) at (x, y), within a
+    square of `space` dots; 2D codes in ZPL data are plain ASCII here (checked)."""
+    if not data or not data.isascii() or not data.isprintable() or "~" in data or "_" in data:
+        raise PrinterError(f"2D code data must be printable ASCII without ~ or _: {data!r}")
+    module = module_dots(dpi, 1.0)
+    if kind not in ("datamatrix", "qrcode"):
+        raise PrinterError(f"unknown 2D code kind {kind!r}")
+    import zxingcpp  # only to know the symbol's size in modules, for fitting it
+
+    try:
+        if kind == "datamatrix":
+            symbol = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.DataMatrix, force_square=True)
+        else:
+            symbol = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    except (ValueError, RuntimeError) as exc:
+        raise PrinterError(f"cannot encode {data!r} as {kind}: {exc}") from None
+    n = symbol.to_image(scale=1, add_quiet_zones=False).shape[1] + (4 if kind == "datamatrix" else 8)
+    while module > 1 and n * module > space:
+        module -= 1
+    if n * module > space:
+        raise PrinterError(f"{data!r} is too long for a {kind} on this label")
+    if kind == "datamatrix":
+        return f"^FO{x},{y}^BXN,{module},200^FD{data}^FS"
+    # ^BQ's origin includes a margin; its magnification is the module size (at most 10)
+    return f"^FO{x},{y}^BQN,2,{min(module, 10)}^FDMA,{data}^FS"
+
+
+def _zpl_ean13(gtin: str, x: int, y: int, dpi: int, height: int, right: int) -> str:
+    """An EAN-13 (^BE) from 12 digits, or 13 with a correct check digit, quiet zones inside
+    [x, right]; the printer adds the check digit and the digits under the bars."""
+    from .labels import _ean_check_digit
+
+    gtin = str(gtin).strip()
+    if not (gtin.isdigit() and len(gtin) in (12, 13)):
+        raise PrinterError(f"an EAN-13 is 12 or 13 digits, not {gtin!r}")
+    if len(gtin) == 13 and _ean_check_digit(gtin[:12]) != gtin[12]:
+        raise PrinterError(f"{gtin} has a wrong check digit")
+    module = module_dots(dpi, 0.33)
+    while module > 1 and (95 + 22) * module > right - x:
+        module -= 1
+    bars_h = height - round(0.2 * dpi)  # room for the digits under the bars
+    return f"^FO{x + 11 * module},{y}^BY{module}^BEN,{bars_h},Y,N^FD{gtin[:12]}^FS"

@@ -21,6 +21,7 @@ Drivers are kept in `app.extensions["devices"]` (a list, in registration order):
     registry.snapshot(app)          -> JSON-ready list of statuses (never raises)
 """
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 STATES = ("ok", "offline", "error", "unknown")
 
@@ -79,11 +80,20 @@ def safe_status(driver):
 
 
 def snapshot(app):
-    """Every device with its status, JSON-ready, ordered by bench then kind then name."""
+    """Every device with its status, JSON-ready, ordered by bench then kind then name.
+
+    Statuses are asked in parallel: a printer that takes its time-out to answer holds up
+    only its own row, not the whole page.
+    """
+    devices = sorted(all(app), key=lambda d: (d.bench, d.kind, d.name))
+    if not devices:
+        return []
+    with ThreadPoolExecutor(max_workers=min(8, len(devices)), thread_name_prefix="device-status") as pool:
+        statuses = list(pool.map(safe_status, devices))
     rows = []
-    for d in sorted(all(app), key=lambda d: (d.bench, d.kind, d.name)):
+    for d, status in zip(devices, statuses):
         row = {"bench": d.bench, "kind": d.kind, "name": d.name,
                "actions": list(getattr(d, "actions", ()) or ())}
-        row.update(safe_status(d))
+        row.update(status)
         rows.append(row)
     return rows

@@ -43,4 +43,5 @@ def create_app(config=None):
     from . import admin; app.register_blueprint(admin.bp)  # noqa: E702  (one line: a shared file)
     from . import downstream
     app.register_blueprint(downstream.bp)
+    from . import devices; devices.init_app(app)  # noqa: E702  (printers from BENCHES, /devices, /api/devices)
     return app

@@ -29,7 +29,24 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "DECODE_MAX_BYTES": 10 * 1024 * 1024,
     "DEMO_SEED": 7,
+    # per workbench (the station cookie's name): its printer, label stock and input devices;
+    # see bench_config() for the keys and README "Benches and devices"
+    "BENCHES": {},
+    "PRINTER_TIMEOUT_MS": 3000,         # connect / send / ~HS answer, per attempt
+    "PRINT_RETRY_MAX_S": 60,            # a queued label is retried after 1, 2, 4 ... s, at most this
 }
+
+# What a bench that is not in BENCHES (or leaves a key out) gets.
+BENCH_DEFAULTS = {
+    "printer": "browser",               # "zpl://host[:9100]", "cups://queue" or "browser"
+    "label_size": "4x6",                # "4x6" or "2x1" (inches)
+    "dpi": 203,                         # 203 or 300
+    "scanner_port": None,               # serial / USB-CDC scanner, e.g. "/dev/ttyACM0"
+    "scale_port": None,                 # serial bench scale, e.g. "/dev/ttyUSB0"
+    "camera": None,                     # camera index, video file or stream URL
+}
+LABEL_SIZES = ("4x6", "2x1")
+PRINTER_DPIS = (203, 300)
 
 
 class ConfigError(SystemExit):
@@ -43,6 +60,14 @@ def _parse(key, raw, default):
         if raw.lower() in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"STATION_{key}: expected a boolean, got {raw!r}")
+    if isinstance(default, dict):
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise ConfigError(f"STATION_{key}: expected a JSON object, got {raw!r}") from None
+        if not isinstance(value, dict):
+            raise ConfigError(f"STATION_{key}: expected a JSON object, got {raw!r}")
+        return value
     if isinstance(default, int):
         try:
             return int(raw)
@@ -65,9 +90,63 @@ def load(instance_path, overrides=None):
             config[key] = _parse(key, raw, default)
     config.update(overrides or {})
     _check_scanner_keys(config)
+    config["BENCHES"] = benches(config.get("BENCHES"))
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(Path(instance_path))
     return config
+
+
+def benches(raw):
+    """BENCHES checked and filled in: {bench: {printer, label_size, dpi, scanner_port, scale_port,
+    camera, ...}}. A bad value stops start-up naming it; keys we do not know are kept for drivers."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"BENCHES: expected an object of bench name -> settings, got {raw!r}")
+    out = {}
+    for name, spec in raw.items():
+        where = f"BENCHES.{name}"
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{where}: expected an object, got {spec!r}")
+        bench = dict(BENCH_DEFAULTS)
+        bench.update(spec)
+        printer = bench["printer"]
+        if not isinstance(printer, str) or not printer_url_ok(printer):
+            raise ConfigError(f"{where}.printer: expected zpl://host[:port], cups://queue or browser, got {printer!r}")
+        if bench["label_size"] not in LABEL_SIZES:
+            raise ConfigError(f"{where}.label_size: expected one of {', '.join(LABEL_SIZES)}, got {bench['label_size']!r}")
+        if bench["dpi"] not in PRINTER_DPIS or isinstance(bench["dpi"], bool):
+            raise ConfigError(f"{where}.dpi: expected 203 or 300, got {bench['dpi']!r}")
+        for key in ("scanner_port", "scale_port"):
+            if bench[key] is not None and not (isinstance(bench[key], str) and bench[key]):
+                raise ConfigError(f"{where}.{key}: expected a device path or null, got {bench[key]!r}")
+        camera = bench["camera"]
+        if camera is not None and (isinstance(camera, bool) or not isinstance(camera, (int, str))):
+            raise ConfigError(f"{where}.camera: expected a camera index, file or URL, got {camera!r}")
+        out[str(name)] = bench
+    return out
+
+
+def printer_url_ok(url):
+    from urllib.parse import urlsplit
+
+    if url == "browser":
+        return True
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme == "zpl":
+        return bool(parts.hostname) and (port is None or 0 < port < 65536) and parts.path in ("", "/")
+    if parts.scheme == "cups":
+        return bool(parts.netloc) and "/" not in parts.netloc and not parts.path.strip("/")
+    return False
+
+
+def bench_config(config, bench):
+    """The settings of `bench` (the defaults for a bench not in BENCHES)."""
+    return dict(config.get("BENCHES", {}).get(bench) or BENCH_DEFAULTS)
 
 
 def _check_scanner_keys(config):

@@ -1,4 +1,15 @@
-"""What the label for a decided item says: where it goes next, and the code to scan there."""
+"""What the label for a decided item says: where it goes next, and the codes to scan there.
+
+`label_data` is the content; `label_codes` (SVG, for the browser label page), `label_zpl` (for
+a bench's ZPL printer) and `label_svg` (one SVG document, for the API) draw it at a label
+size ("4x6" or "2x1" inches) and printer resolution (203 or 300 dpi). Every label carries the
+item's own Code 128 (`RI-<item_id>`, scanned at the next station); a 4x6 label adds, where it
+helps, a Data Matrix (cross-dock: item, waiting order and lane; RTV: item, supplier, SKU), a
+QR code (quarantine: a phone can read it) and the product's EAN-13 (restock: the unit goes
+back on the shelf with its retail code).
+"""
+import re
+import unicodedata
 from html import escape
 
 from .crossdock import outbound_lane
@@ -19,7 +30,7 @@ def label_data(db, item_id):
     """Title, destination, the lines printed and the barcode data for an item's label."""
     item = one(
         db,
-        "SELECT i.item_id, i.return_id, i.sku, i.qty, i.grade, i.reason, i.serial, p.name, d.disposition, d.target, "
+        "SELECT i.item_id, i.return_id, i.sku, i.qty, i.grade, i.reason, i.serial, p.name, p.gtin, d.disposition, d.target, "
         "d.decided_at, r.order_no FROM return_items i JOIN decisions d ON d.item_id = i.item_id "
         "JOIN returns r ON r.return_id = i.return_id LEFT JOIN products p ON p.sku = i.sku WHERE i.item_id = ?",
         [item_id],
@@ -42,15 +53,26 @@ def label_data(db, item_id):
     ]
     if item["serial"]:
         lines.append(f"Serial {item['serial']}")
+    code = f"RI-{item['item_id']}"
+    lane = outbound_lane(target) if disposition == "crossdock" and target else None
+    matrix, matrix_kind = {
+        "crossdock": (f"{code}/ORDER {target}/LANE {lane}" if target else None, "datamatrix"),
+        "rtv": (f"{code}/RTV {target}/SKU {item['sku']}", "datamatrix"),
+        "quarantine": (f"{code}/QUARANTINE/RETURN {item['return_id']}", "qrcode"),
+    }.get(disposition, (None, None))
     return {
         "item_id": item["item_id"],
+        "kind": disposition,
+        "matrix": _matrix_text(matrix) if matrix else None,
+        "matrix_kind": matrix_kind if matrix else None,
+        "ean13": ean13_of(item["gtin"]) if disposition == "restock" else None,
         "title": TITLES[disposition],
         "disposition": disposition,
         "target": target,
-        "lane": outbound_lane(target) if disposition == "crossdock" and target else None,
+        "lane": lane,
         "destination": destination,
         "lines": lines,
-        "barcode": f"RI-{item['item_id']}",   # the returned item's own code: scanned at the next station
+        "barcode": code,   # the returned item's own code: scanned at the next station
         "decided_at": item["decided_at"],
     }
 
@@ -64,24 +86,118 @@ def barcode_svg(data):
     return code128_svg(data)
 
 
-def label_svg(db, item_id):
-    """A 4x6 in label as one SVG document (what label_url answers to the API)."""
+def _matrix_text(text):
+    """2D code data as printable ASCII without ZPL's ~ and _ (what both renderers take as-is)."""
+    return re.sub(r"[^ -}]|[~_]", "-", text)
+
+
+def ean13_of(gtin):
+    """The product's GTIN as an EAN-13 (a UPC-A gets its leading 0), or None if it is not one."""
+    from hardware.labels import _ean_check_digit
+
+    digits = str(gtin or "").strip()
+    if len(digits) == 14 and digits.startswith("0"):
+        digits = digits[1:]
+    if len(digits) == 12:
+        digits = "0" + digits
+    if len(digits) != 13 or not digits.isdigit() or _ean_check_digit(digits[:12]) != digits[12]:
+        return None
+    return digits
+
+
+def codes_on(label, size):
+    """[(symbology, data)] printed on `label` at `size`: a 2x1 label has room for its Code 128 only."""
+    codes = [("code128", label["barcode"])]
+    if size == "4x6":
+        if label.get("matrix"):
+            codes.append((label["matrix_kind"], label["matrix"]))
+        if label.get("ean13"):
+            codes.append(("ean13", label["ean13"]))
+    return codes
+
+
+def label_codes(label, size="4x6", dpi=203):
+    """{symbology: SVG} for the browser label page, each sized in inches to print true to size."""
+    from hardware import labels as draw
+
+    out = {}
+    for symbology, data in codes_on(label, size):
+        opts = draw.label_options(size, dpi, matrix=symbology in ("datamatrix", "qrcode"))
+        if symbology in ("datamatrix", "qrcode"):
+            opts["max_width_in"] = 1.3
+        render = {"code128": draw.code128_svg, "ean13": draw.ean13_svg, "datamatrix": draw.datamatrix_svg,
+                  "qrcode": draw.qr_svg}[symbology]
+        out[symbology] = render(data, physical=True, **opts)
+    return out
+
+
+def printer_text(text):
+    """Text for a printer's resident font: ASCII, accents dropped, other letters as "?" (a
+    Zebra's font 0 and the offline renderer lack most of Unicode; the browser label keeps it)."""
+    out = []
+    for ch in str(text).translate({0xD7: "x", 0xB7: "-", 0x2013: "-", 0x2014: "-", 0x2192: ">"}):
+        if ch.isascii():
+            out.append(ch if ch.isprintable() else " ")
+        else:
+            out.append(unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii") or "?")
+    return "".join(out)
+
+
+def label_zpl(label, size="4x6", dpi=203, copies=1):
+    """The label as one ZPL format for the bench's printer."""
+    from hardware.printers import zpl_label
+
+    extra = dict(codes_on(label, size))
+    return zpl_label(
+        label["barcode"], [printer_text(line) for line in label["lines"]] if size == "4x6" else [],
+        title=printer_text(label["title"]), subtitle=printer_text(label.get("destination") or "") or None,
+        size=size, dpi=dpi, copies=copies,
+        matrix=extra.get("datamatrix") or extra.get("qrcode"),
+        matrix_kind="qrcode" if "qrcode" in extra else "datamatrix", ean13=extra.get("ean13"),
+    )
+
+
+def label_svg(db, item_id, size="4x6", dpi=203):
+    """The label as one SVG document in printer dots, true size in inches (what label_url answers
+    to the API)."""
+    from hardware import labels as draw
+
     label = label_data(db, item_id)
-    texts = "".join(
-        f'<text x="30" y="{330 + 50 * n}" font-size="34" font-family="sans-serif">{escape(line)}</text>'
-        for n, line in enumerate(label["lines"])
-    )
-    barcode = barcode_svg(label["barcode"])
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="4in" height="6in" viewBox="0 0 812 1218">'
-        '<rect width="812" height="1218" fill="white"/>'
-        f'<text x="30" y="120" font-size="96" font-weight="bold" font-family="sans-serif">{escape(label["title"])}</text>'
-        f'<text x="30" y="230" font-size="60" font-family="sans-serif">{escape(label["destination"])}</text>'
-        f"{texts}"
-        f'<g transform="translate(30 700)">{barcode}</g>'
-        f'<text x="30" y="1150" font-size="36" font-family="monospace">{escape(label["barcode"])}</text>'
-        "</svg>"
-    )
+    width, height = (round(v * dpi) for v in draw.LABEL_SIZES[size])
+    k = dpi / 203  # the layout below is drawn for 203 dpi
+    parts = [f'<rect width="{width}" height="{height}" fill="white"/>']
+
+    def text(x, y, size_pt, body, weight="normal", family="sans-serif"):
+        parts.append(f'<text x="{round(x * k)}" y="{round(y * k)}" font-size="{round(size_pt * k)}" '
+                     f'font-weight="{weight}" font-family="{family}">{escape(body)}</text>')
+
+    def place(svg, x, y):
+        parts.append(svg.replace("<svg ", f'<svg x="{round(x * k)}" y="{round(y * k)}" ', 1))
+
+    code = draw.code128_svg(label["barcode"], **draw.label_options(size, dpi))
+    if size == "2x1":
+        text(12, 34, 30, label["title"], "bold")
+        text(12, 62, 20, label["destination"])
+        place(code, 12, 72)
+        text(24, 196, 18, label["barcode"], family="monospace")
+    else:
+        text(30, 110, min(96, 1500 // max(1, len(label["title"]))), label["title"], "bold")
+        text(30, 190, min(54, 1300 // max(1, len(label["destination"]))), label["destination"])
+        for n, line in enumerate(label["lines"]):
+            text(30, 260 + 48 * n, 32, line)
+        x = 30
+        for symbology, data in codes_on(label, size)[1:]:
+            if symbology in ("datamatrix", "qrcode"):
+                opts = dict(draw.label_options(size, dpi, matrix=True), max_width_in=1.3)
+                svg = (draw.datamatrix_svg if symbology == "datamatrix" else draw.qr_svg)(data, **opts)
+                place(svg, x, 640)
+                x += 300
+            else:
+                place(draw.ean13_svg(data, **dict(draw.label_options(size, dpi), height_mm=18)), x, 650)
+        place(code, 30, 900)
+        text(60, 1170, 36, label["barcode"], family="monospace")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width / dpi:g}in" height="{height / dpi:g}in" '
+            f'viewBox="0 0 {width} {height}">' + "".join(parts) + "</svg>")
 
 
 WORK_ORDER_TITLES = {"restock": "REFURBISHED", "crossdock": "CROSS-DOCK", "scrap": "SCRAP"}
