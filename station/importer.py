@@ -74,6 +74,17 @@ def _money(value):
     return float(number)
 
 
+def _grams(value):
+    """A product's weight in grams (optional column weight_g): above 0, at most 1,000 kg."""
+    try:
+        number = float(Decimal(value))
+    except (InvalidOperation, OverflowError):
+        raise ValueError(f"not a weight in grams: {value!r}") from None
+    if not 0 < number <= 1_000_000:
+        raise ValueError(f"must be a weight in grams above 0 and at most 1000000, got {value!r}")
+    return number
+
+
 def _flag(value):
     if value not in ("0", "1"):
         raise ValueError(f"must be 0 or 1, got {value!r}")
@@ -151,7 +162,8 @@ SPECS = [
     Spec("products", "products", ("sku",), [
         _r("sku"), _r("name"), _f("gtin", _gtin), _f("supplier_id", ref="suppliers"),
         _f("unit_cost", _money), _r("price", _money), _f("refurbishable", _flag, default=0),
-        _f("refurb_cost", _money, default=0.0), _f("bin"), _f("has_serial", _flag, default=0)]),
+        _f("refurb_cost", _money, default=0.0), _f("bin"), _f("has_serial", _flag, default=0),
+        _f("weight_g", _grams)]),
     Spec("customers", "customers", ("customer_id",), [
         _r("customer_id"), _r("name"), _f("email"), _f("phone"),
         _r("country", _letters(2, "country code"))]),

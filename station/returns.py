@@ -135,6 +135,25 @@ def item_facts(db, ret, sku, qty, serial, exclude_item=None):
     return product, flags
 
 
+WEIGHT_TOLERANCE = (10, 20)  # percent of the expected weight, or grams, whichever is more
+
+
+def weight_mismatch(product, qty, measured_g, tolerance=WEIGHT_TOLERANCE):
+    """True when the scale and the catalogue disagree beyond the tolerance: an empty box, a
+    swapped item. None when there is nothing to compare (no scale reading, no catalogue weight).
+
+    Shown on the item and kept in its flags, but not a mismatch flag (policy.MISMATCH_FLAGS): a
+    bench scale also weighs manuals, cables and a hand on the plate, so a weight alone does not
+    hold the refund or quarantine the item; the operator opens the box and grades X if it is
+    empty, which does.
+    """
+    if measured_g is None or not product or not product.get("weight_g"):
+        return None
+    expected = product["weight_g"] * qty
+    pct, grams = tolerance
+    return abs(measured_g - expected) > max(grams, expected * pct / 100)
+
+
 def _rtv_eligible(db, product, order_no):
     supplier = one(db, "SELECT accepts_rtv, rtv_window_days FROM suppliers WHERE supplier_id = ?", [product["supplier_id"]])
     if not supplier or not supplier["accepts_rtv"]:
@@ -168,8 +187,11 @@ def _any_bin(db, sku):
     return row["bin"] if row else None
 
 
-def add_item(db, return_id, data, user=None):
-    """Record one inspected item with its flags and the recommended disposition."""
+def add_item(db, return_id, data, user=None, measured_g=None, weight_tolerance=WEIGHT_TOLERANCE):
+    """Record one inspected item with its flags and the recommended disposition.
+
+    `measured_g`: what the bench scale read for it, checked against the catalogue weight.
+    """
     ret = get_return_row(db, return_id)
     _require_open(ret)
     item = _parse_item(data)
@@ -182,12 +204,14 @@ def add_item(db, return_id, data, user=None):
     policy = policy_module.load(db)
     with write(db):
         product, flags = item_facts(db, ret, sku, item["qty"], serial)
+        if weight_mismatch(product, item["qty"], measured_g, weight_tolerance):
+            flags.append("weight_mismatch")
         rec = recommendation_for(db, ret, product, item["grade"], flags, item["qty"], policy)
         cursor = db.execute(
-            "INSERT INTO return_items (return_id, sku, code, qty, grade, reason, serial, notes, flags, recommendation, added_by, added_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO return_items (return_id, sku, code, qty, grade, reason, serial, notes, flags, recommendation, "
+            "added_by, added_at, measured_weight_g) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [ret["return_id"], sku, item["code"], item["qty"], item["grade"], item["reason"], serial, item["notes"],
-             json.dumps(flags), json.dumps(rec, ensure_ascii=False), user, now_iso()],
+             json.dumps(flags), json.dumps(rec, ensure_ascii=False), user, now_iso(), measured_g],
         )
         item_id = cursor.lastrowid
         emit(db, "item.added", return_id=ret["return_id"], item_id=item_id, sku=sku, qty=item["qty"],
@@ -198,7 +222,7 @@ def add_item(db, return_id, data, user=None):
 def items_of(db, return_id):
     items = rows(
         db,
-        "SELECT i.*, p.name, d.disposition, d.target, d.override_reason, d.decided_at FROM return_items i "
+        "SELECT i.*, p.name, p.weight_g, d.disposition, d.target, d.override_reason, d.decided_at FROM return_items i "
         "LEFT JOIN products p ON p.sku = i.sku LEFT JOIN decisions d ON d.item_id = i.item_id "
         "WHERE i.return_id = ? ORDER BY i.item_id",
         [return_id],

@@ -27,12 +27,19 @@ def select_product(db, result):
     session["inspect"] = {
         "sku": sku, "code": result.get("code"), "name": product.get("name"), "serial": result.get("serial"),
         "qty": 1, "grade": None, "reason": rma_reason if rma_reason in policy.REASONS else None, "notes": None,
+        "weight_g": _weigh(), "expected_g": product.get("weight_g"),
     }
     if sku is None:
         return render_bench(msg("warn", "Unknown product: it will go to quarantine"))
     if not any(line["sku"] == sku for line in view["expected"]):
         return render_bench(msg("warn", "Not on this order: it will go to quarantine"))
     return render_bench(msg("ok", "Item scanned: tap its grade"))
+
+
+def _weigh(wait=0.0):
+    """Grams on this bench's scale (a fresh, steady reading), or None without a scale or one."""
+    scale = live.device(current_app, station_name(), "scale")
+    return scale.weigh(timeout=wait) if scale else None
 
 
 def _form_qty(value, default=1):
@@ -69,8 +76,13 @@ def inspect():
     data = {"qty": draft["qty"], "grade": draft["grade"], "reason": draft["reason"],
             "serial": draft.get("serial"), "notes": draft.get("notes")}
     data["sku" if draft.get("sku") else "code"] = draft.get("sku") or draft.get("code")
+    # the item has sat on the scale while it was graded: read it now, waiting a moment to settle
+    measured = _weigh(wait=1.0)
+    measured = draft.get("weight_g") if measured is None else measured
+    tolerance = (current_app.config["WEIGHT_TOLERANCE_PCT"], current_app.config["WEIGHT_TOLERANCE_G"])
     try:
-        added = services.add_item(db, session["return_id"], data, user=user_name())
+        added = services.add_item(db, session["return_id"], data, user=user_name(), measured_g=measured,
+                                  weight_tolerance=tolerance)
     except ServiceError as exc:
         return render_bench(msg("error", exc.message), exc.status)
     session["inspect"] = dict(draft, item_id=added["item_id"])
