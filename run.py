@@ -57,6 +57,9 @@ def cmd_serve(args):
 
     print_queue.start_worker(app.config["DATABASE"], timeout=app.config["PRINTER_TIMEOUT_MS"] / 1000,
                              retry_max_s=app.config["PRINT_RETRY_MAX_S"])  # labels to the benches' printers
+    from station import live
+
+    live.start_devices(app)  # reader threads for the benches' serial scanners, scales and cameras
     # Everything loaded so far lives as long as the server: keep it out of the garbage
     # collector's full passes, which otherwise show up as the slowest scans (p99).
     gc.collect()
