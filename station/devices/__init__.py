@@ -87,7 +87,7 @@ def _answer(message=None, tone="ok", status=200):
     return resp
 
 
-@bp.get("/")
+@bp.get("", strict_slashes=False)
 @roles_required(*SUPERVISORS)
 def index():
     """The devices page."""

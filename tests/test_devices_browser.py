@@ -1,0 +1,157 @@
+"""The devices page in real headless Chromium against a real HTTP server, a TCP printer and the
+print queue's worker thread: a supervisor presses Reprint and the printer receives the label.
+
+Debian's /usr/bin/chromium through Playwright (never a downloaded browser), as in
+tests/test_bench_browser.py. Screenshots land in tests/screenshots/.
+"""
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from hardware import print_queue
+from hardware.decode import decode_image
+from station import auth, create_app, labels
+from station.db import connect
+from tests.sample import fresh, load_sample
+from tests.test_hardware_printer import FakeZebra, hs_reply, wait_for_jobs
+from tests.test_printing import decided
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).parent / "screenshots"
+BADGE, PIN = "SV-0042", "8642"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The app on a real HTTP server (werkzeug, own thread), a printer on TCP, the queue's worker."""
+    from werkzeug.serving import make_server
+
+    zebra = FakeZebra(hs_reply())
+    path = tmp_path / "station.db"
+    db = fresh(path)
+    load_sample(db)
+    auth.add_user(db, "Sue Visor", "supervisor", PIN, BADGE)
+    item_id = decided(db, "crossdock", "SO-W1", "MUG-01")
+    printer = f"zpl://127.0.0.1:{zebra.port}"
+    zpl = labels.label_zpl(labels.label_data(db, item_id), "4x6", 203)
+    job_id = print_queue.enqueue(db, bench="bench-1", printer=printer, payload=zpl,
+                                 description=f"CROSS-DOCK RI-{item_id} (4x6)", item_id=item_id)
+    db.execute("UPDATE print_jobs SET status = 'sent', attempts = 1, sent_at = created_at")
+    db.close()
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "devices-browser", "PRINTER_TIMEOUT_MS": 1000,
+                      "BENCHES": {"bench-1": {"printer": printer, "scanner_port": "/dev/ttyACM0"},
+                                  "bench-2": {"printer": "browser", "label_size": "2x1", "dpi": 300}}})
+    worker = print_queue.start_worker(str(path), interval=0.1, timeout=1)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{http.server_port}", "db": path, "zebra": zebra, "zpl": zpl,
+           "job_id": job_id, "item_id": item_id, "printer": printer}
+    http.shutdown()
+    thread.join(5)
+    worker.set()
+    zebra.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    assert dialogs == [], f"a browser dialog opened: {dialogs}"
+
+
+def shot(page, name, **kwargs):
+    SHOTS.mkdir(exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), animations="disabled", **kwargs)
+    return path
+
+
+def sign_in(page, server, station="bench-1"):
+    page.goto(f"{server['url']}/sign-in?station={station}")
+    expect(page.get_by_text("Scan your badge")).to_be_visible()
+    page.keyboard.type(BADGE, delay=0)
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("PIN")).to_be_visible()
+    for digit in PIN:
+        page.get_by_role("button", name=digit, exact=True).click()
+    page.get_by_role("button", name="OK", exact=True).click()
+    page.wait_for_load_state()
+
+
+def test_a_supervisor_presses_reprint_on_the_devices_page_and_the_printer_receives_the_label(page, server):
+    sign_in(page, server)
+    page.get_by_role("link", name="Devices").click()
+    expect(page.get_by_role("heading", name="Devices")).to_be_visible()
+    bench_1 = page.get_by_role("region", name="Bench bench-1")
+    expect(bench_1.locator(".device-printer .state")).to_have_text("ok")
+    expect(bench_1.locator(".device-scanner")).to_contain_text("no driver running")
+    expect(page.get_by_role("region", name="Bench bench-2")).to_contain_text("prints from the bench's browser")
+    small = page.evaluate("""() => [...document.querySelectorAll('button, .btn')]
+        .filter(el => el.offsetParent !== null)
+        .map(el => [el.textContent.trim(), el.getBoundingClientRect()])
+        .filter(([, r]) => r.width < 48 || r.height < 48)
+        .map(([text, r]) => `${text} ${r.width}x${r.height}`)""")
+    assert small == []  # touchscreen: every target at least 48 px
+    shot(page, "devices-01-page", full_page=True)
+
+    page.get_by_role("button", name=f"Reprint job {server['job_id']}").click()
+    expect(page.get_by_role("status")).to_contain_text("Label queued again")
+    received = [job for job in wait_for_jobs(server["zebra"], 1) if job != b"~HS"]
+    deadline = time.time() + 10
+    while not received and time.time() < deadline:
+        time.sleep(0.05)
+        received = [job for job in server["zebra"].jobs if job != b"~HS"]
+    assert received == [server["zpl"].encode("ascii")]  # the same label, once
+    db = connect(server["db"])
+    try:
+        statuses = db.execute("SELECT description, status FROM print_jobs ORDER BY job_id").fetchall()
+    finally:
+        db.close()
+    assert statuses[-1] == (f"Reprint CROSS-DOCK RI-{server['item_id']} (4x6)", "sent")
+    page.get_by_role("button", name="Test print").click()
+    expect(page.get_by_role("status")).to_contain_text("Test label queued")
+    expect(bench_1.locator(".job").first).to_contain_text("Test print")
+    shot(page, "devices-02-reprinted", full_page=True)
+
+
+@pytest.mark.parametrize("size", ["4x6", "2x1"])
+def test_the_label_page_as_chromium_draws_it_scans_back_at_both_sizes(browser, server, size):
+    # 3 device pixels per CSS pixel: 288 per inch, about a 300 dpi printer's dots
+    context = browser.new_context(viewport={"width": 900, "height": 800}, device_scale_factor=3)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, server, station="bench-2")
+    page.goto(f"{server['url']}/bench/items/{server['item_id']}/label?size={size}")
+    label = page.locator("main.label")
+    box = label.bounding_box()
+    assert (round(box["width"] / 96, 1), round(box["height"] / 96, 1)) == (float(size[0]), float(size[2]))
+    path = shot(page, f"devices-03-label-{size}", full_page=True)
+    read = decode_image(label.screenshot(scale="device"))
+    item_code = f"RI-{server['item_id']}"
+    expected = {item_code} | ({f"{item_code}/ORDER SO-W1/LANE " + labels.outbound_lane("SO-W1")} if size == "4x6" else set())
+    assert {r["data"] for r in read} == expected, path
+    context.close()
