@@ -123,6 +123,12 @@ class Hub:
             self._streams -= 1
             self._listeners[bench] -= 1
 
+    @property
+    def streams(self):
+        """Event streams open now (each holds a server thread)."""
+        with self._cond:
+            return self._streams
+
     def listeners(self, bench):
         with self._cond:
             return self._listeners[bench]

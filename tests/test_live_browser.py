@@ -195,3 +195,54 @@ def test_a_double_scan_within_a_second_is_sent_once(page, start_server):
     shot(page, "05-double-scan")
     assert len(posts) == 1
     assert query(server, "SELECT count(*) FROM scans") == [(1,)]
+
+
+def test_a_parcel_and_its_item_held_under_the_bench_camera_scan_on_the_page_once_each(page, start_server, tmp_path):
+    import numpy as np
+    from barcode import EAN13, Code128
+
+    from hardware.camera import CameraReader, CameraState
+    from tests.test_camera import barcode_frame, write_video
+
+    blank = np.full((480, 640, 3), 255, np.uint8)
+    clip = write_video(tmp_path / "bench.avi", [
+        (0.5, blank), (1.5, barcode_frame((Code128, CARTON))), (1.0, blank),
+        (1.5, barcode_frame((EAN13, MUG_GTIN[:12]))), (0.5, blank)])
+    server = start_server()
+    sign_in(page, server)
+    camera = CameraReader(clip, live.publisher(live.hub(server["app"]), BENCH, "camera", 1000), bench=BENCH)
+    camera.start()
+    try:
+        expect(page.get_by_role("button", name="A", exact=True)).to_be_visible()
+        assert camera.wait_for(CameraState.ENDED)
+    finally:
+        camera.stop()
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    shot(page, "06-camera-item")
+    assert query(server, "SELECT raw, source, ok FROM scans ORDER BY scan_id") == [
+        (CARTON, "camera", 1), (MUG_GTIN, "camera", 1)]
+
+
+def test_an_item_the_scale_finds_too_light_is_flagged_on_the_inspect_panel(page, start_server, tmp_path):
+    from hardware.scale import ScaleState
+
+    scale_port = FakeSerialPort(tmp_path / "ttyUSB0")
+    try:
+        server = start_server(BENCHES={BENCH: {"scale_port": scale_port.path}})
+        db = connect(server["db"])
+        with db.conn:
+            db.execute("UPDATE products SET weight_g = 350 WHERE sku = 'MUG-01'")
+        db.close()
+        assert live.device(server["app"], BENCH, "scale").wait_for(ScaleState.CONNECTED)
+        sign_in(page, server)
+        wedge(page, CARTON)
+        expect(page.locator(".customer-name")).to_have_text("王小明")
+        scale_port.send(b"S S      12.0 g\r\n")  # an empty mug box on the plate
+        wedge(page, MUG_GTIN)
+        expect(page.locator(".weight")).to_have_text("Scale: 12 g · expected 350 g")
+        page.get_by_role("button", name="A", exact=True).click()
+        expect(page.locator(".flag", has_text="weight mismatch")).to_be_visible()
+        expect(page.locator(".weight")).to_contain_text("Weighed 12 g, expected 350 g: empty box or another item?")
+        shot(page, "07-weight-mismatch")
+    finally:
+        scale_port.close()

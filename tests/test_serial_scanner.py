@@ -253,7 +253,7 @@ def test_the_stream_ends_after_its_lifetime_and_tells_the_browser_when_to_reconn
     body = b"".join(response.response).decode()  # ends by itself
     response.close()
     assert body.startswith("retry: 1000\n\n") and ": keep-alive" in body
-    assert live.hub(app).open_stream("bench-3", 1)  # its place was given back
+    assert live.hub(app).streams == 0  # its place was given back
 
 
 def test_more_live_pages_than_allowed_are_refused_and_told_to_retry(tmp_path):
@@ -290,3 +290,48 @@ def test_the_bench_page_carries_the_scanner_settings_from_the_config(tmp_path):
                       'data-scan-terminator="Tab"', 'data-scan-gs-substitute="~"', 'data-scan-repeat-ms="800"',
                       'data-live-url="/bench/events"'):
         assert attribute in page
+
+
+def test_through_waitress_a_scan_reaches_the_open_stream_at_once_and_a_closed_page_frees_its_thread(tmp_path, port):
+    """The production server: the stream is not held back in a buffer, and a page that goes
+    away gives its thread back at the next keep-alive."""
+    import http.client
+    import http.cookiejar
+    import threading
+    import urllib.request
+
+    from waitress.server import create_server
+
+    app = make_app(tmp_path, BENCHES={"bench-3": {"scanner_port": port.path}}, LIVE_HEARTBEAT_S=0.2)
+    live.start_devices(app)
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.effective_port}"
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(f"{base}/sign-in?station=bench-3").read().decode()
+        token = re.search(r'data-csrf="([^"]+)"', page).group(1)
+        badge = urllib.request.Request(f"{base}/sign-in/badge", data=f"code={BADGE}".encode(),
+                                       headers={"X-CSRF-Token": token, "HX-Request": "true"})
+        opener.open(badge).read()
+        opener.open(f"{base}/sign-in", data=f"pin={PIN}&csrf_token={token}".encode()).read()
+        cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+
+        conn = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
+        conn.request("GET", "/bench/events", headers={"Cookie": cookie})
+        response = conn.getresponse()
+        assert response.status == 200 and response.getheader("Content-Type").startswith("text/event-stream")
+        wait_for(lambda: scanner_state(app) == "ok")
+        port.send(CARTON.encode() + b"\r\n")
+        text = ""
+        while "event: scan" not in text or not text.endswith("\n\n"):
+            text += response.fp.readline().decode()  # blocks until waitress sends the line
+        assert f'"code": "{CARTON}"' in text
+        response.close()  # the operator closed the page
+        conn.close()
+        # the next keep-alive write fails, waitress closes the response: the stream is counted out
+        wait_for(lambda: live.hub(app).streams == 0)
+    finally:
+        server.close()
+        live.stop_devices(app)
