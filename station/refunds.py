@@ -146,6 +146,11 @@ def listing(db, status, limit=100):
     for refund in found:
         refund["hold_reasons"] = json.loads(refund["hold_reasons"])
         refund["kinds"] = hold_kinds(refund["hold_reasons"])
+        # a quarantine review settles the refund too: say so, so it is not decided twice over
+        refund["in_quarantine"] = [r["item_id"] for r in rows(
+            db, "SELECT i.item_id FROM return_items i JOIN decisions d ON d.item_id = i.item_id WHERE i.return_id = ? "
+                "AND d.disposition = 'quarantine' AND i.item_id NOT IN (SELECT item_id FROM quarantine_reviews) "
+                "ORDER BY i.item_id", [refund["return_id"]])] if status == "held" else []
     return found
 
 

@@ -330,6 +330,16 @@ def test_the_second_supervisor_to_approve_reads_who_approved_it_and_nothing_chan
     assert query(app, "SELECT type FROM events WHERE type LIKE 'refund.%' AND type != 'refund.computed'") == [("refund.approved",)]
 
 
+def test_a_refund_held_for_a_quarantined_item_points_to_the_quarantine_review(app):
+    item_id, refund = decided(app, CARTON, {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"}, close=True)
+    sup = sign_in(app, "supervisor")
+    page = text(sup.get("/refunds"))
+    assert "Mismatch" in page and f"Item {item_id} waits in" in page and 'href="/quarantine"' in page
+    sup.post(f"/quarantine/{item_id}/review", outcome="scrap", reason="Damaged beyond use")
+    assert query(app, "SELECT status FROM refunds") == [("ready",)]
+    assert "waits in" not in text(sup.get("/refunds"))
+
+
 def test_paid_refunds_are_listed_read_only_with_their_payment_reference(app):
     refund_id = held_refund(app)
     sup = sign_in(app, "supervisor")

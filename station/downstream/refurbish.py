@@ -13,13 +13,14 @@ from . import bp
 from .common import error_message, form_text, msg, render, user_name
 
 ACTION_BUTTONS = [("cleaned", "Cleaned"), ("repackaged", "Repackaged"), ("tested", "Tested"), ("relabelled", "Relabelled")]
-COMMON_PARTS = ["Lid", "Seal", "Cable", "Charger", "Battery", "Screen protector", "Box", "Manual"]
+COMMON_PARTS = ["Lid", "Seal", "Cable", "Charger", "Battery", "Box"]
 MINUTE_CHIPS = [0, 5, 10, 15, 30, 60]
+PART_CHIPS = 6  # one row on the station's screen
 FINISHED = {"restock": "Restocked as refurbished stock in bin {bin}",
             "crossdock": "Fills waiting order {bin}", "scrap": "Scrapped"}
 
 
-def _screen(message=None, status=200, print_wo=None):
+def _screen(message=None, status=200, print_wo=None, part_open=False):
     """The refurbish widget: the queue and the work order on screen (from the session)."""
     db = get_db()
     wo = None
@@ -33,12 +34,12 @@ def _screen(message=None, status=200, print_wo=None):
         extra = {"parts": _parts(db, wo["sku"]), "crossdock": service.crossdock_line(db, wo) if wo["status"] == "open" else None}
     return render("downstream/_refurbish.html", "downstream/refurbish.html", status, queue=service.queue(db), wo=wo,
                   recent=service.recent(db), message=message, print_wo=print_wo, actions=ACTION_BUTTONS,
-                  minute_chips=MINUTE_CHIPS, grades=GRADES, **extra)
+                  minute_chips=MINUTE_CHIPS, grades=GRADES, part_open=part_open, **extra)
 
 
 def _parts(db, sku):
     used = service.parts_used(db, sku)
-    return used + [p for p in COMMON_PARTS if p not in used][: max(0, 10 - len(used))]
+    return (used + [p for p in COMMON_PARTS if p not in used])[:PART_CHIPS]
 
 
 @bp.get("/refurbish")
@@ -79,7 +80,7 @@ def refurbish_action(wo_id):
     try:
         wo = service.record_action(get_db(), wo_id, data, user=user_name())
     except ServiceError as exc:
-        return _screen(error_message(exc), exc.status)
+        return _screen(error_message(exc), exc.status, part_open=data["action"] == "part_replaced")
     session["wo"] = wo["wo_id"]
     done = wo["actions"][-1]
     what = f"part replaced: {done['part']} ({done['cost']})" if done["action"] == "part_replaced" else done["action"]
