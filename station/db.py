@@ -24,6 +24,9 @@ def connect(path):
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # statement journals (every upsert with a trigger or a foreign key writes one) in memory,
+    # not in temp files: a 1,000,000-order import made 50,000 pwrite calls a second without it
+    conn.execute("PRAGMA temp_store=MEMORY")
     # execute_plugins=False: no plugin discovery on every connection (we use none)
     return sqlite_utils.Database(conn, execute_plugins=False)
 

@@ -329,7 +329,8 @@ def _import(db, batches, progress, errors, unreadable):
     # Checked outside the write lock (benches keep scanning meanwhile); stored keys are
     # never deleted, so what was checked still holds inside the transaction.
     counts = {}
-    with db_module.write(db), _reports_paused(db, sum(len(b.lines) for b in batches.values())):
+    rows = sum(len(b.lines) for b in batches.values())
+    with _page_cache(db, rows), db_module.write(db), _reports_paused(db, rows):
         allocated = _allocated_orders(db) if "orders" in checked else set()
         for spec in SPECS:
             if spec.file in checked:
@@ -337,6 +338,26 @@ def _import(db, batches, progress, errors, unreadable):
         if "orders" in checked:
             _keep_ready_to_ship(db, checked["orders"], allocated)
     return counts
+
+
+@contextlib.contextmanager
+def _page_cache(db, rows):
+    """A large import keeps the pages it changes in memory until it commits.
+
+    SQLite's default page cache is 2 MB; a million-order import changes hundreds of MB of
+    index pages at random and would otherwise spill and re-read them (measured: 165 s ->
+    126 s at 5.1 million rows). About 200 bytes per imported row, capped at 1 GB.
+    """
+    if rows < 50_000:
+        yield
+        return
+    before = db.execute("PRAGMA cache_size").fetchone()[0]
+    kib = min(rows * 200 // 1024, 1 << 20)
+    db.conn.execute(f"PRAGMA cache_size={-kib}")
+    try:
+        yield
+    finally:
+        db.conn.execute(f"PRAGMA cache_size={int(before)}")
 
 
 @contextlib.contextmanager
