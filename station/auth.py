@@ -86,6 +86,8 @@ def sign_in(db, badge, pin, attempts=5, lock_minutes=15):
             failed = user["failed_pins"] + 1
             lock = iso(now() + timedelta(minutes=lock_minutes)) if failed >= attempts else None
             db["users"].update(user["id"], {"failed_pins": 0 if lock else failed, "locked_until": lock})
+        if lock:  # say so on the attempt that locks, not only on the next one
+            raise ServiceError("locked", "Too many wrong PINs: ask a supervisor or wait", 423)
         raise ServiceError("bad_pin", "Wrong PIN", 401)
     if user["failed_pins"] or user["locked_until"]:
         with db_module.write(db):
