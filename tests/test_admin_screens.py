@@ -427,7 +427,7 @@ def test_a_preset_fills_the_range_and_counts_what_each_file_would_hold(admin, db
 
 
 @pytest.mark.parametrize("query, field, message", [
-    ("kind=decisions&from=2024-03-10&to=2024-03-01", "to", "is before from"),
+    ("kind=decisions&from=2024-03-10&to=2024-03-01", "to", "the end day is before the start day"),
     ("kind=decisions&from=2024-02-30&to=2024-03-01", "from", "must be a date YYYY-MM-DD"),
     ("kind=decisions&from=yesterday&to=", "from", "must be a date YYYY-MM-DD"),
     ("kind=decisions&from=2024-01-01&to=9999-12-31", "to", "must be a date before 9999-12-31"),

@@ -52,7 +52,10 @@ def _exports(db, from_, to):
             daterange.parse_day(value, field)
         context["counts"] = {kind: exports.count(db, kind, from_ or None, to or None) for kind, _ in KINDS}
     except ServiceError as exc:
-        context["range_error"] = {"field": exc.extra.get("field", "from"), "text": exc.message.split(": ", 1)[-1]}
+        text = exc.message.split(": ", 1)[-1]
+        if text == "is before from":
+            text = "the end day is before the start day"
+        context["range_error"] = {"field": exc.extra.get("field", "from"), "text": text}
     return context
 
 

@@ -33,15 +33,16 @@ GROUPS = [
     ]),
 ]
 LABELS = {key: label for _h, fields in GROUPS for key, label, _help in fields}
-LABELS.update({key: text.split(" (")[0] for key, text in policy_module.SKU_KEYS.items()})
 RULE_NAMES = {"never_restock": "Never restock", "refurbished_can_crossdock": "Refurbished can cross-dock"}
+LABELS.update(RULE_NAMES)
 RESULTS = 12
 
 
 def _context(db, **extra):
     context = {
         "groups": GROUPS, "bounds": policy_module.BOUNDS,
-        "whole": {k for k, (kind, _low, _high) in policy_module.BOUNDS.items() if kind is int}, "labels": LABELS, "rule_names": RULE_NAMES,
+        "whole": {k for k, (kind, _low, _high) in policy_module.BOUNDS.items() if kind is int},
+        "labels": LABELS, "rule_names": RULE_NAMES, "rule_help": policy_module.SKU_KEYS,
         "values": {k: str(v) for k, v in policy_module.load(db).items()}, "errors": {},
         "overrides": rows(db, "SELECT s.sku, s.key, p.name FROM sku_policy s LEFT JOIN products p ON p.sku = s.sku "
                               "ORDER BY s.sku, s.key"),
