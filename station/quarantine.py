@@ -49,6 +49,8 @@ def review(db, item_id, data, user=None):
         item_id = int(item_id)
     except (TypeError, ValueError):
         raise not_found("item", item_id) from None
+    if not 0 < item_id < 2**63:  # SQLite integers are 64-bit: a longer id would be a 500
+        raise not_found("item", item_id)
     with write(db):
         pending = one(db, f"SELECT item_id FROM ({PENDING}) WHERE item_id = ?", [item_id])
         if pending is None:

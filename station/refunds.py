@@ -15,6 +15,8 @@ def get_refund(db, refund_id):
         refund_id = int(refund_id)
     except (TypeError, ValueError):
         raise not_found("refund", refund_id) from None
+    if not 0 < refund_id < 2**63:  # SQLite integers are 64-bit: a longer id would be a 500
+        raise not_found("refund", refund_id)
     refund = one(db, f"SELECT {FIELDS} FROM refunds WHERE refund_id = ?", [refund_id])
     if refund is None:
         raise not_found("refund", refund_id)

@@ -32,7 +32,8 @@ def get_work_order(db, key):
     """By work-order id, item id or the scanned tote code."""
     key = str(key).strip()
     found = one(db, "SELECT * FROM work_orders WHERE tote = ? OR tote = ?", [key, key.upper()])
-    if found is None and key.isdigit():
+    # ASCII digits only (int() reads "٣" too) and within SQLite's 64-bit integers
+    if found is None and key.isascii() and key.isdigit() and len(key) <= 18:
         found = one(db, "SELECT * FROM work_orders WHERE wo_id = ?", [int(key)])
     if found is None:
         raise not_found("work order", key)

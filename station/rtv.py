@@ -25,6 +25,8 @@ def get_batch(db, batch_id):
         batch_id = int(batch_id)
     except (TypeError, ValueError):
         raise not_found("RTV batch", batch_id) from None
+    if not 0 < batch_id < 2**63:  # SQLite integers are 64-bit: a longer id would be a 500
+        raise not_found("RTV batch", batch_id)
     batch = one(db, "SELECT b.*, s.name AS supplier_name FROM rtv_batches b JOIN suppliers s ON s.supplier_id = b.supplier_id "
                     "WHERE b.batch_id = ?", [batch_id])
     if batch is None:
@@ -134,6 +136,9 @@ def refuse_item(db, item_id, data, user=None):
 
 def _int(value):
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise not_found("item", value) from None
+    if not 0 < number < 2**63:  # SQLite integers are 64-bit: a longer id would be a 500
+        raise not_found("item", value)
+    return number

@@ -400,3 +400,60 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(app):
 def test_a_stranger_is_sent_to_sign_in(app):
     response = app.test_client().get("/refunds")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+ODD_VALUES = ["", " ", "-1", "abc", "1e999", "NaN", "0x10", "٣", "9" * 40, "x" * 5000, "<b>", "RI-1\x00", "1.2.3"]
+
+
+def test_odd_form_values_on_every_downstream_post_never_make_a_server_error(app):
+    item_id, _ = decided(app, CARTON, {"sku": "MUG-01", "qty": 1, "grade": "B", "reason": "size_fit"})
+    _, batch_id = rtv_item(app)
+    phone = query(app, "SELECT item_id FROM rtv_items")[0][0]
+    held = held_refund(app)
+    wo_id = query(app, "SELECT wo_id FROM work_orders")[0][0]
+    sup = sign_in(app, "supervisor")
+    routes = {
+        "/refurbish/scan": ["code"],
+        f"/refurbish/{wo_id}/action": ["action", "minutes", "part", "part_other", "cost", "note"],
+        f"/refurbish/{wo_id}/finish": ["outcome", "grade"],
+        f"/rtv/{batch_id}/credit": ["amount"],
+        f"/rtv/{batch_id}/items/{phone}/refuse": ["reason", "note"],
+        f"/quarantine/{phone}/review": ["outcome", "reason", "note"],
+        f"/refunds/{held}/approve": ["reason", "note", "amount"],
+        f"/refunds/{held}/reject": ["reason", "note"],
+    }
+    for url, fields in routes.items():
+        for value in ODD_VALUES:
+            response = sup.post(url, **{field: value for field in fields})
+            assert response.status_code < 500, (url, value, response.status_code)
+    # any text is a note: the first usable one decided the refund, and only it
+    assert query(app, "SELECT status, note FROM refunds WHERE refund_id = ?", [held]) == [("ready", "-1")]
+    assert query(app, "SELECT count(*) FROM events WHERE type IN ('refund.approved', 'refund.rejected')") == [(1,)]
+    assert query(app, "SELECT status, actions, minutes FROM work_orders") == [("open", "[]", 0)]
+    assert query(app, "SELECT status FROM rtv_batches") == [("open",)]
+    assert sup.post("/refurbish/99999999999999999999999/finish", outcome="scrap", grade="D").status_code == 404
+
+
+@pytest.mark.parametrize("url", [
+    "/api/refunds/99999999999999999999999",
+    "/api/rtv/batches/99999999999999999999999",
+    "/api/work-orders/99999999999999999999999",
+    "/api/work-orders/%D9%A3",
+])
+def test_an_id_beyond_sqlite_integers_is_a_404_from_the_api_not_a_500(app, url):
+    db = connect(app.config["DATABASE"])
+    token = auth.new_token(db, "Sam Supervisor")
+    db.close()
+    response = app.test_client().get(url, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("path", ["refunds/99999999999999999999999/approve", "quarantine/99999999999999999999999/review",
+                                  "rtv/items/99999999999999999999999/refuse"])
+def test_a_post_to_an_id_beyond_sqlite_integers_is_a_404_from_the_api(app, path):
+    db = connect(app.config["DATABASE"])
+    token = auth.new_token(db, "Sam Supervisor")
+    db.close()
+    response = app.test_client().post(f"/api/{path}", json={"note": "x", "outcome": "scrap", "reason": "x"},
+                                      headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404

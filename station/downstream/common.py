@@ -40,12 +40,12 @@ def form_text(name, limit=500):
     return (request.form.get(name) or "").strip()[:limit]
 
 
-def reason_note(chips, note_field="note", chip_field="reason"):
+def reason_note(chips, note_limit=1000):
     """A tapped reason chip (one of `chips`) and an optional typed note, as one note text."""
-    chip = form_text(chip_field, 200)
+    chip = form_text("reason", 200)
     if chip and chip not in chips:
         chip = ""
-    note = form_text(note_field, 1000)
+    note = form_text("note", note_limit)
     return " — ".join(part for part in (chip, note) if part)
 
 

@@ -72,7 +72,7 @@ def rtv_credit(batch_id):
 @roles_required(*SUPERVISORS)
 def rtv_refuse(batch_id, item_id):
     """The supplier refused an item: it goes back to quarantine review for a new decision."""
-    reason = reason_note(REFUSAL_REASONS)
+    reason = reason_note(REFUSAL_REASONS, note_limit=250)  # the refusal reason is at most 500 characters
     try:
         batch = service.get_batch(get_db(), batch_id)
         if item_id not in [i["item_id"] for i in batch["items"]]:
