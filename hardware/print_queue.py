@@ -64,6 +64,8 @@ def enqueue(db, *, bench, printer, payload, description, item_id=None, user=None
 
 def reprint(db, job_id, user=None):
     """A new job with the same label as job `job_id` (answers its id; None if no such job)."""
+    if not 0 < job_id < 2**63:  # SQLite integers are 64-bit
+        return None
     job = one(db, "SELECT bench, printer, item_id, description, payload FROM print_jobs WHERE job_id = ?", [job_id])
     if job is None:
         return None
@@ -83,6 +85,8 @@ def retry_now(db, printer):
 
 def cancel(db, job_id):
     """Drop a queued job (it will not print); answers whether it was still queued."""
+    if not 0 < job_id < 2**63:  # SQLite integers are 64-bit
+        return False
     with write(db):
         return db.conn.execute("UPDATE print_jobs SET status = 'cancelled' WHERE job_id = ? AND status = 'queued'",
                                [job_id]).rowcount == 1

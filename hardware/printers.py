@@ -1,4 +1,6 @@
-"""Zebra-compatible label printers: raw ZPL over TCP port 9100, status through ~HS.
+"""Zebra-compatible label printers: raw ZPL over TCP port 9100, status through ~HS; or a
+CUPS queue that passes ZPL through (`lp -d QUEUE -o raw`). `printer_for(url)` makes the
+driver for a bench's setting: "zpl://host[:port]" or "cups://queue".
 
     printer = ZplPrinter("10.0.0.31")
     printer.print_label(zpl_label("RI00001234", ["RESTOCK", "Bin A-12-03"], title="RESTOCK"))

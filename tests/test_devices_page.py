@@ -146,6 +146,8 @@ def test_reprint_and_cancel_from_the_devices_page(app, zebra):
     assert post(client, token, f"/devices/jobs/{job_id}/cancel").status_code == 409
     assert [(j[3], j[4]) for j in jobs(app)] == [("RTV RI-4 (4x6)", "cancelled"), ("Reprint RTV RI-4 (4x6)", "queued")]
     assert post(client, token, "/devices/jobs/999/reprint").status_code == 404
+    assert post(client, token, f"/devices/jobs/{2**64}/reprint").status_code == 404  # beyond SQLite's integers
+    assert post(client, token, f"/devices/jobs/{2**64}/cancel").status_code == 409
 
 
 def test_bad_input_is_a_message_never_a_500(app, zebra):

@@ -474,4 +474,5 @@ def test_the_label_page_switches_between_4x6_and_2x1_stock_with_the_page_size_to
     bad = client.get(f"/bench/items/{item_id}/label?size=A4")
     assert bad.status_code == 400 and "size" in bad.get_data(as_text=True)
     assert client.get("/bench/items/999999/label").status_code == 404
+    assert client.get(f"/bench/items/{2**64}/label").status_code == 404  # beyond SQLite's integers
     assert client.post("/bench/items/999999/reprint", data={"csrf_token": token}).status_code == 404

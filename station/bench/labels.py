@@ -58,6 +58,12 @@ def print_on_confirm(response):
     return response
 
 
+def _known_id(item_id):
+    """SQLite integers are 64-bit: a longer id is an item that does not exist, not a 500."""
+    if not 0 < item_id < 2**63:
+        raise ServiceError("not_found", f"decided item {item_id} not found", 404)
+
+
 def _size(bench):
     size = request.args.get("size") or bench["label_size"]
     if size not in LABEL_SIZES:
@@ -75,6 +81,7 @@ def label(item_id):
     db = get_db()
     bench = bench_config(current_app.config, station_name())
     try:
+        _known_id(item_id)
         size = _size(bench)
         data = services.label_data(db, item_id)
         item = services.item_row(db, item_id)
@@ -109,6 +116,7 @@ def reprint(item_id):
     bench = bench_config(current_app.config, bench_name)
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
+        _known_id(item_id)
         size = _size(bench)
         if bench["printer"] == "browser":
             services.label_data(db, item_id)  # 404 for an undecided or unknown item
