@@ -133,6 +133,8 @@ def _user_row(db, user_id):
         user_id = int(user_id)
     except (TypeError, ValueError):
         raise not_found("user", user_id) from None
+    if not 0 < user_id < 2**63:  # beyond SQLite's integers: no such user (and no OverflowError)
+        raise not_found("user", user_id)
     row = one(db, "SELECT * FROM users WHERE id = ?", [user_id])
     if row is None:
         raise not_found("user", user_id)

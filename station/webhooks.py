@@ -58,6 +58,8 @@ def _hook(db, webhook_id):
         webhook_id = int(webhook_id)
     except (TypeError, ValueError):
         raise ServiceError("not_found", f"webhook {webhook_id} not found", 404) from None
+    if not 0 < webhook_id < 2**63:  # beyond SQLite's integers: no such row (and no OverflowError)
+        raise ServiceError("not_found", f"webhook {webhook_id} not found", 404)
     hook = one(db, "SELECT * FROM webhooks WHERE webhook_id = ?", [webhook_id])
     if hook is None:
         raise ServiceError("not_found", f"webhook {webhook_id} not found", 404)

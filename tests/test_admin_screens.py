@@ -451,3 +451,14 @@ def test_the_feed_page_lists_the_events_in_order_with_a_link_from_integrations(a
     seqs = [int(s) for s in re.findall(r"<tr><td>(\d+)</td>", page)]
     assert seqs == sorted(seqs) and len(seqs) == db.execute("SELECT count(*) FROM events").fetchone()[0]
     assert admin.get("/admin/integrations/feed?after=abc").status_code == 200
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/integrations/webhooks/99999999999999999999/active", "/admin/integrations/webhooks/99999999999999999999/retry",
+    "/admin/users/99999999999999999999/active", "/admin/users/99999999999999999999/pin",
+    "/admin/users/99999999999999999999/unlock", "/admin/users/99999999999999999999/tokens",
+    "/admin/users/99999999999999999999/tokens/0123456789ab/revoke",
+])
+def test_ids_beyond_sqlites_integers_are_a_404_page_not_a_500(admin, url):
+    assert admin.post(url, active="1", pin="1234").status_code == 404
+    assert admin.get("/admin/users/99999999999999999999").status_code == 404
