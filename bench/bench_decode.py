@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import re
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ from pyzbar import pyzbar
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from hardware.decode import decode_frame, decode_gray  # noqa: E402
+from readme import machine, update_section  # noqa: E402
 
 SECTION = "## Barcode decoding"
 RESOLUTIONS = [(640, 480), (1280, 720), (1920, 1080)]
@@ -233,17 +233,6 @@ def pool_throughput(n_frames=32, rounds=5):
 
 # --- report ---------------------------------------------------------------------------------
 
-def machine():
-    model = "unknown"
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("Model name"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores (`nproc`: {len(os.sched_getaffinity(0))}), {model}"
-
-
 def versions():
     from importlib.metadata import version
     return ", ".join(f"{p} {version(p)}" for p in
@@ -323,19 +312,6 @@ def report(rates, frames, hard, pool, samples):
     return "\n".join(out) + "\n"
 
 
-def update_readme(section: str):
-    path = ROOT / "bench" / "README.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        nxt = text.find("\n## ", start + len(SECTION))
-        end = len(text) if nxt < 0 else nxt + 1
-        text = text[:start] + section + ("\n" if nxt >= 0 else "") + text[end:]
-    path.write_text(text)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("samples", nargs="?", default=str(ROOT.parent / "shared" / "barcode-samples"))
@@ -349,7 +325,7 @@ def main(argv=None):
                      pool_throughput(), samples)
     print(section)
     if args.update_readme:
-        update_readme(section)
+        update_section(section)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from station import auth, create_app, migrations  # noqa: E402
 from station.db import connect  # noqa: E402
 from station.reporting import aggregates, forecast, rates  # noqa: E402
+from readme import update_section  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 COUNTRIES = [("US", 22), ("DE", 10), ("GB", 9), ("FR", 8), ("CN", 6), ("ES", 5), ("IT", 5), ("PL", 4), ("NL", 4),
@@ -406,14 +407,6 @@ def readme_section(info, check, results, runs, tests):
     return "\n".join(lines) + "\n"
 
 
-def update_readme(section):
-    path = ROOT / "bench" / "README.md"
-    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Reports\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda m: section + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, "utf-8")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=str(OUT / "reports.db"))
@@ -438,7 +431,7 @@ def main(argv=None):
     print(json.dumps(tests), flush=True)
     results = measure(path, args.runs)
     if args.update_readme:
-        update_readme(readme_section(info, check, results, args.runs, tests))
+        update_section(readme_section(info, check, results, args.runs, tests))
 
 
 if __name__ == "__main__":
