@@ -4,7 +4,7 @@ import json
 from . import refurbish, rtv
 from .crossdock import allocate
 from .db import one, write
-from .errors import bad, conflict, not_found
+from .errors import bad, conflict, db_id, not_found
 from .events import emit
 from .policy import DISPOSITIONS
 from .returns import _any_bin, get_return_row
@@ -40,7 +40,7 @@ def decide(db, return_id, item_id, data, user=None, station=None):
     reason = (reason or "").strip() or None
     ret = get_return_row(db, return_id)
     with write(db):
-        item = one(db, "SELECT * FROM return_items WHERE item_id = ? AND return_id = ?", [_int(item_id), ret["return_id"]])
+        item = one(db, "SELECT * FROM return_items WHERE item_id = ? AND return_id = ?", [db_id(item_id, "item"), ret["return_id"]])
         if item is None:
             raise not_found("item", item_id)
         if one(db, "SELECT 1 FROM decisions WHERE item_id = ?", [item["item_id"]]):
@@ -88,10 +88,3 @@ def decide(db, return_id, item_id, data, user=None, station=None):
                 raise bad("target", f"no supplier {target}")
             rtv.add_to_batch(db, item["item_id"], target, item["qty"], product["unit_cost"])
     return {"item_id": item["item_id"], "disposition": disposition, "target": target}
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise not_found("item", value) from None

@@ -3,7 +3,7 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from .db import one, rows, write
-from .errors import bad, conflict, not_found
+from .errors import bad, conflict, db_id, not_found
 from .events import emit
 from .timeutil import now_iso
 
@@ -11,12 +11,7 @@ FIELDS = "refund_id, return_id, amount, currency, status, payment_ref, note, dec
 
 
 def get_refund(db, refund_id):
-    try:
-        refund_id = int(refund_id)
-    except (TypeError, ValueError):
-        raise not_found("refund", refund_id) from None
-    if not 0 < refund_id < 2**63:  # SQLite integers are 64-bit: a longer id would be a 500
-        raise not_found("refund", refund_id)
+    refund_id = db_id(refund_id, "refund")
     refund = one(db, f"SELECT {FIELDS} FROM refunds WHERE refund_id = ?", [refund_id])
     if refund is None:
         raise not_found("refund", refund_id)

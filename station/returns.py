@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from . import policy as policy_module
 from .crossdock import best_waiting_line
 from .db import one, rows, write
-from .errors import ServiceError, bad, conflict, not_found
+from .errors import ServiceError, bad, conflict, db_id, not_found
 from .events import emit
 from .lookup import find_product, resolve, within_window
 from .recommend import recommend
@@ -19,10 +19,7 @@ NOT_RETURNABLE = ("cancelled", "awaiting_stock", "ready_to_ship")
 
 
 def get_return_row(db, return_id):
-    try:
-        return_id = int(return_id)
-    except (TypeError, ValueError):
-        raise not_found("return", return_id) from None
+    return_id = db_id(return_id, "return")
     row = one(db, "SELECT * FROM returns WHERE return_id = ?", [return_id])
     if row is None:
         raise not_found("return", return_id)

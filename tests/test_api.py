@@ -201,3 +201,42 @@ def test_decode_reads_a_barcode_image_and_rejects_what_is_not_one(env):
     assert resp.status_code == 400
     resp = client.post("/api/decode", headers=headers, data={"image": (io.BytesIO(b"\0" * (11 * 1024 * 1024)), "a.png")})
     assert resp.status_code == 413
+
+
+HUGE_ID = "99999999999999999999999"  # beyond SQLite's 64-bit integers
+
+
+def test_ids_beyond_sqlite_integers_or_not_digits_are_a_json_404_and_change_nothing(env):
+    client, tokens, db = env
+    op = tokens["operator"]
+    rid = call(client, op, "POST", "/api/returns", {"code": sample.CARTON}).json["return_id"]
+    iid = call(client, op, "POST", f"/api/returns/{rid}/items", {"sku": "MUG-01", "grade": "A", "reason": "changed_mind"}).json["item_id"]
+    before = db.execute("SELECT count(*) FROM events").fetchone()[0]
+    for bad_id in (HUGE_ID, str(2**63), "-1", "abc", "1e3", "1_0", "\u0663"):
+        for method, url, body in [
+            ("GET", f"/api/returns/{bad_id}", None),
+            ("POST", f"/api/returns/{bad_id}/items", {"sku": "MUG-01", "grade": "A", "reason": "changed_mind"}),
+            ("POST", f"/api/returns/{bad_id}/items/{iid}/decision", {"disposition": "crossdock"}),
+            ("POST", f"/api/returns/{rid}/items/{bad_id}/decision", {"disposition": "crossdock"}),
+            ("POST", f"/api/returns/{bad_id}/close", {}),
+            ("GET", f"/api/items/{bad_id}/label", None),
+            ("GET", f"/api/refunds/{bad_id}", None),
+        ]:
+            resp = call(client, op, method, url, body)
+            assert resp.status_code == 404, (url, resp.status_code)
+            assert resp.json["error"]["code"] == "not_found", url
+    assert db.execute("SELECT count(*) FROM events").fetchone()[0] == before
+    assert db.execute("SELECT count(*) FROM decisions").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM return_items").fetchone()[0] == 1
+
+
+def test_an_api_url_no_route_matches_answers_a_json_error_not_a_page(env):
+    client, tokens, _ = env
+    op = tokens["operator"]
+    missing = call(client, op, "GET", "/api/no-such-route")
+    assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
+    wrong_method = call(client, op, "DELETE", "/api/returns")
+    assert wrong_method.status_code == 405 and wrong_method.json["error"]["code"] == "method_not_allowed"
+    assert call(client, op, "GET", "/api/queues/").json["error"]["code"] == "not_found"
+    page = client.get("/no-such-page")  # outside the API a missing page stays a page
+    assert page.status_code == 404 and page.mimetype == "text/html"

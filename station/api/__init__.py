@@ -6,7 +6,7 @@ from .. import crossdock, decisions, events, lookup, queues, refunds, reports, r
 from ..auth import SUPERVISORS
 from ..nav import OPERATORS  # the bench's own routes: not a technician's token
 from ..db import get_db
-from ..errors import ServiceError, bad, not_found
+from ..errors import ServiceError, bad, db_id, not_found
 from ..security import current_user, station_name, token_required
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -17,10 +17,23 @@ def service_error(exc):
     return jsonify(exc.as_dict()), exc.status
 
 
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 500: "internal_error"}
+
+
 @bp.errorhandler(HTTPException)
 def http_error(exc):
-    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.code, "bad_request")
+    code = HTTP_CODES.get(exc.code, "bad_request")
     return jsonify(error={"code": code, "message": exc.description}), exc.code
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def api_routing_error(exc):
+    """A URL under /api/ that no route matches (or not with this method) is a JSON error too; other
+    paths keep their pages."""
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return http_error(exc)
+    return exc
 
 
 def body():
@@ -98,13 +111,13 @@ def decide(return_id, item_id):
     return jsonify(result)
 
 
-@bp.get("/items/<int:item_id>/label")
+@bp.get("/items/<item_id>/label")
 @token_required()
 def item_label(item_id):
     """The label for where a decided item goes next (SVG, 4x6 in)."""
     from .. import labels
 
-    return Response(labels.label_svg(get_db(), item_id), mimetype="image/svg+xml")
+    return Response(labels.label_svg(get_db(), db_id(item_id, "decided item")), mimetype="image/svg+xml")
 
 
 @bp.post("/returns/<return_id>/close")
