@@ -5,6 +5,7 @@ string to `classify`; `station.lookup.resolve` then matches it against the data.
 """
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from biip.checksums import gs1_standard_check_digit
@@ -54,7 +55,8 @@ def validate(raw):
         raise ServiceError("bad_code", "the code is empty", 400, field="code")
     if len(text) > MAX_LENGTH:
         raise ServiceError("bad_code", f"the code is longer than {MAX_LENGTH} characters", 400, field="code")
-    if any((ord(c) < 32 and c != GS) or ord(c) == 127 for c in text):
+    # C0, DEL and the C1 block (U+0080-U+009F): Unicode's control characters (category Cc)
+    if any(c != GS and unicodedata.category(c) == "Cc" for c in text):
         raise ServiceError("bad_code", "the code contains control characters", 400, field="code")
     return text
 

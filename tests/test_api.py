@@ -240,3 +240,14 @@ def test_an_api_url_no_route_matches_answers_a_json_error_not_a_page(env):
     assert call(client, op, "GET", "/api/queues/").json["error"]["code"] == "not_found"
     page = client.get("/no-such-page")  # outside the API a missing page stays a page
     assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("code", ["SO-1\u0085", "\u009bSO-1", "SO\u00801", "SO-1\x7f"])
+def test_a_code_with_a_c1_control_character_is_a_bad_code_and_opens_nothing(env, code):
+    client, tokens, db = env
+    op = tokens["operator"]
+    looked = call(client, op, "GET", "/api/lookup", query_string={"code": code})
+    assert looked.status_code == 400 and looked.json["error"]["code"] == "bad_code"
+    opened = call(client, op, "POST", "/api/returns", {"code": code})
+    assert opened.status_code == 400 and opened.json["error"]["code"] == "bad_code"
+    assert db["returns"].count == 0 and db["events"].count == 0
