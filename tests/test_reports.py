@@ -28,6 +28,7 @@ import pytest
 
 from station import customers, decisions, policy, queues, refunds, returns, timeutil
 from station.db import write
+from station.errors import ServiceError
 from station.reporting import aggregates, backlog, board, forecast, rates, returners, throughput, value
 from station.reporting.periods import decompose
 
@@ -206,6 +207,40 @@ def test_a_date_range_takes_the_orders_shipped_in_it(small):
     assert keyed(rates.return_rates(db, "sku", "2025-01-01", "2025-12-31"))["MUG"] == (16, 5, 0.3125)
     assert rates.totals(db, None, None) == {"units_shipped": 31, "units_returned": 10, "rate": 0.3226}
     assert rates.return_rates(db, "sku", "2024-01-01", "2024-12-31") == {"rows": []}
+
+
+def test_a_range_given_as_instants_takes_orders_shipped_from_that_instant_to_that_instant_inclusive(small):
+    db, _ = small
+    # SO-102 (MUG 2, SHOE 2; R2 brought back SHOE 2 and MUG 1) shipped at 2025-02-05T08:00:00Z exactly
+    so_102 = {"MUG": (2, 1, 0.5), "SHOE": (2, 2, 1.0)}
+    assert keyed(rates.return_rates(db, "sku", "2025-02-05T08:00:00Z", "2025-02-05T08:00:00Z")) == so_102
+    assert keyed(rates.return_rates(db, "sku", "2025-02-05T10:00:00+02:00", "2025-02-05T09:00:00+01:00")) == so_102
+    # the evening before in California is already the 5th in UTC: the order counts from it
+    assert keyed(rates.return_rates(db, "sku", "2025-02-04T23:30:00-08:00", "2025-02-05")) == so_102
+    # a second later it has shipped before the range; a second earlier the range ends before it
+    assert keyed(rates.return_rates(db, "sku", "2025-02-05T08:00:01Z", "2025-02-28")) == {"PHONE": (2, 1, 0.5)}
+    assert rates.return_rates(db, "sku", "2025-02-01", "2025-02-05T07:59:59Z") == {"rows": []}
+    reasons = rates.return_rates(db, "reason", "2025-02-05T08:00:00Z", "2025-02-05T08:00:00Z")["rows"]
+    assert [(r["key"], r["units_shipped"], r["units_returned"]) for r in reasons] == [
+        ("size_fit", 4, 2), ("not_as_described", 4, 1)]
+    # whole days are summed from the aggregates, the cut days counted straight: the same figures
+    for from_, to in [("2025-02-05T08:00:00Z", "2025-03-25T08:00:00Z"), ("2025-01-10T07:00:00-02:00", None),
+                      (None, "2025-03-05T07:59:59+00:00"), ("2025-01-01T00:00:00Z", "2025-12-31T23:59:59Z")]:
+        for group_by in rates.GROUPS:
+            assert rates.return_rates(db, group_by, from_, to) == rates.return_rates_direct(db, group_by, from_, to)
+
+
+@pytest.mark.parametrize("value", ["2025-02-05T25:00:00Z", "2025-02-05T08:00:00+24:00", "2025-02-05T08", "20250205",
+                                   "2025-02-05Tnoon"])
+def test_a_timestamp_with_a_bad_time_or_offset_is_refused_naming_the_field(small, value):
+    db, _ = small
+    for field, args in (("from", (value, None)), ("to", (None, value))):
+        with pytest.raises(ServiceError) as err:
+            rates.return_rates(db, "sku", *args)
+        assert err.value.extra["field"] == field
+    with pytest.raises(ServiceError) as err:
+        rates.return_rates(db, "sku", "2025-02-05T09:00:00Z", "2025-02-05T08:00:00Z")
+    assert err.value.extra["field"] == "to"
 
 
 def test_top_reasons_per_sku_and_supplier(small):

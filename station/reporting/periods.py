@@ -1,6 +1,7 @@
 """Date ranges for reports, and how a range is covered by year, month and day aggregate rows."""
 import json
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, time, timedelta, timezone
 
 from ..errors import bad
 from .. import timeutil
@@ -8,20 +9,34 @@ from .. import timeutil
 FIRST, LAST = date(1900, 1, 1), date(2999, 12, 31)
 # the quick choices on report pages: days back from today (None: all time)
 PRESETS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}|$)", re.ASCII)
 
 
-def parse_day(value, field):
-    """A YYYY-MM-DD day (a longer ISO timestamp is cut to its day), or None when empty."""
+def parse_bound(value, field):
+    """(UTC day, UTC instant or None) of a YYYY-MM-DD day or an ISO 8601 timestamp; None when empty."""
     if value is None or value == "":
         return None
     text = str(value)
     try:
-        day = date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text)
-    except ValueError:
-        raise bad(field, "must be a date YYYY-MM-DD") from None
+        if not _DAY.match(text):
+            raise ValueError(text)
+        if len(text) > 10:
+            # a timestamp: checked whole (hours, minutes, offset), then taken in UTC
+            instant = timeutil.parse(text)
+            day = instant.astimezone(timezone.utc).date()
+        else:
+            instant, day = None, date.fromisoformat(text)
+    except (ValueError, OverflowError):
+        raise bad(field, "must be a date YYYY-MM-DD (or an ISO 8601 timestamp)") from None
     if not FIRST <= day <= LAST:
         raise bad(field, f"must be a date from {FIRST} to {LAST}")
-    return day
+    return day, instant
+
+
+def parse_day(value, field):
+    """A YYYY-MM-DD day, or None when empty; a timestamp counts as the UTC day it falls on."""
+    found = parse_bound(value, field)
+    return found and found[0]
 
 
 def parse_range(from_=None, to=None):
@@ -30,6 +45,38 @@ def parse_range(from_=None, to=None):
     if start and end and end < start:
         raise bad("to", "is before from")
     return start, end
+
+
+def split_range(from_=None, to=None):
+    """A range whose ends may be instants, as (whole days, part days).
+
+    Whole days: (start, end) inclusive, None open on that side, or None when no whole day is
+    left. Part days: [(day, low, high)], the instants of one UTC day from `low` to `high`
+    inclusive (None: from the day's start / to its end) that the range takes from a day it only
+    partly covers. A day or a midnight UTC `from` is a whole day; a `to` instant takes its day
+    up to that instant.
+    """
+    low, high = parse_bound(from_, "from"), parse_bound(to, "to")
+    if low and high and (high[1] or datetime.combine(high[0], time.max, timezone.utc)) < \
+            (low[1] or datetime.combine(low[0], time.min, timezone.utc)):
+        raise bad("to", "is before from")
+    start, end = low and low[0], high and high[0]
+    parts = []
+    first = low and low[1] and low[1].astimezone(timezone.utc)
+    last = high and high[1] and high[1].astimezone(timezone.utc)
+    if first and first.timetz().replace(tzinfo=None) == time.min:
+        first = None  # from midnight UTC: the whole day
+    if first and last and start == end:
+        return None, [(start, first, last)]
+    if first:
+        parts.append((start, first, None))
+        start += timedelta(days=1)
+    if last:
+        parts.append((end, None, last))
+        end -= timedelta(days=1)
+    if start and end and end < start:
+        return None, parts
+    return (start, end), parts
 
 
 def today():

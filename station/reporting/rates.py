@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from ..db import rows
 from ..errors import bad
 from ..policy import REASON_LABELS
-from .periods import cover, parse_range, previous
+from .periods import cover, parse_bound, parse_range, previous, split_range
 from .periods import today as _today
 
 GROUPS = ("sku", "supplier", "reason", "country", "channel")
@@ -70,11 +70,69 @@ def reason_rows(db, start, end):
             for r in found]
 
 
+def _merge(found, extra):
+    """Rows of whole days plus the counts of part days ({stored key: [shipped, returned]})."""
+    by_key = {("" if r["key"] is None else r["key"]): [r["units_shipped"], r["units_returned"]] for r in found}
+    for key, (shipped, returned) in extra.items():
+        counts = by_key.setdefault(key, [0, 0])
+        counts[0] += shipped
+        counts[1] += returned
+    return [{"key": _key(k), "units_shipped": s, "units_returned": n, "rate": _rate(n, s)}
+            for k, (s, n) in by_key.items() if s or n]
+
+
+_PART_KEYS = {"sku": "sku", "supplier": "supplier_id", "country": "country", "channel": "channel", "reason": "reason"}
+
+
+def part_counts(db, group_by, parts):
+    """{stored key: [shipped, returned]} of orders shipped in the part days (instants, UTC), straight from the
+    report views (the rules the aggregates count by); for `reason` the shipped units are all under ''."""
+    out = {}
+    for day, low, high in parts:
+        where = ["shipped_at >= ?", "shipped_at < ?"]
+        params = [day.isoformat(), (day + timedelta(days=1)).isoformat()]
+        if low:
+            where.append("julianday(shipped_at) >= julianday(?)")
+            params.append(low.isoformat())
+        if high:
+            where.append("julianday(shipped_at) <= julianday(?)")
+            params.append(high.isoformat())
+        cond = " AND ".join(where)
+        # +key: grouping must not walk a key index (all of return_items); the day's orders lead
+        column = "+" + _PART_KEYS[group_by]
+        ship_key = "''" if group_by == "reason" else column
+        for r in rows(db, f"SELECT {ship_key} AS k, sum(qty) AS n FROM report_shipped_lines WHERE {cond} GROUP BY 1",
+                      params):
+            out.setdefault(r["k"], [0, 0])[0] += r["n"]
+        for r in rows(db, f"SELECT {column} AS k, sum(qty) AS n FROM report_returned_units WHERE {cond} GROUP BY 1",
+                      params):
+            out.setdefault(r["k"], [0, 0])[1] += r["n"]
+    return out
+
+
 def return_rates(db, group_by="sku", from_=None, to=None):
-    """{"rows": [{key, units_shipped, units_returned, rate}]}, highest rate first (CONTRACT.md)."""
+    """{"rows": [{key, units_shipped, units_returned, rate}]}, highest rate first (CONTRACT.md).
+
+    `from`/`to` are days (inclusive, UTC) or instants: whole days come from the aggregates, the
+    part of a day an instant cuts is counted straight from that day's orders.
+    """
     group_by = group_by_arg(group_by)
-    start, end = parse_range(from_, to)
-    result = reason_rows(db, start, end) if group_by == "reason" else cohort_rows(db, group_by, start, end)
+    whole, parts = split_range(from_, to)
+    if group_by == "reason":
+        result = reason_rows(db, *whole) if whole else []
+        if parts:
+            extra = part_counts(db, "reason", parts)
+            total = (result[0]["units_shipped"] if result else
+                     (totals(db, *whole)["units_shipped"] if whole else 0)) + extra.pop("", [0, 0])[0]
+            merged = {r["key"]: r["units_returned"] for r in result}
+            for reason, (_, returned) in extra.items():
+                merged[reason] = merged.get(reason, 0) + returned
+            result = [{"key": k, "units_shipped": total, "units_returned": n, "rate": _rate(n, total)}
+                      for k, n in merged.items() if n]
+    else:
+        result = cohort_rows(db, group_by, *whole) if whole else []
+        if parts:
+            result = _merge(result, part_counts(db, group_by, parts))
     return {"rows": _order(result)}
 
 
@@ -230,14 +288,21 @@ _NOT_A_RETURN = "i.flags NOT LIKE '%item_mismatch%' AND i.flags NOT LIKE '%unkno
 def return_rates_direct(db, group_by="sku", from_=None, to=None):
     """The same answer as return_rates, counted straight from order lines and return items."""
     group_by = group_by_arg(group_by)
-    start, end = parse_range(from_, to)
+    split_range(from_, to)  # the same checks
+    low, high = parse_bound(from_, "from"), parse_bound(to, "to")
     where, params = [_SHIPPED], []
-    if start:
+    if low and low[1]:
+        where.append("julianday(o.shipped_at) >= julianday(?)")
+        params.append(low[1].isoformat())
+    elif low:
         where.append("o.shipped_at >= ?")
-        params.append(start.isoformat())
-    if end:
+        params.append(low[0].isoformat())
+    if high and high[1]:
+        where.append("julianday(o.shipped_at) <= julianday(?)")
+        params.append(high[1].isoformat())
+    elif high:
         where.append("o.shipped_at < ?")
-        params.append((end + timedelta(days=1)).isoformat())
+        params.append((high[0] + timedelta(days=1)).isoformat())
     cohort = " AND ".join(where)
     ship_key, ret_key = _DIRECT_KEYS[group_by]
     joins = ("JOIN orders o ON o.order_no = {t}.order_no JOIN customers c ON c.customer_id = o.customer_id "
