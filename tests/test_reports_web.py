@@ -112,6 +112,25 @@ def test_the_contract_route_still_answers_any_token(app):
         "key": "ebay", "units_shipped": 6, "units_returned": 4, "rate": 0.6667}
 
 
+@pytest.mark.parametrize("value", ["xml", "CSV", "pdf", "html"])
+def test_the_contract_route_refuses_a_format_other_than_json_or_csv_naming_format(app, value):
+    resp = api(app, f"/api/reports/return-rates?group_by=sku&format={value}", "olga")
+    assert resp.status_code == 400 and resp.json["error"]["field"] == "format"
+
+
+def test_the_contract_routes_csv_is_its_json_row_for_row_under_the_four_contract_names(app):
+    for group_by in ("sku", "supplier", "reason", "country", "channel"):
+        url = f"/api/reports/return-rates?group_by={group_by}&from=2025-01-01&to=2025-03-31"
+        as_json = api(app, url, "olga").json["rows"]
+        resp = api(app, url + "&format=csv", "olga")
+        assert resp.mimetype == "text/csv"
+        lines = resp.data.decode().splitlines()
+        assert lines[0] == "key,units_shipped,units_returned,rate"
+        assert list(csv.DictReader(io.StringIO(resp.data.decode()))) == [
+            {"key": "" if r["key"] is None else r["key"], "units_shipped": str(r["units_shipped"]),
+             "units_returned": str(r["units_returned"]), "rate": str(r["rate"])} for r in as_json]
+
+
 @pytest.mark.parametrize("field,value", [(f, v) for f, values in BAD.items() for v in values])
 def test_a_bad_parameter_is_a_400_naming_it_on_every_route_and_page(app, field, value):
     client = session_client(app)
