@@ -7,7 +7,7 @@ from .db import one, write
 from .errors import bad, conflict, db_id, not_found
 from .events import emit
 from .policy import DISPOSITIONS
-from .returns import _any_bin, get_return_row
+from .returns import _any_bin, get_return_row, station_of
 from .timeutil import now_iso
 
 
@@ -38,6 +38,7 @@ def decide(db, return_id, item_id, data, user=None, station=None):
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
         raise bad("override_reason", "must be a string")
     reason = (reason or "").strip() or None
+    station = station_of(station)
     ret = get_return_row(db, return_id)
     with write(db):
         item = one(db, "SELECT * FROM return_items WHERE item_id = ? AND return_id = ?", [db_id(item_id, "item"), ret["return_id"]])

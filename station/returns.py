@@ -40,12 +40,28 @@ def _text(data, key, required=False, limit=MAX_TEXT):
     return value or None
 
 
+MAX_STATION = 64
+
+
+def station_of(value):
+    """The bench's name as sent (None when not given); another type, or a long one, is a 400."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad("station", "must be a string")
+    value = value.strip()
+    if len(value) > MAX_STATION:
+        raise bad("station", f"is longer than {MAX_STATION} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise bad("station", "contains control characters")
+    return value or None
+
+
 def open_return(db, code, station=None, user=None, order_no=None):
     """Open (or answer the already open) return for the parcel a code identifies."""
     if not isinstance(code, str):
         raise bad("code", "must be a string")
-    if station is not None and not isinstance(station, str):
-        raise bad("station", "must be a string")
+    station = station_of(station)
     scan = classify(code)
     found = resolve(db, scan)
     if found is None:

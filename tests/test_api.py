@@ -251,3 +251,19 @@ def test_a_code_with_a_c1_control_character_is_a_bad_code_and_opens_nothing(env,
     opened = call(client, op, "POST", "/api/returns", {"code": code})
     assert opened.status_code == 400 and opened.json["error"]["code"] == "bad_code"
     assert db["returns"].count == 0 and db["events"].count == 0
+
+
+@pytest.mark.parametrize("station", [[], {}, 0, False, ["bench-1"], {"name": "b"}, 7, "b" * 65, "bench\n1"])
+def test_a_station_of_the_wrong_type_is_a_400_naming_it_on_open_and_on_decision(env, station):
+    client, tokens, db = env
+    op = tokens["operator"]
+    opened = call(client, op, "POST", "/api/returns", {"code": sample.CARTON, "station": station})
+    assert opened.status_code == 400 and opened.json["error"]["field"] == "station"
+    assert db["returns"].count == 0
+    rid = call(client, op, "POST", "/api/returns", {"code": sample.CARTON, "station": "bench-1"}).json["return_id"]
+    iid = call(client, op, "POST", f"/api/returns/{rid}/items", {"sku": "MUG-01", "grade": "A", "reason": "changed_mind"}).json["item_id"]
+    decided = call(client, op, "POST", f"/api/returns/{rid}/items/{iid}/decision", {"disposition": "crossdock", "station": station})
+    assert decided.status_code == 400 and decided.json["error"]["field"] == "station"
+    assert db["decisions"].count == 0 and db["allocations"].count == 0
+    assert db.execute("SELECT qty_allocated FROM order_lines WHERE order_no = 'SO-W2'").fetchone()[0] == 0
+

@@ -80,9 +80,9 @@ def lookup_code():
 def open_return():
     """Open the return for a parcel (or answer the open one)."""
     data = body()
+    station = returns.station_of(data.get("station")) or station_name()  # a wrong type is a 400, not a default
     ret, created = returns.open_return(
-        get_db(), data.get("code"), station=data.get("station") or station_name(), user=user_name(),
-        order_no=data.get("order_no"),
+        get_db(), data.get("code"), station=station, user=user_name(), order_no=data.get("order_no"),
     )
     return jsonify(ret), 201 if created else 200
 
