@@ -267,3 +267,9 @@ def test_a_station_of_the_wrong_type_is_a_400_naming_it_on_open_and_on_decision(
     assert db["decisions"].count == 0 and db["allocations"].count == 0
     assert db.execute("SELECT qty_allocated FROM order_lines WHERE order_no = 'SO-W2'").fetchone()[0] == 0
 
+
+def test_stock_without_a_sku_is_a_400_naming_it(env):
+    client, tokens, _ = env
+    resp = call(client, tokens["operator"], "GET", "/api/stock")
+    assert resp.status_code == 400 and resp.json["error"]["field"] == "sku"
+    assert call(client, tokens["operator"], "GET", "/api/stock?sku=").json["error"]["field"] == "sku"

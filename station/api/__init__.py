@@ -187,7 +187,10 @@ def return_rates():
 @token_required()
 def stock_of():
     """Stock of one SKU by bin."""
-    return jsonify(stock.stock_of(get_db(), request.args.get("sku", "")))
+    sku = request.args.get("sku", "").strip()
+    if not sku:
+        raise bad("sku", "give the SKU: /api/stock?sku=S")
+    return jsonify(stock.stock_of(get_db(), sku))
 
 
 @bp.get("/orders/<order_no>")
