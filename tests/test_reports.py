@@ -243,6 +243,30 @@ def test_a_timestamp_with_a_bad_time_or_offset_is_refused_naming_the_field(small
     assert err.value.extra["field"] == "to"
 
 
+def test_rows_that_tie_sort_by_key_with_the_none_row_after_the_named_ones(small):
+    db, _ = small
+    with write(db):  # a web-shop order with no channel, shipped the same day as SO-109 (amazon): both 0 returned
+        db["orders"].insert({"order_no": "SO-110", "customer_id": "C1", "placed_at": "2025-01-19T00:00:00Z",
+                             "channel": None, "shipped_at": "2025-01-20T09:00:00Z", "currency": "USD",
+                             "status": "delivered"})
+        db["order_lines"].insert({"order_no": "SO-110", "line_no": 1, "sku": "MUG", "qty": 1, "unit_price": 19.99})
+    day = rates.return_rates(db, "channel", "2025-01-20", "2025-01-20")["rows"]
+    assert [(r["key"], r["units_shipped"], r["rate"]) for r in day] == [("amazon", 4, 0.0), (None, 1, 0.0)]
+
+
+def test_the_reason_counted_is_the_one_the_operator_verified_not_the_one_the_rma_declared(small, clock):
+    db, _ = small
+    with write(db):
+        db["rmas"].insert({"rma_no": "RMA-9", "order_no": "SO-109", "created_at": "2025-03-30T00:00:00Z",
+                           "reason": "size_fit", "resolution": "refund"})
+        db["rma_lines"].insert({"rma_no": "RMA-9", "sku": "SHOE", "qty": 2})
+    parcel(db, clock, "2025-03-31T09:00:00Z", "RMA-9", "bench-1", "olga", [
+        ("2025-03-31T09:01:00Z", "SHOE", 2, "D", "defective", "2025-03-31T09:02:00Z", None)], close_at="2025-03-31T09:03:00Z")
+    jan = {r["key"]: r["units_returned"] for r in rates.return_rates(db, "reason", "2025-01-20", "2025-01-20")["rows"]}
+    assert jan == {"defective": 2}
+    assert rates.top_reasons(db, "sku", "2025-01-20", "2025-01-20")["rows"][0]["reason"] == "defective"
+
+
 def test_top_reasons_per_sku_and_supplier(small):
     db, _ = small
     by_sku = rates.top_reasons(db, "sku")["rows"]

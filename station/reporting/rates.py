@@ -25,8 +25,14 @@ def _rate(returned, shipped):
     return round(returned / shipped, 4) if shipped else 0.0
 
 
+def tie_key(key):
+    """Rows that tie sort by key, the 'none' row (no supplier, no channel: key null) after the named ones."""
+    return (key is None, str(key))
+
+
 def _order(result):
-    result.sort(key=lambda r: (-r["rate"], -r["units_returned"], str(r["key"])))
+    """Highest rate first, then most units returned, then by key (tie_key)."""
+    result.sort(key=lambda r: (-r["rate"], -r["units_returned"], *tie_key(r["key"])))
     return result
 
 
@@ -153,7 +159,7 @@ def act_on(db, dim, start, end, limit=10):
     found = cohort_rows(db, dim, start, end)
     for r in found:
         r["excess_returns"] = round(r["units_returned"] - r["units_shipped"] * overall, 1)
-    found.sort(key=lambda r: (-r["excess_returns"], -r["rate"], str(r["key"])))
+    found.sort(key=lambda r: (-r["excess_returns"], -r["rate"], *tie_key(r["key"])))
     return [r for r in found if r["excess_returns"] > 0][:limit]
 
 

@@ -70,7 +70,7 @@ def return_rates():
     total = rates.totals(db, w["start"], w["end"])
     for r in found:
         r["excess_returns"] = round(r["units_returned"] - r["units_shipped"] * total["rate"], 1)
-    found.sort(key=lambda r: (-r[SORTS[sort]], str(r["key"])))
+    found.sort(key=lambda r: (-r[SORTS[sort]], *rates.tie_key(r["key"])))
     shown = found[:limit]
     keys = [r["key"] for r in shown]
     reasons = rates.reasons_of(db, group_by, keys, w["start"], w["end"]) if group_by in ("sku", "supplier") else {}
