@@ -273,3 +273,15 @@ def test_stock_without_a_sku_is_a_400_naming_it(env):
     resp = call(client, tokens["operator"], "GET", "/api/stock")
     assert resp.status_code == 400 and resp.json["error"]["field"] == "sku"
     assert call(client, tokens["operator"], "GET", "/api/stock?sku=").json["error"]["field"] == "sku"
+
+
+def test_the_label_url_is_absolute_and_answers_the_label_to_the_same_token(env):
+    client, tokens, db = env
+    op = tokens["operator"]
+    rid = call(client, op, "POST", "/api/returns", {"code": "CTN-2"}).json["return_id"]
+    iid = call(client, op, "POST", f"/api/returns/{rid}/items", {"sku": "SHOE-01", "grade": "A", "reason": "defective"}).json["item_id"]
+    decided = call(client, op, "POST", f"/api/returns/{rid}/items/{iid}/decision", {"disposition": "restock"}).json
+    assert decided["label_url"] == f"http://localhost/api/items/{iid}/label"
+    label = call(client, op, "GET", decided["label_url"])
+    assert label.status_code == 200 and label.mimetype == "image/svg+xml" and b"C-03-01" in label.data
+    assert db.execute("SELECT disposition, target FROM decisions WHERE item_id = ?", [iid]).fetchone() == ("restock", "C-03-01")

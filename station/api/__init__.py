@@ -107,7 +107,8 @@ def decide(return_id, item_id):
     """Decide where the item goes."""
     data = body()
     result = decisions.decide(get_db(), return_id, item_id, data, user=user_name(), station=data.get("station"))
-    result["label_url"] = url_for("api.item_label", item_id=result["item_id"])
+    # absolute, so a client can fetch it as given (urljoin keeps an absolute URL as it is)
+    result["label_url"] = url_for("api.item_label", item_id=result["item_id"], _external=True)
     return jsonify(result)
 
 
