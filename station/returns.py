@@ -139,11 +139,14 @@ def item_facts(db, ret, sku, qty, serial, exclude_item=None):
         )["n"]
         if already + qty > shipped:
             flags.append("qty_exceeds_order")
-    if product and serial:
-        shipped_serials = {s.strip() for line in lines for s in (line["serials"] or "").split(";") if s.strip()}
+    shipped_serials = {s.strip() for line in lines for s in (line["serials"] or "").split(";") if s.strip()}
+    # a serial is checked on a product that carries one (the catalogue says so, or the order recorded
+    # serials for it); on one that does not (a maker's serial in its GS1 code) it is kept, not a mismatch
+    carries_serial = product is not None and (product["has_serial"] or shipped_serials)
+    if carries_serial and serial:
         if serial not in shipped_serials:
             flags.append("serial_mismatch")
-    elif product and product["has_serial"] and not serial:
+    elif product is not None and product["has_serial"] and not serial:
         flags.append("serial_missing")
     return product, flags
 

@@ -269,3 +269,20 @@ def test_three_returns_in_90_days_make_a_frequent_returner(db):
                    [f"old{n}", sample.days_ago(10 + n)])
     answer = lookup.lookup(db, "CTN-2")
     assert "frequent_returner" in answer["flags"] and answer["customer"]["returns_count"] == 3
+
+
+def test_a_serial_on_a_product_that_carries_none_is_kept_but_is_no_mismatch(db):
+    ret, _ = returns.open_return(db, sample.CARTON, "bench-1")
+    mug = returns.add_item(db, ret["return_id"], {"code": f"]C101{'0' + sample.MUG_GTIN}\x1d21MAKER-123", "qty": 1,
+                                                  "grade": "A", "reason": "changed_mind"})
+    assert mug["flags"] == [] and mug["recommendation"]["disposition"] == "crossdock"
+    stored = db.execute("SELECT sku, serial, flags FROM return_items WHERE item_id = ?", [mug["item_id"]]).fetchone()
+    assert stored == ("MUG-01", "MAKER-123", "[]")
+    # once the order recorded serials for a line, a serial given for that product is checked again
+    db.execute("UPDATE order_lines SET serials = 'M1;M2' WHERE order_no = 'SO-1' AND sku = 'MUG-01'")
+    other = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "serial": "M9", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    assert other["flags"] == ["serial_mismatch"] and other["recommendation"]["disposition"] == "quarantine"
+    decisions.decide(db, ret["return_id"], mug["item_id"], {"disposition": "crossdock"})
+    decisions.decide(db, ret["return_id"], other["item_id"], {"disposition": "quarantine"})
+    refund = returns.close_return(db, ret["return_id"])["refund"]
+    assert refund["status"] == "held" and refund["amount"] == "19.99"  # the mug paid, the mismatched one held at 0
