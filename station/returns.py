@@ -179,9 +179,12 @@ def _rtv_eligible(db, product, order_no):
     shipped = one(db, "SELECT shipped_at FROM orders WHERE order_no = ?", [order_no])["shipped_at"]
     if not shipped:
         return True
+    from datetime import timedelta
+
     from .timeutil import now
 
-    return (now() - parse(shipped)).days <= supplier["rtv_window_days"]
+    # to the second, like the return window: 90 days and 12 hours is outside a 90-day window
+    return now() - parse(shipped) <= timedelta(days=supplier["rtv_window_days"])
 
 
 def recommendation_for(db, ret, product, grade, flags, qty, policy):

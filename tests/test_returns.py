@@ -286,3 +286,20 @@ def test_a_serial_on_a_product_that_carries_none_is_kept_but_is_no_mismatch(db):
     decisions.decide(db, ret["return_id"], other["item_id"], {"disposition": "quarantine"})
     refund = returns.close_return(db, ret["return_id"])["refund"]
     assert refund["status"] == "held" and refund["amount"] == "19.99"  # the mug paid, the mismatched one held at 0
+
+
+@pytest.mark.parametrize("hours_past,disposition", [(-1, "rtv"), (12, "refurbish")])
+def test_the_rtv_window_is_counted_to_the_hour_not_in_whole_days(db, hours_past, disposition):
+    from datetime import timedelta
+
+    from station.timeutil import iso, now
+
+    shipped = iso(now() - timedelta(days=90, hours=hours_past))  # SUP-RTV takes returns for 90 days
+    db.execute("UPDATE orders SET shipped_at = ? WHERE order_no = 'SO-1'", [shipped])
+    ret, _ = returns.open_return(db, sample.CARTON, "bench-1")
+    phone = returns.add_item(db, ret["return_id"], {"sku": "PHONE-01", "serial": "SN1", "qty": 1, "grade": "D", "reason": "defective"})
+    rec = phone["recommendation"]
+    assert rec["disposition"] == disposition  # rtv 200.00 beats refurbish 180.00 only inside the window
+    assert ("rtv" in [o["disposition"] for o in rec["options"]]) is (disposition == "rtv")
+    stored = json.loads(db.execute("SELECT recommendation FROM return_items WHERE item_id = ?", [phone["item_id"]]).fetchone()[0])
+    assert stored["disposition"] == disposition
