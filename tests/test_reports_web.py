@@ -194,3 +194,14 @@ def test_the_board_answers_its_fragment_to_htmx(app):
     assert b"<html" in page.data and b"<html" not in fragment.data
     assert b'id="board"' in fragment.data
     assert b'hx-trigger="every 30s"' in fragment.data and "HX-Request" in page.headers["Vary"]
+
+
+def test_the_rates_page_by_reason_shows_each_reasons_share_of_returns_not_excess_over_the_overall_rate(app):
+    import re
+
+    html = session_client(app).get("/reports/return-rates?group_by=reason&period=all&sort=excess").data.decode()
+    # 10 units returned of 31 shipped: changed mind 2 of them (20.0% of returns, 6.5% of units shipped)
+    assert "Share of returns" in html and "Excess returns" not in html and "avg 32.3%" not in html
+    row = re.search(r"<tr><td>changed_mind .*?</tr>", html, re.S).group(0)
+    assert "Changed mind" in row and re.findall(r'<td class="n">([^<]*)</td>', row) == ["31", "2", "6.5%", "20.0%"]
+    assert [m for m in re.findall(r"<tr><td>([a-z_]+) ", html)][:3] == ["changed_mind", "no_longer_needed", "size_fit"]

@@ -25,6 +25,9 @@ def _rate(returned, shipped):
     return round(returned / shipped, 4) if shipped else 0.0
 
 
+share = _rate  # a part of a whole, as a fraction to 4 places
+
+
 def tie_key(key):
     """Rows that tie sort by key, the 'none' row (no supplier, no channel: key null) after the named ones."""
     return (key is None, str(key))

@@ -4,6 +4,7 @@ from flask import Response, abort, request, url_for
 from .. import timeutil
 from ..db import get_db
 from ..errors import bad
+from ..policy import REASON_LABELS
 from ..reporting import backlog, board, charts, forecast, periods, rates, returners, tables, throughput, value
 from . import bp, fmt, page, supervisor_required, wants_fragment
 
@@ -68,16 +69,23 @@ def return_rates():
     limit = returners.limit_arg(request.args.get("limit"), 100)
     found = rates.return_rates(db, group_by, w["from"], w["to"])["rows"]
     total = rates.totals(db, w["start"], w["end"])
+    by_reason = group_by == "reason"
     for r in found:
         r["excess_returns"] = round(r["units_returned"] - r["units_shipped"] * total["rate"], 1)
+        # a reason's units are a share of all returns (every reason row has all units shipped)
+        r["share_of_returns"] = rates.share(r["units_returned"], total["units_returned"])
+    if by_reason and sort == "excess":
+        sort = "returned"  # the same order: a reason's excess is its returns less a constant
     found.sort(key=lambda r: (-r[SORTS[sort]], *rates.tie_key(r["key"])))
     shown = found[:limit]
     keys = [r["key"] for r in shown]
     reasons = rates.reasons_of(db, group_by, keys, w["start"], w["end"]) if group_by in ("sku", "supplier") else {}
     jumps = rates.rate_jumps(db, w["from"], w["to"]) if group_by == "sku" else None
-    return page("reports/rates.html", w=w, group_by=group_by, sort=sort, sorts=list(SORTS), limit=limit,
-                rows=shown, count=len(found), total=total, reasons=reasons, jumps=jumps,
-                labels=rates.names(db, group_by, keys), trend=rates.trend(db, w["from"], w["to"]))
+    labels = ({k: REASON_LABELS.get(k, k) for k in keys} if by_reason else rates.names(db, group_by, keys))
+    return page("reports/rates.html", w=w, group_by=group_by, sort=sort,
+                sorts=[s for s in SORTS if not (by_reason and s == "excess")], limit=limit,
+                rows=shown, count=len(found), total=total, reasons=reasons, jumps=jumps, by_reason=by_reason,
+                labels=labels, trend=rates.trend(db, w["from"], w["to"]))
 
 
 @bp.get("/bench")
