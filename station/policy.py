@@ -151,7 +151,7 @@ def set_sku_rule(db, sku, key, enabled, user=None):
     from .errors import bad, not_found
     from .timeutil import now_iso
 
-    if key not in SKU_KEYS:
+    if not isinstance(key, str) or key not in SKU_KEYS:  # a list or object is no key (and unhashable)
         raise bad("key", "must be one of " + ", ".join(SKU_KEYS))
     if not isinstance(enabled, bool):
         raise bad("enabled", "must be true or false")

@@ -285,3 +285,11 @@ def test_the_label_url_is_absolute_and_answers_the_label_to_the_same_token(env):
     label = call(client, op, "GET", decided["label_url"])
     assert label.status_code == 200 and label.mimetype == "image/svg+xml" and b"C-03-01" in label.data
     assert db.execute("SELECT disposition, target FROM decisions WHERE item_id = ?", [iid]).fetchone() == ("restock", "C-03-01")
+
+
+@pytest.mark.parametrize("key", [[], {"a": 1}])
+def test_a_sku_rule_with_a_list_or_object_key_answers_400_not_500(env, key):
+    client, tokens, db = env
+    resp = call(client, tokens["supervisor"], "POST", "/api/policy/sku/MUG-01", {"key": key, "enabled": True})
+    assert resp.status_code == 400 and resp.json["error"]["field"] == "key"
+    assert db["sku_policy"].count == 0 and db["policy_audit"].count == 0

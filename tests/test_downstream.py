@@ -194,3 +194,11 @@ def test_exports_list_decisions_stock_changes_and_refunds_in_a_range(db):
     assert exports.export(db, "refunds", "2000-01-01", "2000-01-02")[1] == []
     with pytest.raises(ServiceError):
         exports.export(db, "refunds", "nope")
+
+
+@pytest.mark.parametrize("key", [[], ["never_restock"], {}, {"never_restock": True}, 5, None])
+def test_a_sku_rule_key_that_is_not_a_string_is_a_400_naming_key_and_sets_nothing(db, key):
+    with pytest.raises(ServiceError) as err:
+        policy_module.set_sku_rule(db, "MUG-01", key, True, user="sam")
+    assert err.value.status == 400 and err.value.extra["field"] == "key"
+    assert db["sku_policy"].count == 0 and db["policy_audit"].count == 0
