@@ -14,7 +14,8 @@ def best_waiting_line(db, sku, qty, order_no=None):
         "SELECT ol.order_no, ol.line_no, ol.qty, ol.qty_allocated, o.priority, o.placed_at "
         "FROM order_lines ol JOIN orders o ON o.order_no = ol.order_no "
         f"WHERE o.status = 'awaiting_stock' AND ol.sku = ? AND ol.qty - ol.qty_allocated >= ? {where} "
-        "ORDER BY o.priority DESC, o.placed_at ASC, o.order_no, ol.line_no LIMIT 1",
+        # julianday: stored times with fractions ('...:00.500000Z') sort before whole seconds ('...:00Z') as text
+        "ORDER BY o.priority DESC, julianday(o.placed_at) ASC, o.placed_at ASC, o.order_no, ol.line_no LIMIT 1",
         params,
     )
 

@@ -303,3 +303,16 @@ def test_the_rtv_window_is_counted_to_the_hour_not_in_whole_days(db, hours_past,
     assert ("rtv" in [o["disposition"] for o in rec["options"]]) is (disposition == "rtv")
     stored = json.loads(db.execute("SELECT recommendation FROM return_items WHERE item_id = ?", [phone["item_id"]]).fetchone()[0])
     assert stored["disposition"] == disposition
+
+
+def test_the_oldest_waiting_order_wins_a_priority_tie_even_when_its_time_has_no_fraction(db):
+    # 07:00:00 is older than 07:00:00.5, though as stored text '07:00:00Z' sorts after '07:00:00.500000Z'
+    db.execute("UPDATE orders SET priority = 5, placed_at = '2026-11-25T07:00:00.500000Z' WHERE order_no = 'SO-W1'")
+    db.execute("UPDATE orders SET priority = 5, placed_at = '2026-11-25T07:00:00Z' WHERE order_no = 'SO-W2'")
+    ret, _ = returns.open_return(db, sample.CARTON, "bench-1")
+    mug = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    assert (mug["recommendation"]["disposition"], mug["recommendation"]["target"]) == ("crossdock", "SO-W2")
+    decided = decisions.decide(db, ret["return_id"], mug["item_id"], {"disposition": "crossdock"})
+    assert decided["target"] == "SO-W2"
+    assert db.execute("SELECT order_no, qty_allocated FROM order_lines WHERE order_no IN ('SO-W1', 'SO-W2') ORDER BY order_no").fetchall() == [
+        ("SO-W1", 0), ("SO-W2", 1)]
