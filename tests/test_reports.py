@@ -281,6 +281,23 @@ def test_top_reasons_per_sku_and_supplier(small):
     assert rates.top_reasons(db, "sku", limit=1, top=1)["rows"][0]["key"] == "MUG"
 
 
+def test_top_reasons_list_the_no_supplier_row_after_a_supplier_with_as_many_returns(small, clock):
+    db, _ = small
+    with write(db):
+        db["products"].insert({"sku": "BAG", "name": "Tote bag", "supplier_id": None, "unit_cost": 2, "price": 9,
+                               "refurbishable": 0, "refurb_cost": 0, "bin": "D-1", "has_serial": 0})
+        db["orders"].insert({"order_no": "SO-111", "customer_id": "C3", "placed_at": "2025-03-01T00:00:00Z",
+                             "channel": "shop", "shipped_at": "2025-03-02T08:00:00Z",
+                             "delivered_at": "2025-03-04T08:00:00Z", "currency": "USD", "status": "delivered"})
+        db["order_lines"].insert({"order_no": "SO-111", "line_no": 1, "sku": "BAG", "qty": 3, "unit_price": 9})
+    parcel(db, clock, "2025-03-31T09:00:00Z", "SO-111", "bench-1", "olga", [
+        ("2025-03-31T09:01:00Z", "BAG", 2, "A", "changed_mind", "2025-03-31T09:02:00Z", None)], close_at="2025-03-31T09:03:00Z")
+    # SUP-B 8 units returned, then SUP-A (PHONE) and no supplier (BAG) 2 each
+    keys = [r["key"] for r in rates.top_reasons(db, "supplier", top=1)["rows"]]
+    assert keys == ["SUP-B", "SUP-A", None]
+    assert [r["key"] for r in rates.return_rates(db, "supplier")["rows"]] == ["SUP-A", None, "SUP-B"]
+
+
 def test_a_sku_whose_rate_jumped_against_the_period_before(small):
     db, _ = small
     jumps = rates.rate_jumps(db, "2025-02-01", "2025-02-28", min_units=2)

@@ -199,7 +199,7 @@ def top_reasons(db, by="sku", from_=None, to=None, limit=20, top=3):
     keys = [_key(r["key"]) for r in rows(
         db,
         "SELECT key FROM report_cohort WHERE dim = ? AND period IN (SELECT value FROM json_each(?)) "
-        "GROUP BY key HAVING sum(returned) > 0 ORDER BY sum(returned) DESC, key LIMIT ?",
+        "GROUP BY key HAVING sum(returned) > 0 ORDER BY sum(returned) DESC, key = '', key LIMIT ?",
         [by, periods, limit],
     )]
     reasons = reasons_of(db, by, keys, start, end, top)
