@@ -1,6 +1,6 @@
 """A refund after it is computed: a supervisor approves or rejects a held one, payment confirms."""
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .db import one, rows, write
 from .errors import bad, conflict, db_id, not_found
@@ -68,7 +68,7 @@ def approve(db, refund_id, data, user=None):
             raise bad("amount", "must be a decimal amount") from None
         if not value.is_finite() or value < 0 or value > Decimal("10000000"):
             raise bad("amount", "must be an amount of 0 or more")
-        amount = f"{value.quantize(Decimal('0.01'))}"
+        amount = f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP)}"  # to cents as the refund rule rounds
     return _settle_held(db, refund_id, "ready", _note(data), user, amount)
 
 

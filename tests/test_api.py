@@ -293,3 +293,12 @@ def test_a_sku_rule_with_a_list_or_object_key_answers_400_not_500(env, key):
     resp = call(client, tokens["supervisor"], "POST", "/api/policy/sku/MUG-01", {"key": key, "enabled": True})
     assert resp.status_code == 400 and resp.json["error"]["field"] == "key"
     assert db["sku_policy"].count == 0 and db["policy_audit"].count == 0
+
+
+def test_an_approved_amount_is_rounded_half_up_to_cents_like_every_refund(env):
+    client, tokens, db = env
+    refund = held_refund(client, tokens["operator"])
+    resp = call(client, tokens["supervisor"], "POST", f"/api/refunds/{refund['refund_id']}/approve",
+                {"note": "goodwill", "amount": "12.125"})
+    assert resp.status_code == 200 and resp.json["amount"] == "12.13" and resp.json["status"] == "ready"
+    assert db.execute("SELECT amount, status FROM refunds").fetchone() == ("12.13", "ready")
