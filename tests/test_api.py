@@ -302,3 +302,14 @@ def test_an_approved_amount_is_rounded_half_up_to_cents_like_every_refund(env):
                 {"note": "goodwill", "amount": "12.125"})
     assert resp.status_code == 200 and resp.json["amount"] == "12.13" and resp.json["status"] == "ready"
     assert db.execute("SELECT amount, status FROM refunds").fetchone() == ("12.13", "ready")
+
+
+@pytest.mark.parametrize("query,field", [("after=\u0663", "after"), ("limit=%EF%BC%91", "limit"), ("after=1_0", "after"),
+                                         ("limit=%205", "limit"), ("after=1e3", "after"), ("limit=1.0", "limit")])
+def test_event_cursors_other_than_ascii_digits_are_a_400_naming_the_field(env, query, field):
+    client, tokens, db = env
+    call(client, tokens["operator"], "POST", "/api/returns", {"code": sample.CARTON})
+    resp = call(client, tokens["operator"], "GET", f"/api/events?{query}")
+    assert resp.status_code == 400 and resp.json["error"]["field"] == field
+    assert db["events"].count == 1  # the feed only reads
+    assert call(client, tokens["operator"], "GET", "/api/events?after=0&limit=5").json["next"] == 1

@@ -1,4 +1,6 @@
 """The JSON API (CONTRACT.md): short callers of the service layer, bearer tokens only."""
+import re
+
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -56,10 +58,10 @@ def int_arg(name, default, low, high):
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad(name, "must be a whole number") from None
+    # ASCII digits only: int() would also take '٣', '１', '1_000' and ' 5'
+    if not re.fullmatch(r"-?[0-9]{1,30}", raw):
+        raise bad(name, "must be a whole number")
+    value = int(raw)
     if not low <= value <= high:
         raise bad(name, f"must be from {low} to {high}")
     return value
