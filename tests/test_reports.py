@@ -462,13 +462,23 @@ def test_frequent_returners_follow_the_customer_flag_rule(small, clock):
         db.execute("INSERT INTO policy (key, value) VALUES ('frequent_min_orders', '2')")
     found = returners.frequent_returners(db, at=NOW)
     assert [(r["customer_id"], r["why"]) for r in found["rows"]] == [
-        ("C2", "3 returns in 90 days; returned 3 of 3 orders"), ("C1", "returned 2 of 2 orders")]
+        ("C2", "3 returns in 90 days; 3 returns over 3 orders (100%)"), ("C1", "2 returns over 2 orders (100%)")]
     assert found["total"] == 2  # C2 meets both rules and counts once
     assert [r["customer_id"] for r in returners.frequent_returners(db, limit=1, at=NOW)["rows"]] == ["C2"]
     with write(db):
         db.execute("INSERT INTO policy (key, value) VALUES ('frequent_returns_count', '4')")
     found = returners.frequent_returners(db, at=NOW)  # now both only by their rate, C2 first by recent returns
     assert ([(r["customer_id"], r["recent"]) for r in found["rows"]], found["total"]) == ([("C2", 3), ("C1", 2)], 2)
+
+
+def test_why_a_customer_is_flagged_counts_returns_over_orders_not_orders_returned(small, clock):
+    db, _ = small
+    with write(db):
+        db.execute("INSERT INTO policy (key, value) VALUES ('frequent_min_orders', '2')")
+    # C1: two parcels back from SO-101 (R1, R5), nothing from the waiting SO-106: 2 returns, 1 of 2 orders returned
+    c1 = [r for r in returners.frequent_returners(db, at=NOW)["rows"] if r["customer_id"] == "C1"][0]
+    assert (c1["orders"], c1["returns"], c1["why"]) == (2, 2, "2 returns over 2 orders (100%)")
+    assert "of 2 orders" not in c1["why"]
 
 
 @pytest.mark.parametrize("at,flagged", [("2025-05-21T09:30:00Z", True), ("2025-05-21T10:30:00Z", False)])

@@ -87,7 +87,8 @@ def frequent_returners(db, limit=100, at=None):
         if r["recent"] >= p["count"]:
             rules.append(f"{r['recent']} returns in {policy['frequent_returns_days']} days")
         if r["orders"] >= p["min_orders"] and r["returns"] * p["den"] >= p["num"] * r["orders"]:
-            rules.append(f"returned {r['returns']} of {r['orders']} orders")
+            # the bench's rule is returns per order (two parcels back from one order are two returns)
+            rules.append(f"{r['returns']} returns over {r['orders']} orders ({r['return_rate'] * 100:.0f}%)")
         r["why"] = "; ".join(rules)
         result.append(r)
     return {"rows": result, "total": total, "rule": {k: policy[k] for k in (
