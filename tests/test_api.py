@@ -313,3 +313,20 @@ def test_event_cursors_other_than_ascii_digits_are_a_400_naming_the_field(env, q
     assert resp.status_code == 400 and resp.json["error"]["field"] == field
     assert db["events"].count == 1  # the feed only reads
     assert call(client, tokens["operator"], "GET", "/api/events?after=0&limit=5").json["next"] == 1
+
+
+def test_a_lone_utf16_surrogate_in_any_json_string_is_a_400_naming_the_field_and_stores_nothing(env):
+    client, tokens, db = env
+    op = tokens["operator"]
+    assert call(client, op, "POST", "/api/returns", '{"code": "SO-1\\ud800"}').json["error"]["field"] == "code"
+    assert call(client, op, "POST", "/api/returns", '{"code": "SO-1", "station": "\\udc00b"}').json["error"]["field"] == "station"
+    assert db["returns"].count == 0 and db["events"].count == 0
+    rid = call(client, op, "POST", "/api/returns", {"code": sample.CARTON}).json["return_id"]
+    for field in ("sku", "code", "serial", "notes"):
+        item = {"sku": "MUG-01", "grade": "A", "reason": "changed_mind", field: "x\\ud83d"}
+        resp = call(client, op, "POST", f"/api/returns/{rid}/items", json.dumps(item).replace("\\\\ud83d", "\\ud83d"))
+        assert resp.status_code == 400 and resp.json["error"]["field"] == field, field
+    nested = call(client, op, "POST", f"/api/returns/{rid}/close", '{"extra": {"deep": ["\\udfff"]}}')
+    assert nested.status_code == 400 and nested.json["error"]["field"] == "extra"
+    assert db["return_items"].count == 0 and db["refunds"].count == 0
+    assert db.execute("SELECT status FROM returns").fetchone()[0] == "open"

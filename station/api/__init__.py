@@ -1,4 +1,5 @@
 """The JSON API (CONTRACT.md): short callers of the service layer, bearer tokens only."""
+import json
 import re
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
@@ -47,7 +48,31 @@ def body():
         return {}
     if not isinstance(data, dict):
         raise bad("body", "must be a JSON object")
+    _no_lone_surrogates(data)
     return data
+
+
+def _no_lone_surrogates(data):
+    """JSON may escape half a UTF-16 pair ("\\ud800"): Python keeps it, SQLite cannot store it (a 500)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return
+    except UnicodeEncodeError:
+        pass
+
+    def broken(value):
+        if isinstance(value, str):
+            return any("\ud800" <= c <= "\udfff" for c in value)
+        if isinstance(value, list):
+            return any(broken(v) for v in value)
+        if isinstance(value, dict):
+            return any(broken(k) or broken(v) for k, v in value.items())
+        return False
+
+    for key, value in data.items():
+        if broken(key) or broken(value):
+            name = key if not broken(key) else "body"
+            raise bad(name, "is not valid Unicode text (a lone UTF-16 surrogate)")
 
 
 def user_name():
