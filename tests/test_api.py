@@ -330,3 +330,12 @@ def test_a_lone_utf16_surrogate_in_any_json_string_is_a_400_naming_the_field_and
     assert nested.status_code == 400 and nested.json["error"]["field"] == "extra"
     assert db["return_items"].count == 0 and db["refunds"].count == 0
     assert db.execute("SELECT status FROM returns").fetchone()[0] == "open"
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000],
+                         ids=["arrays", "objects"])
+def test_a_body_nested_thousands_deep_is_a_400_bad_json_and_opens_nothing(env, body):
+    client, tokens, db = env
+    resp = call(client, tokens["operator"], "POST", "/api/returns", body)
+    assert resp.status_code == 400 and resp.json["error"] == {**resp.json["error"], "code": "bad_json", "field": "body"}
+    assert db["returns"].count == 0 and db["events"].count == 0

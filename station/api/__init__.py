@@ -41,7 +41,10 @@ def api_routing_error(exc):
 
 def body():
     """The JSON object sent, or a 400 naming the problem."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # thousands of nested [ or {: the parser gives up, and so do we
+        raise ServiceError("bad_json", "the body is nested too deeply", 400, field="body") from None
     if data is None and request.content_length:
         raise ServiceError("bad_json", "the body is not valid JSON", 400, field="body")
     if data is None:
