@@ -416,10 +416,33 @@ def test_cross_dock_fills_and_the_days_saved(small):
     fills = backlog.crossdock_fills(db)
     assert [(r["order_no"], r["sku"], r["units"], r["days_waited"], r["days_saved"]) for r in fills["rows"]] == [
         ("SO-106", "MUG", 1, 7.4, 6.6)]  # placed 01-25 00:00, filled 02-01 09:02; 14 days' lead time
-    assert fills["summary"] == {"fills": 1, "orders": 1, "units": 1, "days_saved": 6.6, "lead_days": 14,
-                                "avg_days_saved": 6.6}
+    assert fills["summary"] == {"fills": 1, "orders": 1, "units": 1, "orders_completed": 1, "days_saved": 6.6,
+                                "lead_days": 14, "avg_days_saved": 6.6}
     assert backlog.crossdock_fills(db, lead_days=5)["summary"]["days_saved"] == 0.0
     assert backlog.crossdock_fills(db, "2025-03-01", "2025-03-31")["rows"] == []
+
+
+def test_days_are_saved_once_per_order_by_the_fill_that_completes_it_not_by_a_fill_that_leaves_it_short(small, clock):
+    db, _ = small
+    with write(db):  # a second waiting order, for two mugs
+        db["orders"].insert({"order_no": "SO-112", "customer_id": "C3", "placed_at": "2025-03-25T00:00:00Z",
+                             "channel": "shop", "currency": "USD", "status": "awaiting_stock"})
+        db["order_lines"].insert({"order_no": "SO-112", "line_no": 1, "sku": "MUG", "qty": 2, "unit_price": 19.99})
+    parcel(db, clock, "2025-03-31T09:00:00Z", "SO-108", "bench-1", "olga", [
+        ("2025-03-31T09:01:00Z", "MUG", 1, "A", "changed_mind", "2025-03-31T09:02:00Z", None)], close_at="2025-03-31T09:03:00Z")
+    short = backlog.crossdock_fills(db, "2025-03-31", "2025-03-31")
+    # one of two mugs: SO-112 still waits for supplier stock, so nothing is saved yet
+    assert [(r["order_no"], r["days_waited"], r["completed_order"], r["days_saved"]) for r in short["rows"]] == [
+        ("SO-112", 6.4, False, 0.0)]
+    assert (short["summary"]["orders_completed"], short["summary"]["days_saved"]) == (0, 0.0)
+    parcel(db, clock, "2025-04-01T10:00:00Z", "SO-108", "bench-1", "olga", [
+        ("2025-04-01T10:01:00Z", "MUG", 1, "A", "changed_mind", "2025-04-01T10:02:00Z", None)], close_at="2025-04-01T10:03:00Z")
+    fills = backlog.crossdock_fills(db)
+    # the second mug ships it 7.4 days after it was placed: 14 - 7.4 = 6.6 saved, once; SO-106 as before
+    assert [(r["order_no"], r["days_waited"], r["completed_order"], r["days_saved"]) for r in fills["rows"]] == [
+        ("SO-112", 7.4, True, 6.6), ("SO-112", 6.4, False, 0.0), ("SO-106", 7.4, True, 6.6)]
+    assert fills["summary"] == {"fills": 3, "orders": 2, "units": 3, "orders_completed": 2, "days_saved": 13.2,
+                                "lead_days": 14, "avg_days_saved": 6.6}
 
 
 # --- value ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Queues after the bench (sizes and ages) and cross-dock fills (waiting orders filled from returns)."""
+import json
 from datetime import timedelta
 
 from .. import quarantine
@@ -71,7 +72,9 @@ def crossdock_fills(db, from_=None, to=None, lead_days=LEAD_DAYS):
     """Each returned unit that filled a waiting order line, with the days the order waited and saved.
 
     Days saved: the waiting order would have shipped when supplier stock arrived, `lead_days`
-    after it was placed; the fill shipped it at the allocation instead (never below zero).
+    after it was placed; the returns shipped it when the last of them covered its last line
+    instead (never below zero). So the days count once per order, at the fill that completed
+    it; a fill that leaves the order waiting for supplier stock saves nothing.
     """
     start, end = parse_range(from_, to)
     where, params = [], []
@@ -83,17 +86,31 @@ def crossdock_fills(db, from_=None, to=None, lead_days=LEAD_DAYS):
         params.append((end + timedelta(days=1)).isoformat())
     found = rows(
         db,
-        "SELECT a.order_no, a.line_no, ol.sku, a.qty AS units, a.item_id, o.placed_at, a.at AS filled_at, "
-        "o.status AS order_status, round(julianday(a.at) - julianday(o.placed_at), 1) AS days_waited "
+        "SELECT a.allocation_id, a.order_no, a.line_no, ol.sku, a.qty AS units, a.item_id, o.placed_at, "
+        "a.at AS filled_at, o.status AS order_status, round(julianday(a.at) - julianday(o.placed_at), 1) AS days_waited "
         "FROM allocations a JOIN orders o ON o.order_no = a.order_no "
         "JOIN order_lines ol ON ol.order_no = a.order_no AND ol.line_no = a.line_no "
         f"WHERE {' AND '.join(where) or '1'} ORDER BY a.at DESC, a.allocation_id DESC",
         params,
     )
+    # the fill that completed each order: its last allocation, once every line is covered
+    completing = {r["last_id"] for r in rows(
+        db,
+        "SELECT (SELECT a.allocation_id FROM allocations a WHERE a.order_no = k.value "
+        "        ORDER BY a.at DESC, a.allocation_id DESC LIMIT 1) AS last_id "
+        "FROM json_each(?) k WHERE (SELECT coalesce(sum(a.qty), 0) FROM allocations a WHERE a.order_no = k.value) "
+        "  >= (SELECT coalesce(sum(ol.qty), 0) FROM order_lines ol WHERE ol.order_no = k.value) "
+        "AND (SELECT status FROM orders WHERE order_no = k.value) IS NOT 'cancelled'",
+        [json.dumps(sorted({r["order_no"] for r in found}))],
+    )}
     for r in found:
-        r["days_saved"] = round(max(0.0, lead_days - (r["days_waited"] or 0)), 1)
+        r["completed_order"] = r["allocation_id"] in completing
+        saved = max(0.0, lead_days - (r["days_waited"] or 0)) if r["completed_order"] else 0.0
+        r["days_saved"] = round(saved, 1)
+        del r["allocation_id"]
+    completed = sum(1 for r in found if r["completed_order"])
     summary = {"fills": len(found), "orders": len({r["order_no"] for r in found}),
-               "units": sum(r["units"] for r in found), "days_saved": round(sum(r["days_saved"] for r in found), 1),
-               "lead_days": lead_days}
-    summary["avg_days_saved"] = round(summary["days_saved"] / len(found), 1) if found else 0.0
+               "units": sum(r["units"] for r in found), "orders_completed": completed,
+               "days_saved": round(sum(r["days_saved"] for r in found), 1), "lead_days": lead_days}
+    summary["avg_days_saved"] = round(summary["days_saved"] / completed, 1) if completed else 0.0
     return {"rows": found, "summary": summary}

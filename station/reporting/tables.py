@@ -81,7 +81,7 @@ TABLES = {
         "Cross-dock fills",
         lambda db, a: backlog.crossdock_fills(db, *_range(a), lead_days=backlog.lead_days_arg(a.get("lead_days"))),
         ("order_no", "line_no", "sku", "units", "item_id", "placed_at", "filled_at", "order_status", "days_waited",
-         "days_saved")),
+         "completed_order", "days_saved")),
     "value": Table(
         "Recovery value by disposition",
         lambda db, a: value.recovery(db, *_range(a)),
