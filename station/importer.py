@@ -33,6 +33,31 @@ _CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9
 _NAIVE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}\Z")
 _INT = re.compile(r"[+-]?[0-9]+\Z")
 _UPPER = {2: re.compile(r"[A-Z]{2}\Z"), 3: re.compile(r"[A-Z]{3}\Z")}
+# ISO 3166-1 alpha-2: the 249 assigned codes, and XK (Kosovo), which carriers and marketplaces use.
+COUNTRIES = frozenset("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE
+EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM
+HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC
+LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
+NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
+SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
+TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW XK
+""".split())
+# ISO 4217 currencies money is paid in (recently withdrawn ones too, for older orders); not the
+# precious metals, bond units, SDR or the testing and "no currency" codes (XAU, XDR, XTS, XXX, ...).
+CURRENCIES = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP
+BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB
+EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD JOD
+JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU
+MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD
+RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY
+TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW
+ZWG ZWL
+""".split())
+_CODE_HINTS = {"UK": " (the United Kingdom is GB)", "EL": " (Greece is GR)", "RMB": " (the renminbi is CNY)",
+               "NTD": " (the New Taiwan dollar is TWD)", "UKP": " (the pound sterling is GBP)"}
 
 
 class ImportFailed(Exception):
@@ -100,11 +125,15 @@ def _choice(*allowed):
     return parse
 
 
-def _letters(length, what):
+def _letters(length, what, known):
+    """An ISO code, any case, stored upper-case: assigned codes only (`XX` or `XYZ` is refused)."""
     def parse(value):
         upper = value.upper()
         if not _UPPER[length].match(upper):
             raise ValueError(f"not a {what} ({length} letters A-Z): {value!r}")
+        if upper not in known:
+            hint = _CODE_HINTS.get(upper, "")
+            raise ValueError(f"not an assigned {what}: {value!r}{hint}")
         return upper
 
     return parse
@@ -157,7 +186,7 @@ def _r(name, parse=_text, **kw):
 # Files in dependency order: a table is written after the tables it refers to.
 SPECS = [
     Spec("suppliers", "suppliers", ("supplier_id",), [
-        _r("supplier_id"), _r("name"), _f("country", _letters(2, "country code")),
+        _r("supplier_id"), _r("name"), _f("country", _letters(2, "country code", COUNTRIES)),
         _f("accepts_rtv", _flag, default=0), _f("rtv_window_days", _integer(0))]),
     Spec("products", "products", ("sku",), [
         _r("sku"), _r("name"), _f("gtin", _gtin), _f("supplier_id", ref="suppliers"),
@@ -166,11 +195,11 @@ SPECS = [
         _f("weight_g", _grams)]),
     Spec("customers", "customers", ("customer_id",), [
         _r("customer_id"), _r("name"), _f("email"), _f("phone"),
-        _r("country", _letters(2, "country code"))]),
+        _r("country", _letters(2, "country code", COUNTRIES))]),
     Spec("orders", "orders", ("order_no",), [
         _r("order_no"), _r("customer_id", ref="customers"), _r("placed_at", _timestamp),
         _f("channel"), _f("shipped_at", _timestamp), _f("delivered_at", _timestamp),
-        _r("currency", _letters(3, "currency code")), _r("status", _choice(*ORDER_STATUSES)),
+        _r("currency", _letters(3, "currency code", CURRENCIES)), _r("status", _choice(*ORDER_STATUSES)),
         _f("priority", _integer(), default=0)]),
     Spec("order_lines", "order_lines", ("order_no", "line_no"), [
         _r("order_no", ref="orders"), _r("line_no", _integer(0)), _r("sku", ref="products"),

@@ -375,3 +375,40 @@ def test_a_large_import_leaves_the_report_aggregates_as_a_full_recount_would(fre
     aggregates.rebuild(fresh_db)
     assert aggregates.snapshot(fresh_db) == after_import
     assert any(row for row in after_import["report_cohort"])
+
+
+def test_a_country_or_currency_code_that_iso_never_assigned_is_refused_and_nothing_is_imported(fresh_db, tmp_path):
+    directory = write_files(
+        tmp_path / "in", {},
+        suppliers_csv="supplier_id,name,country\nS1,Acme,XX\nS2,Kosovo Trade,xk\n",
+        customers_csv="customer_id,name,country\nC1,Ann,ZZ\nC2,Bob,UK\nC3,Cy,dk\n",
+        orders_csv="order_no,customer_id,placed_at,currency,status\n"
+                   "SO-1,C3,2026-03-01T08:00:00Z,XYZ,shipped\nSO-2,C3,2026-03-01T08:00:00Z,XXX,shipped\n"
+                   "SO-3,C3,2026-03-01T08:00:00Z,dkk,shipped\n",
+    )
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, directory)
+
+    assert failed.value.errors == [
+        "suppliers.csv:2: country: not an assigned country code: 'XX'",
+        "customers.csv:2: country: not an assigned country code: 'ZZ'",
+        "customers.csv:3: country: not an assigned country code: 'UK' (the United Kingdom is GB)",
+        "orders.csv:2: currency: not an assigned currency code: 'XYZ'",
+        "orders.csv:3: currency: not an assigned currency code: 'XXX'",
+    ]
+    assert all(fresh_db[t].count == 0 for t in TABLES)
+
+
+def test_assigned_country_and_currency_codes_in_any_case_are_stored_upper_case(fresh_db, tmp_path):
+    directory = write_files(
+        tmp_path / "in", {},
+        suppliers_csv="supplier_id,name,country\nS2,Kosovo Trade,xk\n",
+        customers_csv="customer_id,name,country\nC3,Cy,dk\n",
+        orders_csv="order_no,customer_id,placed_at,currency,status\nSO-3,C3,2026-03-01T08:00:00Z,dkk,shipped\n",
+    )
+
+    assert import_dir(fresh_db, directory) == {"suppliers": 1, "customers": 1, "orders": 1}
+    assert fresh_db["suppliers"].get("S2")["country"] == "XK"
+    assert fresh_db["customers"].get("C3")["country"] == "DK"
+    assert fresh_db["orders"].get("SO-3")["currency"] == "DKK"
