@@ -360,12 +360,11 @@ def _import(db, batches, progress, errors, unreadable):
     counts = {}
     rows = sum(len(b.lines) for b in batches.values())
     with _page_cache(db, rows), db_module.write(db), _reports_paused(db, rows):
-        allocated = _allocated_orders(db) if "orders" in checked else set()
         for spec in SPECS:
             if spec.file in checked:
                 counts[spec.file] = _write(db, spec, checked[spec.file], stored, progress)
-        if "orders" in checked:
-            _keep_ready_to_ship(db, checked["orders"], allocated)
+        if "orders" in checked or "order_lines" in checked:
+            _settle_allocated_orders(db, checked)
     return counts
 
 
@@ -568,18 +567,23 @@ def _replace_serials(db, columns, stored_orders):
     db.conn.executemany("INSERT INTO order_serials (serial, order_no, line_no, sku) VALUES (?, ?, ?, ?)", add)
 
 
-def _allocated_orders(db):
-    return {r["order_no"] for r in db.query(
-        "SELECT DISTINCT order_no FROM order_lines WHERE qty_allocated > 0")}
+def _settle_allocated_orders(db, checked):
+    """The bench's cross-docks survive a re-import, and the waiting order's status follows them.
 
-
-def _keep_ready_to_ship(db, result, allocated):
-    """The bench's cross-docks survive: a waiting order its allocations cover stays ready."""
-    columns = result["columns"]
-    waiting = [(o,) for o, st in zip(columns["order_no"], columns["status"]) if st == "awaiting_stock" and o in allocated]
-    db.conn.executemany(
-        "UPDATE orders SET status = 'ready_to_ship' WHERE order_no = ? AND status = 'awaiting_stock'"
-        " AND NOT EXISTS (SELECT 1 FROM order_lines l"
-        " WHERE l.order_no = orders.order_no AND l.qty_allocated < l.qty)",
-        waiting,
+    For each order this import wrote (in orders.csv or order_lines.csv) that the bench has
+    allocated to: waiting (awaiting_stock) and covered by its allocations -> ready_to_ship;
+    ready_to_ship but no longer covered (a line grew or was added) -> awaiting_stock again.
+    Orders the file moved on (shipped, delivered, cancelled) are left as the file says.
+    """
+    touched = set()
+    for name in ("orders", "order_lines"):
+        if name in checked:
+            touched.update(checked[name]["columns"]["order_no"])
+    allocated = {r[0] for r in db.execute("SELECT DISTINCT order_no FROM order_lines WHERE qty_allocated > 0")}
+    settled = ("CASE WHEN EXISTS (SELECT 1 FROM order_lines l WHERE l.order_no = orders.order_no"
+               " AND l.qty_allocated < l.qty) THEN 'awaiting_stock' ELSE 'ready_to_ship' END")
+    db.conn.executemany(  # only rows whose status moves are written (a re-import writes nothing)
+        f"UPDATE orders SET status = {settled}"
+        f" WHERE order_no = ? AND status IN ('awaiting_stock', 'ready_to_ship') AND status != {settled}",
+        [(o,) for o in sorted(touched & allocated)],
     )

@@ -412,3 +412,33 @@ def test_assigned_country_and_currency_codes_in_any_case_are_stored_upper_case(f
     assert fresh_db["suppliers"].get("S2")["country"] == "XK"
     assert fresh_db["customers"].get("C3")["country"] == "DK"
     assert fresh_db["orders"].get("SO-3")["currency"] == "DKK"
+
+
+def test_a_ready_to_ship_order_whose_line_grows_in_order_lines_alone_is_waiting_again(fresh_db, tmp_path):
+    import_dir(fresh_db, write_files(tmp_path / "a"))
+    with db_module.write(fresh_db):  # two cross-docks at the bench covered SO-W
+        fresh_db["order_lines"].update(("SO-W", 1), {"qty_allocated": 1})
+        fresh_db["order_lines"].update(("SO-W", 2), {"qty_allocated": 1})
+        fresh_db["orders"].update("SO-W", {"status": "ready_to_ship"})
+    lines = "order_no,line_no,sku,qty,unit_price\nSO-W,1,MUG-01,3,19.99\n"  # the ERP now wants 3 mugs
+
+    assert import_dir(fresh_db, write_files(tmp_path / "b", {}, order_lines_csv=lines)) == {"order_lines": 1}
+
+    assert fresh_db["orders"].get("SO-W")["status"] == "awaiting_stock"
+    assert [(r["qty"], r["qty_allocated"]) for r in fresh_db["order_lines"].rows_where("order_no = 'SO-W'")] == [
+        (3, 1), (1, 1)]
+
+
+def test_a_partly_allocated_waiting_order_cut_down_to_its_allocations_is_ready_to_ship(fresh_db, tmp_path):
+    two_mugs = FILES["order_lines.csv"].replace("SO-W,1,MUG-01,1,", "SO-W,1,MUG-01,2,")
+    import_dir(fresh_db, write_files(tmp_path / "a", order_lines_csv=two_mugs))
+    with db_module.write(fresh_db):  # the bench cross-docked one mug and the shoe; one mug still open
+        fresh_db["order_lines"].update(("SO-W", 1), {"qty_allocated": 1})
+        fresh_db["order_lines"].update(("SO-W", 2), {"qty_allocated": 1})
+    lines = "order_no,line_no,sku,qty,unit_price\nSO-W,1,MUG-01,1,19.99\n"  # the customer now wants one mug
+
+    import_dir(fresh_db, write_files(tmp_path / "b", {}, order_lines_csv=lines))
+
+    assert fresh_db["orders"].get("SO-W")["status"] == "ready_to_ship"
+    assert [(r["qty"], r["qty_allocated"]) for r in fresh_db["order_lines"].rows_where("order_no = 'SO-W'")] == [
+        (1, 1), (1, 1)]
