@@ -660,3 +660,22 @@ def test_charts_escape_their_text_and_bucket_long_series():
     weeks = charts.weekly(days)
     assert len(weeks) == 20 and weeks[0] == ("2025-01-06", 7) and sum(v for _, v in weeks) == 140
     assert charts.weekly(days[:100]) == days[:100]
+
+
+def test_the_trend_line_keeps_time_on_its_axis_with_a_gap_for_weeks_nothing_shipped():
+    import re
+
+    from station.reporting import charts
+
+    trend = {"bucket": "week", "rows": [{"period": "2025-01-06", "rate": 0.5}, {"period": "2025-01-27", "rate": 0.25},
+                                        {"period": "2025-02-03", "rate": 0.1}]}
+    items = charts.periodic(trend)
+    assert items == [("2025-01-06", 0.5), ("2025-01-13", None), ("2025-01-20", None), ("2025-01-27", 0.25),
+                     ("2025-02-03", 0.1)]
+    svg = str(charts.line(items, "trend", lambda v: f"{v:.0%}"))
+    # five weeks across 648 px: the dots at weeks 0, 3 and 4, not evenly at 0, 1 and 2
+    assert re.findall(r'<circle cx="([0-9.]+)"', svg) == ["56.0", "542.0", "704.0"]
+    assert svg.count("<polyline") == 1  # the line only joins weeks that follow each other
+    months = charts.periodic({"bucket": "month", "rows": [{"period": "2024-11", "rate": 0.1},
+                                                          {"period": "2025-02", "rate": 0.2}]})
+    assert [label for label, _ in months] == ["2024-11", "2024-12", "2025-01", "2025-02"]

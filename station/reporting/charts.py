@@ -123,23 +123,52 @@ def columns(items, title, fmt=str, colour="accent", width=720, height=220, every
     return _svg(width, height, title, "".join(parts))
 
 
+def periodic(trend, value_key="rate"):
+    """(label, value) items of a weekly or monthly trend with every week or month from its first to its
+    last: one with nothing shipped is (label, None), a gap in the line, so the axis keeps time."""
+    from datetime import date, timedelta
+
+    rows = trend["rows"]
+    if not rows:
+        return []
+    have = {r["period"]: r[value_key] for r in rows}
+    items, label = [], rows[0]["period"]
+    while label <= rows[-1]["period"]:
+        items.append((label, have.get(label)))
+        if trend["bucket"] == "week":
+            label = (date.fromisoformat(label) + timedelta(days=7)).isoformat()
+        else:
+            year, month = int(label[:4]), int(label[5:7])
+            label = f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+    return items
+
+
 def line(items, title, fmt=str, colour="accent", width=720, height=220):
-    """A line with dots over a sequence (weeks, months): items are (label, value)."""
-    if not items:
+    """A line with dots over a sequence (weeks, months): items are (label, value); a None value is a gap."""
+    if not items or all(v is None for _, v in items):
         return empty(title, width)
     left, bottom, top = 56, 34, 12
     plot_w, plot_h = width - left - 16, height - bottom - top
-    top_value, ticks = _scale([v for _, v in items])
+    top_value, ticks = _scale([v for _, v in items if v is not None])
     step = plot_w / max(1, len(items) - 1)
-    every = max(1, int(len(items) / (plot_w / 80)) + 1)
-    points = [(left + n * step if len(items) > 1 else left + plot_w / 2, top + plot_h - plot_h * float(v) / top_value)
+    every = max(1, math.ceil(130 / step))  # a date label is some 80 px wide; the first starts at its dot
+    points = [(left + n * step if len(items) > 1 else left + plot_w / 2,
+               None if v is None else top + plot_h - plot_h * float(v) / top_value)
               for n, (_, v) in enumerate(items)]
     parts = [_grid(left, top, plot_w, plot_h, top_value, ticks, fmt)]
-    parts.append(f'<polyline fill="none" stroke="{COLOURS[colour]}" stroke-width="2.5" points="'
-                 + " ".join(f"{x:.1f},{y:.1f}" for x, y in points) + '"/>')
+    segment = []
+    for x, y in points + [(None, None)]:
+        if y is not None:
+            segment.append(f"{x:.1f},{y:.1f}")
+            continue
+        if len(segment) > 1:
+            parts.append(f'<polyline fill="none" stroke="{COLOURS[colour]}" stroke-width="2.5" points="'
+                         + " ".join(segment) + '"/>')
+        segment = []
     for n, ((label, value), (x, y)) in enumerate(zip(items, points)):
-        parts.append(f'<g><title>{escape(label)}: {escape(fmt(value))}</title>'
-                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{COLOURS[colour]}"/></g>')
+        if y is not None:
+            parts.append(f'<g><title>{escape(label)}: {escape(fmt(value))}</title>'
+                         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{COLOURS[colour]}"/></g>')
         if n % every == 0 or n == len(items) - 1:
             anchor = "start" if n == 0 and len(items) > 1 else "end" if n == len(items) - 1 and n else "middle"
             if n == len(items) - 1 and n % every and n - (n // every) * every < every / 2:
