@@ -205,3 +205,10 @@ def test_the_rates_page_by_reason_shows_each_reasons_share_of_returns_not_excess
     row = re.search(r"<tr><td>changed_mind .*?</tr>", html, re.S).group(0)
     assert "Changed mind" in row and re.findall(r'<td class="n">([^<]*)</td>', row) == ["31", "2", "6.5%", "20.0%"]
     assert [m for m in re.findall(r"<tr><td>([a-z_]+) ", html)][:3] == ["changed_mind", "no_longer_needed", "size_fit"]
+
+
+def test_an_unknown_export_is_the_reports_404_page_listing_the_tables_not_a_bare_404(app):
+    resp = session_client(app).get("/reports/export/<b>nothing.csv")
+    html = resp.data.decode()
+    assert resp.status_code == 404 and 'class="report-nav"' in html and "return-rates, top-reasons" in html
+    assert "&lt;b&gt;nothing" in html and "<b>nothing" not in html

@@ -1,9 +1,9 @@
 """Report pages: short callers of station.reporting, one template each, CSV links for every table."""
-from flask import Response, abort, request, url_for
+from flask import Response, request, url_for
 
 from .. import timeutil
 from ..db import get_db
-from ..errors import bad
+from ..errors import ServiceError, bad
 from ..policy import REASON_LABELS
 from ..reporting import backlog, board, charts, forecast, periods, rates, returners, tables, throughput, value
 from . import bp, fmt, page, supervisor_required, wants_fragment
@@ -158,7 +158,8 @@ def wall_board():
 def export(name):
     """Any report table as CSV, from the same arguments as its API route."""
     if name not in tables.TABLES:
-        abort(404)
+        raise ServiceError("not_found", f"There is no report table {name}: the tables are "
+                           + ", ".join(tables.TABLES), 404)  # the reports' error page, not a bare 404
     table = tables.table(name)
     result = table.compute(get_db(), request.args)
     return _csv(tables.to_csv(result["rows"], table.columns), name)
