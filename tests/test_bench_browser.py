@@ -329,3 +329,45 @@ def test_grade_d_takes_a_photo_before_confirm_and_the_label_shows_where_it_goes(
     assert page.locator(".barcode svg").count() == 1
     shot(page, "14-label")
     assert query(server, "SELECT count(*) FROM photos") == [(1,)]
+
+
+def add_two_item_parcels(server, n):
+    """Delivered orders of a mug and a shoe each, no RMA: both lines are expected back."""
+    db = connect(server["db"])
+    with db.conn:
+        for k in range(n):
+            db["orders"].insert({"order_no": f"SO-TWO{k}", "customer_id": "C4", "placed_at": days_ago(9),
+                                 "channel": "ebay", "shipped_at": days_ago(8), "delivered_at": days_ago(6),
+                                 "currency": "USD", "status": "delivered", "priority": 0})
+            db["order_lines"].insert_all([
+                {"order_no": f"SO-TWO{k}", "line_no": 1, "sku": "MUG-01", "qty": 1, "unit_price": 19.99},
+                {"order_no": f"SO-TWO{k}", "line_no": 2, "sku": "SHOE-01", "qty": 1, "unit_price": 49.5}])
+            db["cartons"].insert({"carton_code": f"CTN-TWO{k}", "order_no": f"SO-TWO{k}", "tracking_no": None,
+                                  "carrier": "DHL"})
+    db.close()
+
+
+# the shoe as a GS1 scan with a lot: long enough that the scanner is still typing when the label prints
+SHOE_GS1 = "]C1" + "0100036000291452" + "10LOT2024BATCH7788"
+
+
+def test_the_next_item_scanned_right_after_confirm_arrives_whole_while_the_label_prints(page, server):
+    add_two_item_parcels(server, 3)
+    # every frame counts its print dialogs into the bench page's window
+    page.add_init_script("addEventListener('beforeprint', () => { top.prints = (top.prints || 0) + 1; })")
+    sign_in(page, server)
+    for k in range(3):  # the label's print() used to swallow keys typed meanwhile: most parcels lost one
+        scan(page, f"CTN-TWO{k}")
+        expect(page.locator(".customer-name")).to_have_text("Иван Петров")
+        scan(page, MUG_GTIN)
+        page.get_by_role("button", name="A", exact=True).click()
+        page.get_by_role("button", name=re.compile(r"^Confirm")).click()
+        expect(page.get_by_text("Scan an item")).to_be_visible()
+        page.keyboard.type(SHOE_GS1, delay=5)  # a scanner, at once: nobody waits for the printer
+        page.keyboard.press("Enter")
+        expect(page.locator(".message")).to_have_text("Item scanned: tap its grade")
+        expect(page.locator(".line.selected .line-sku")).to_have_text("SHOE-01")
+        assert query(server, "SELECT raw FROM scans ORDER BY scan_id DESC LIMIT 1") == [(SHOE_GS1,)]
+    assert query(server, "SELECT count(*) FROM return_items WHERE sku = 'SHOE-01'") == [(0,)]  # nothing graded yet
+    assert query(server, "SELECT count(*) FROM decisions") == [(3,)]
+    assert page.evaluate("top.prints") == 3  # and every label printed, once

@@ -160,7 +160,7 @@ def test_a_parcel_from_scan_to_refund(bench):
     assert "RESTOCK" in page and "Confirm restock" in page
     item_id = re.search(r"/bench/items/(\d+)/decide", page).group(1)
     page = text(bench.post(f"/bench/items/{item_id}/decide", disposition="restock"))
-    assert "print-frame" in page and ">Close</button>" in page
+    assert f'data-autoprint="/bench/items/{item_id}/label"' in page and ">Close</button>" in page
     assert count(app, "SELECT qty FROM stock WHERE sku = 'MUG-01' AND bin = 'A-01-01'") == 6
     label = bench.client.get(f"/bench/items/{item_id}/label")
     assert label.status_code == 200 and "RESTOCK" in text(label) and "4in 6in" in text(

@@ -44,16 +44,104 @@
   }
 
   // -- label printing in a hidden frame -----------------------------------------------------
-  function printLabel(url) {
-    var frame = document.querySelector("iframe.print-frame");
+  // window.print() holds the page for a moment and Chromium drops the keys typed meanwhile: the
+  // item scanned right after Confirm arrived with a digit missing, an "unknown product" bound
+  // for quarantine. So an answer that carries a label to print (data-autoprint on #bench) is
+  // shown only once that label has loaded, and in the same task as its print() call. Whoever
+  // waits to see the next screen before scanning (an operator, a script) never types into the
+  // print; a scan typed blind meanwhile is let finish first, and its answer waits with it.
+  var LABEL_WAIT_MS = 4000;  // a label that does not load holds the screen no longer than this
+  var held = null;           // {html, detail, labels}: the newest answer for #bench, not shown yet
+
+  function labelFrame() {
+    var frame = document.getElementById("label-frame");
     if (!frame) {
       frame = document.createElement("iframe");
+      frame.id = "label-frame";
       frame.className = "print-frame";
       frame.title = "Label for printing";
       frame.tabIndex = -1;
+      frame.setAttribute("aria-hidden", "true");
       document.body.appendChild(frame);
     }
-    frame.src = url;  // the label page prints itself on load
+    return frame;
+  }
+
+  function whenScannerIdle(then) {
+    if (window.benchScanBusy && window.benchScanBusy()) setTimeout(function () { whenScannerIdle(then); }, 40);
+    else then();
+  }
+
+  // load the label page (it does not print itself), then call then(frame), or then(null) if it did not load
+  function loadLabel(url, then) {
+    var frame = labelFrame(), finished = false;
+    var timer = setTimeout(function () { finish(false); }, LABEL_WAIT_MS);
+    function finish(loaded) {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      frame.onload = null;
+      if (!loaded) frame.src = "about:blank";
+      whenScannerIdle(function () { then(loaded ? frame : null); });
+    }
+    frame.onload = function () { finish(true); };
+    frame.src = url;
+  }
+
+  function printFrame(frame) {
+    try { frame.contentWindow.print(); } catch (e) { /* the label page is there to print by hand */ }
+  }
+
+  function autoprintUrl(html) {
+    if (html.indexOf("data-autoprint") < 0) return null;
+    var root = new DOMParser().parseFromString(html, "text/html").getElementById("bench");
+    return root ? root.getAttribute("data-autoprint") : null;
+  }
+
+  function nextLabel() {
+    loadLabel(held.labels[0], function (frame) {
+      held.labels.shift();
+      var show = held.labels.length ? null : held;
+      if (show) {
+        held = null;
+        var bench = document.getElementById("bench");
+        if (bench) htmx.swap(bench, show.html, { swapStyle: "outerHTML" }, { eventInfo: show.detail });
+      }
+      if (frame) printFrame(frame);  // same task as the swap: no key can come in between
+      if (!show) nextLabel();
+    });
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var d = e.detail;
+    if (!d.shouldSwap || !d.target || d.target.id !== "bench") return;
+    var html = d.serverResponse != null ? d.serverResponse : d.xhr.responseText;
+    var url = autoprintUrl(html);
+    if (!url && !held) return;
+    d.shouldSwap = false;
+    var first = !held;
+    held = held || { labels: [] };
+    held.html = html;  // the newest answer is the one to show
+    held.detail = d;
+    if (url) held.labels.push(url);
+    if (first) nextLabel();
+  });
+
+  // a whole page that carries a label (no htmx swap to hold): print it once the scanner is idle
+  document.addEventListener("DOMContentLoaded", function () {
+    var bench = document.getElementById("bench");
+    var url = bench && bench.getAttribute("data-autoprint");
+    if (url) loadLabel(url, function (frame) { if (frame) printFrame(frame); });
+  });
+
+  // Reprint on a browser bench: the same frame, printed when the scanner is idle
+  function reprintLabel(url) {
+    loadLabel(url, function (frame) { if (frame) printFrame(frame); });
+  }
+
+  // a label page that prints itself (?print=1), or on a queued bench only reports where it went
+  function printLabel(url) {
+    labelFrame().src = url;
   }
 
   // -- the bench camera (getUserMedia), else the file input -------------------------------
@@ -114,7 +202,8 @@
       panel.hidden = !panel.hidden;
       el.setAttribute("aria-expanded", String(!panel.hidden));
       if (!panel.hidden) panel.scrollIntoView({ block: "nearest" });
-    } else if ((el = closest(t, "[data-print]"))) printLabel(el.dataset.print);
+    } else if ((el = closest(t, "[data-print-label]"))) reprintLabel(el.dataset.printLabel);
+    else if ((el = closest(t, "[data-print]"))) printLabel(el.dataset.print);
     else if ((el = closest(t, "[data-camera-start]"))) startCamera(el);
     else if ((el = closest(t, "[data-snap]"))) snap(el);
   });

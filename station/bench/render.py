@@ -1,7 +1,8 @@
 """What the bench shows: the parcel on screen and the item under inspection, kept in the session."""
-from flask import make_response, render_template, request, session
+from flask import current_app, make_response, render_template, request, session
 
 from .. import policy
+from ..config import bench_config
 from ..db import get_db
 from ..errors import ServiceError
 from ..security import current_user, station_name
@@ -61,6 +62,8 @@ def render_bench(message=None, status=200, **extra):
         "reason_labels": policy.REASON_LABELS,
         "override_reasons": OVERRIDE_REASONS,
         "station": station_name(),
+        # a browser bench prints the label page itself (bench.js); others queue it (labels.py)
+        "browser_print": bench_config(current_app.config, station_name())["printer"] == "browser",
     }
     context.update(extra)
     template = "_bench.html" if request.headers.get("HX-Request") else "bench.html"
