@@ -1,6 +1,7 @@
 """Returns Station command line: serve, import, user, token, demo (see README)."""
 import argparse
 import gc
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -8,12 +9,19 @@ ROOT = Path(__file__).resolve().parent
 DEFAULT_DB = "instance/station.db"
 
 
+class CliError(Exception):
+    """A message for the person at the terminal: printed as `error: ...`, exit status 1."""
+
+
 def open_db(path):
     from station import db as db_module
 
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db_module.migrate(path)
-    return db_module.connect(path)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db_module.migrate(path)
+        return db_module.connect(path)
+    except (sqlite3.Error, OSError) as exc:
+        raise CliError(f"cannot open the database {path}: {exc}") from None
 
 
 def load_demo(db, quiet=False):
@@ -35,8 +43,19 @@ def load_demo(db, quiet=False):
 
 
 def cmd_serve(args):
-    from station import create_app
+    from waitress.server import create_server
 
+    from station import create_app
+    from station import db as db_module
+    from station import webhooks
+
+    open_db(args.db).close()  # an unusable path is a clear error here
+    app = create_app({"DATABASE": args.db})
+    try:  # bind first: a taken port is one clear line at once, not a traceback after the demo load
+        # waitress: a production WSGI server in pure Python, threads for the benches' requests
+        server = create_server(app, host=args.host, port=args.port, threads=8, ident="returns-station")
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}") from None
     db = open_db(args.db)
     try:
         has_orders = db.execute("SELECT count(*) FROM orders").fetchone()[0] > 0
@@ -45,11 +64,6 @@ def cmd_serve(args):
             load_demo(db)
     finally:
         db.close()
-    app = create_app({"DATABASE": args.db})
-    from waitress import serve
-
-    from station import db as db_module
-    from station import webhooks
 
     db_module.warm_cache(app.config["DATABASE"])  # the first parcels of the day as fast as the rest
     webhooks.start_dispatcher(app.config["DATABASE"])  # pushes the event feed to subscribers
@@ -66,8 +80,7 @@ def cmd_serve(args):
     gc.freeze()
 
     print(f"Returns Station on http://{args.host}:{args.port}/ (database {args.db})", file=sys.stderr)
-    # waitress: a production WSGI server in pure Python, threads for the benches' requests
-    serve(app, host=args.host, port=args.port, threads=8, ident="returns-station")
+    server.run()  # waitress ends its loop quietly on Ctrl-C
     return 0
 
 
@@ -133,6 +146,17 @@ def cmd_demo(args):
     return 0
 
 
+def port(text):
+    """A TCP port for --port: 1 to 65535 (argparse turns the ValueError into a usage error)."""
+    number = int(text)
+    if not 0 < number < 65536:
+        raise ValueError(text)
+    return number
+
+
+port.__name__ = "port"  # argparse names the type in its message: "invalid port value: '99999'"
+
+
 def parser():
     p = argparse.ArgumentParser(prog="run.py", description="Returns Station")
     sub = p.add_subparsers(dest="command")
@@ -140,7 +164,7 @@ def parser():
     serve = sub.add_parser("serve", help="serve the station (default)")
     serve.add_argument("--db", default=DEFAULT_DB)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--port", type=port, default=5000)
     serve.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
     serve.set_defaults(func=cmd_serve)
 
@@ -175,7 +199,17 @@ def main(argv=None):
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["serve"] + argv  # `python run.py [--db ...]` serves
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # a database that broke underneath (disk full, locked too long, ...)
+        print(f"error: database {getattr(args, 'db', '')}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -36,3 +36,45 @@ def test_bad_user_input_is_refused_with_a_message(tmp_path):
     conn = fresh(db)
     assert conn["users"].count == 0
     conn.close()
+
+
+def test_a_file_that_is_not_a_database_is_an_error_line_not_a_traceback_and_stays_as_it_was(tmp_path):
+    db = tmp_path / "notes.db"
+    db.write_text("shopping list\n")
+
+    for args in (("token", "--user", "olga"), ("user", "add", "--name", "olga", "--role", "operator", "--pin", "1234",
+                 "--badge", "OP-9"), ("import", str(tmp_path)), ("demo",)):
+        result = run(*args, "--db", str(db))
+        assert result.returncode == 1, args
+        assert result.stderr.startswith(f"error: cannot open the database {db}: file is not a database"), args
+        assert "Traceback" not in result.stderr and result.stdout == ""
+    assert db.read_text() == "shopping list\n"
+
+
+def test_serve_on_a_taken_port_says_so_at_once_and_loads_no_demo(tmp_path):
+    import socket
+
+    from tests.sample import fresh
+
+    db = str(tmp_path / "s.db")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--db", db, "--port", str(port))
+
+    assert result.returncode == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}: " in result.stderr and "Traceback" not in result.stderr
+    conn = fresh(db)
+    assert conn["orders"].count == 0 and conn["users"].count == 0
+    conn.close()
+
+
+def test_a_port_out_of_range_is_a_usage_error_and_creates_no_database(tmp_path):
+    db = tmp_path / "s.db"
+
+    for port in ("99999", "0", "http"):
+        result = run("serve", "--db", str(db), "--port", port)
+        assert result.returncode == 2 and f"invalid port value: '{port}'" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not db.exists()
