@@ -138,8 +138,22 @@ def cmd_token(args):
 
 
 def cmd_demo(args):
+    """Load the demo data set into a database without orders (see README: Command line).
+
+    Loaded already: nothing changes (the bench's work on it is kept), exit 0. Orders that are
+    not the demo's: refused, exit 1, so a real warehouse's data never gets made-up orders mixed in.
+    """
+    from station.demo import DEMO_EXAMPLES
+
     db = open_db(args.db)
     try:
+        orders = db.execute("SELECT count(*) FROM orders").fetchone()[0]
+        if orders and db.execute("SELECT 1 FROM orders WHERE order_no = ?", [DEMO_EXAMPLES["order_no"]]).fetchone():
+            print(f"the demo data set is already loaded in {args.db} ({orders} orders): nothing changed", file=sys.stderr)
+            return 0
+        if orders:
+            raise CliError(f"{args.db} already holds {orders} orders: the demo data set loads only into a "
+                           "database without orders (use a new --db)")
         load_demo(db)
     finally:
         db.close()

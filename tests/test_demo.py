@@ -215,3 +215,48 @@ def test_loading_the_demo_twice_adds_no_second_history(tmp_path):
     assert first["returns"] > 0 and second["returns"] == 0
     assert db["returns"].count == first["returns"]
     assert db["orders"].count == first["orders"] >= 700
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run([sys.executable, str(root / "run.py"), *args], capture_output=True, text=True, cwd=root,
+                          timeout=120)
+
+
+def _dump(db):
+    return {t: sorted(map(repr, db.execute(f"SELECT * FROM [{t}]")))
+            for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_run_py_demo_on_a_database_that_has_the_demo_already_changes_nothing(demo, tmp_path):
+    db, _, _ = demo
+    copy = connect(tmp_path / "again.db")
+    db.conn.backup(copy.conn)
+    before = _dump(copy)
+
+    result = _cli("demo", "--db", str(tmp_path / "again.db"))
+
+    assert result.returncode == 0, result.stderr
+    assert "already loaded" in result.stderr and "nothing changed" in result.stderr and result.stdout == ""
+    assert _dump(copy) == before  # not even the dates moved
+    copy.close()
+
+
+def test_run_py_demo_refuses_a_database_with_other_orders_and_adds_nothing(tmp_path):
+    from tests.sample import fresh, load_sample
+
+    db = fresh(str(tmp_path / "real.db"))
+    load_sample(db)
+    before = _dump(db)
+
+    result = _cli("demo", "--db", str(tmp_path / "real.db"))
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and "loads only into a database without orders" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _dump(db) == before
+    db.close()
