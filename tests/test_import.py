@@ -442,3 +442,57 @@ def test_a_partly_allocated_waiting_order_cut_down_to_its_allocations_is_ready_t
     assert fresh_db["orders"].get("SO-W")["status"] == "ready_to_ship"
     assert [(r["qty"], r["qty_allocated"]) for r in fresh_db["order_lines"].rows_where("order_no = 'SO-W'")] == [
         (1, 1), (1, 1)]
+
+
+def test_a_quote_left_open_is_reported_where_it_opens_not_swallowing_the_rows_after_it(fresh_db, tmp_path):
+    text = 'customer_id,name,country\nC1,Ann,DE\nC2,"Bob,DE\nC3,Cy,FR\n'
+    directory = write_files(tmp_path / "in", {}, customers_csv=text)
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, directory)
+
+    assert failed.value.errors == [
+        "customers.csv:3: a quoted field is not closed (a '\"' opens it and the file ends before it closes)"]
+    assert fresh_db["customers"].count == 0
+
+
+def test_text_after_a_closing_quote_is_a_bad_row_and_a_doubled_quote_is_a_quote(fresh_db, tmp_path):
+    bad = 'customer_id,name,country\nC1,"Bob "the" Builder",DE\n'
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, write_files(tmp_path / "a", {}, customers_csv=bad))
+    assert failed.value.errors == [
+        "customers.csv:2: text after the closing quote of a field (a '\"' inside a quoted field is written '\"\"')"]
+    assert fresh_db["customers"].count == 0
+
+    good = 'customer_id,name,country\nC1,"Bob ""the"" Builder",DE\nC2,5" Screens Ltd,DE\n'
+    assert import_dir(fresh_db, write_files(tmp_path / "b", {}, customers_csv=good)) == {"customers": 2}
+    assert [r["name"] for r in fresh_db["customers"].rows] == ['Bob "the" Builder', '5" Screens Ltd']
+
+
+def test_blank_lines_above_the_header_are_skipped_and_header_problems_name_the_header_line(fresh_db, tmp_path):
+    for name, text in (("a", "\n\ncustomer_id,name,country\nC1,Ann,DE\n\nC2,Bob,XX\n"), ("b", "\ncustomer_id,name\nC1,Ann\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "customers.csv").write_text(text, encoding="utf-8")  # as is: blank lines first
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, tmp_path / "a")
+    assert failed.value.errors == ["customers.csv:6: country: not an assigned country code: 'XX'"]
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, tmp_path / "b")
+    assert failed.value.errors == ["customers.csv:2: missing required column(s): country"]
+    assert fresh_db["customers"].count == 0
+    (tmp_path / "a" / "customers.csv").write_text("\n\ncustomer_id,name,country\nC1,Ann,DE\n", encoding="utf-8")
+    assert import_dir(fresh_db, tmp_path / "a") == {"customers": 1}
+    assert fresh_db["customers"].get("C1")["name"] == "Ann"
+
+
+def test_a_semicolon_separated_file_is_refused_with_a_hint(fresh_db, tmp_path):
+    directory = write_files(tmp_path / "in", {}, customers_csv="customer_id;name;country\nC1;Ann;DE\n")
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, directory)
+
+    assert failed.value.errors == [
+        "customers.csv:1: no known columns in the header (customer_id, name, email, phone, country); "
+        "the header looks separated by ';', the files are comma-separated"]
+    assert fresh_db["customers"].count == 0
