@@ -162,6 +162,39 @@ def _gtin(value):
     return value
 
 
+# Columns that are codes: scanned at the bench, printed on labels or typed as a key. Like a scan
+# (station.scans: at most 128 characters, no control characters), else nothing could ever find them.
+CODE_COLUMNS = frozenset({"supplier_id", "sku", "customer_id", "order_no", "carton_code", "tracking_no",
+                          "rma_no", "return_tracking_no", "bin"})
+CODE_MAX = 128
+_CODE_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
+_TEXT_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # the same but tab and line breaks
+_SCAN_CHUNK = 65536  # cells per regex pass
+
+
+def _check_text(name, cells, problems):
+    """Report codes that are too long or hold control characters, and control characters in text.
+
+    One regex pass over a chunk of joined cells, cell by cell only when something is wrong:
+    the import stays as fast as before for the files that are fine.
+    """
+    code = name in CODE_COLUMNS
+    bad = _CODE_BAD if code or name == "serials" else _TEXT_BAD
+    for start in range(0, len(cells), _SCAN_CHUNK):
+        chunk = cells[start:start + _SCAN_CHUNK]
+        if not (code and max(map(len, chunk)) > CODE_MAX) and not bad.search(" ".join(chunk)):
+            continue
+        for i, c in enumerate(chunk, start):
+            found = bad.search(c)
+            if found:
+                what = "a code" if code else "the serials" if name == "serials" else "the text"
+                problems.setdefault(i, []).append(
+                    f"{name}: control character U+{ord(found.group()):04X} in {what}")
+            elif code and len(c) > CODE_MAX:
+                problems.setdefault(i, []).append(
+                    f"{name}: a code is at most {CODE_MAX} characters (as a scan), got {len(c)}")
+
+
 class Field:
     def __init__(self, name, parse=_text, required=False, default=None, ref=None):
         self.name, self.parse, self.required, self.default, self.ref = name, parse, required, default, ref
@@ -450,6 +483,7 @@ def _check(spec, batch, progress):
                      for c in batch.cells[name]]
         if parse is _text:
             out = [c or default for c in cells]
+            _check_text(name, cells if batch.text else [c or "" for c in cells], problems)
         else:
             try:  # all good, the usual case: one comprehension
                 out = [parse(c) if c else default for c in cells]

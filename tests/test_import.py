@@ -496,3 +496,22 @@ def test_a_semicolon_separated_file_is_refused_with_a_hint(fresh_db, tmp_path):
         "customers.csv:1: no known columns in the header (customer_id, name, email, phone, country); "
         "the header looks separated by ';', the files are comma-separated"]
     assert fresh_db["customers"].count == 0
+
+
+def test_codes_a_scanner_could_never_send_and_control_characters_in_text_are_bad_rows(fresh_db, tmp_path):
+    import_dir(fresh_db, write_files(tmp_path / "a"))
+    before = dump(fresh_db)
+    cartons = ("carton_code,order_no,tracking_no,carrier\n" + "C" * 129 + ",SO-1,,UPS\n" + "C" * 128 + ",SO-1,,UPS\n"
+               "CTN-\t7,SO-1,1Z\x1b9,UPS\x07\n")
+    customers = "customer_id,name,country\nC9,Bob\x00by,DE\nC10,\"Anna\nMaria\",DE\n"
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, write_files(tmp_path / "b", {}, cartons_csv=cartons, customers_csv=customers))
+
+    assert failed.value.errors == [
+        "customers.csv:2: name: control character U+0000 in the text",
+        "cartons.csv:2: carton_code: a code is at most 128 characters (as a scan), got 129",
+        "cartons.csv:4: carton_code: control character U+0009 in a code; tracking_no: control character U+001B in a "
+        "code; carrier: control character U+0007 in the text",
+    ]
+    assert dump(fresh_db) == before
