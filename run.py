@@ -125,9 +125,11 @@ def cmd_token(args):
     from station import auth
     from station.errors import ServiceError
 
+    if not Path(args.db).is_file():  # a typo in --db makes no new, empty database
+        raise CliError(f"no database at {args.db} (users come from `python run.py user add`)")
     db = open_db(args.db)
     try:
-        token = auth.new_token(db, args.user)
+        token = auth.new_token(db, args.user.strip())
     except ServiceError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1

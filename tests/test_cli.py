@@ -78,3 +78,29 @@ def test_a_port_out_of_range_is_a_usage_error_and_creates_no_database(tmp_path):
         assert result.returncode == 2 and f"invalid port value: '{port}'" in result.stderr
         assert "Traceback" not in result.stderr
     assert not db.exists()
+
+
+def test_token_for_a_database_that_does_not_exist_is_an_error_and_creates_no_file(tmp_path):
+    db = tmp_path / "typo" / "station.db"
+
+    result = run("token", "--user", "olga", "--db", str(db))
+
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == f"error: no database at {db} (users come from `python run.py user add`)\n"
+    assert not db.exists() and not db.parent.exists()
+
+
+def test_token_finds_the_user_when_the_name_has_stray_spaces(tmp_path):
+    db = str(tmp_path / "s.db")
+    assert run("user", "add", "--name", "Olga Ivanova", "--role", "admin", "--pin", "5678", "--badge", "AD-9",
+               "--db", db).returncode == 0
+
+    token = run("token", "--user", " Olga Ivanova ", "--db", db)
+
+    assert token.returncode == 0 and token.stdout.strip().startswith("rs_") and token.stdout.count("\n") == 1
+    from station import auth
+    from tests.sample import fresh
+
+    conn = fresh(db)
+    assert auth.user_for_token(conn, token.stdout.strip())["role"] == "admin"
+    conn.close()
