@@ -15,6 +15,7 @@ ROLES = ("operator", "technician", "supervisor", "admin")
 PIN_RE = re.compile(r"^[0-9]{4,8}$")
 # roles that may do what a supervisor does
 SUPERVISORS = ("supervisor", "admin")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
 
 
 def _public(row):
@@ -26,12 +27,16 @@ def add_user(db, name, role, pin, badge):
     name, badge = str(name or "").strip(), str(badge or "").strip()
     if not name or len(name) > 100:
         raise bad("name", "a name of 1 to 100 characters is required")
+    if _CONTROL.search(name):
+        raise bad("name", "a name cannot hold control characters")
     if role not in ROLES:
         raise bad("role", f"must be one of {', '.join(ROLES)}")
-    if not PIN_RE.match(str(pin or "")):
+    if not PIN_RE.fullmatch(str(pin or "")):  # fullmatch: "1234\n" is not a PIN anyone can type
         raise bad("pin", "a PIN is 4 to 8 digits")
     if not badge or len(badge) > 64:
         raise bad("badge", "a badge code of 1 to 64 characters is required")
+    if _CONTROL.search(badge):
+        raise bad("badge", "a badge code cannot hold control characters (no scanner sends them)")
     with db_module.write(db):
         if db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
             raise ServiceError("exists", f"user {name} already exists", 409, field="name")

@@ -90,6 +90,20 @@ def test_token_for_a_database_that_does_not_exist_is_an_error_and_creates_no_fil
     assert not db.exists() and not db.parent.exists()
 
 
+def test_a_pin_with_a_trailing_line_break_or_a_badge_with_control_characters_is_refused(tmp_path):
+    from tests.sample import fresh
+
+    db = str(tmp_path / "s.db")
+    pin = run("user", "add", "--name", "olga", "--role", "operator", "--pin", "1234\n", "--badge", "OP-9", "--db", db)
+    badge = run("user", "add", "--name", "olga", "--role", "operator", "--pin", "1234", "--badge", "OP\x1b9", "--db", db)
+
+    assert pin.returncode == 1 and pin.stderr == "error: pin: a PIN is 4 to 8 digits\n"
+    assert badge.returncode == 1 and "control characters" in badge.stderr and "Traceback" not in badge.stderr
+    conn = fresh(db)
+    assert conn["users"].count == 0
+    conn.close()
+
+
 def test_token_finds_the_user_when_the_name_has_stray_spaces(tmp_path):
     db = str(tmp_path / "s.db")
     assert run("user", "add", "--name", "Olga Ivanova", "--role", "admin", "--pin", "5678", "--badge", "AD-9",
