@@ -371,3 +371,22 @@ def test_the_next_item_scanned_right_after_confirm_arrives_whole_while_the_label
     assert query(server, "SELECT count(*) FROM return_items WHERE sku = 'SHOE-01'") == [(0,)]  # nothing graded yet
     assert query(server, "SELECT count(*) FROM decisions") == [(3,)]
     assert page.evaluate("top.prints") == 3  # and every label printed, once
+
+
+def test_a_gs1_scan_keeps_a_bare_group_separator_when_no_text_field_has_focus(page, server):
+    sign_in(page, server)
+    # a GS the keyboard layout has no key for comes as text input only (no key event): the page
+    # used to see none of it outside a text field, the serial ran into the lot, no order matched
+    code = "]C10104006381333931" + "10LOT7\x1d" + "21SN1"
+    for focus in (None, "Type a code"):
+        if focus:
+            page.get_by_role("button", name="Put aside").click()
+            expect(page.get_by_text("Scan a parcel")).to_be_visible()
+            page.get_by_role("button", name=focus).focus()
+            page.wait_for_timeout(1100)  # past SCAN_REPEAT_MS: the same code again is a new scan
+        page.keyboard.type(code, delay=5)
+        page.keyboard.press("Enter")
+        expect(page.locator(".customer-name")).to_have_text("王小明")
+        expect(page.locator("#typed")).to_be_hidden()  # the focused button was not pressed
+    assert query(server, "SELECT raw FROM scans WHERE ok = 1") == [(code,), (code,)]
+    assert query(server, "SELECT order_no, status FROM returns") == [("SO-1", "open")]  # found by the serial

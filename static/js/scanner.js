@@ -34,9 +34,46 @@
   }
 
   function isTextField(el) {
-    if (!el) return false;
+    if (!el || el === sink) return false;
     if (el.isContentEditable || el.tagName === "TEXTAREA") return true;
     return el.tagName === "INPUT" && TEXT_TYPES.test(el.type || "text");
+  }
+
+  // Text that comes with no key event (a bare GS, see onBeforeInput) lands only in a focused
+  // text field; with a button or nothing focused it was lost, and a GS1 serial ran into the
+  // lot before it. So while a burst comes in outside a text field, the focus rests on a field
+  // of the scanner's own, out of sight: it takes that text and nothing else (key presses into
+  // it are prevented), and the focus goes back where it was when the burst ends.
+  var sink = null, sinkFrom = null, sinkTimer = null;
+
+  function catchText() {
+    if (!sink) {
+      sink = document.createElement("input");
+      sink.type = "text";
+      sink.tabIndex = -1;
+      sink.autocomplete = "off";
+      sink.setAttribute("inputmode", "none");  // no on-screen keyboard on a tablet
+      sink.setAttribute("aria-hidden", "true");
+      sink.setAttribute("data-scan-sink", "");
+      sink.style.cssText = "position:fixed;left:0;top:0;width:1px;height:1px;opacity:0;border:0;padding:0;pointer-events:none";
+      document.body.appendChild(sink);
+    }
+    if (document.activeElement !== sink) {
+      sinkFrom = document.activeElement;
+      sink.focus({ preventScroll: true });
+    }
+    clearTimeout(sinkTimer);
+    sinkTimer = setTimeout(releaseText, hiccup);
+  }
+
+  function releaseText() {
+    clearTimeout(sinkTimer);
+    if (!sink || document.activeElement !== sink) return;
+    var back = sinkFrom;
+    sinkFrom = null;
+    sink.value = "";
+    if (back && back !== document.body && back.isConnected && back.focus) back.focus({ preventScroll: true });
+    else sink.blur();
   }
 
   // The character a key adds to a scan, or null. Scanners send the GS1 group separator
@@ -71,6 +108,7 @@
     if (terminators.indexOf(e.key) >= 0) {
       var scanned = isScan(now), code = keys.map(function (k) { return k.ch; }).join(""), restore = snapshot;
       reset();
+      releaseText();  // before Enter's own action, which belongs to what had the focus
       if (scanned) {
         e.preventDefault();
         e.stopPropagation();
@@ -82,7 +120,10 @@
     }
     var ch = charOf(e);
     if (ch === null) {
-      if (["Shift", "Control", "Alt", "AltGraph", "CapsLock", "Meta"].indexOf(e.key) < 0) reset();
+      if (["Shift", "Control", "Alt", "AltGraph", "CapsLock", "Meta"].indexOf(e.key) < 0) {
+        reset();
+        releaseText();
+      }
       return;
     }
     addKey(ch, now, field);
@@ -90,6 +131,7 @@
     // Outside a text field nothing should receive the keys (a focused button would
     // click on Space or Enter). Ctrl+] never types anything anyway.
     if (!field || ch === GS) e.preventDefault();
+    if (!field) catchText();
   }
 
   function addKey(ch, now, field) {
@@ -103,16 +145,20 @@
 
   // Text that arrives with no key press of its own (a GS character or a letter that is not on
   // the keyboard layout, sent by some wedges and by automated browsers as "insertText") can
-  // only be seen as input into a focused field: count it into the burst too.
+  // only be seen as input into a focused field (the operator's, or the scanner's own while a
+  // burst comes in elsewhere): count it into the burst too.
   var typed = null;
   function onBeforeInput(e) {
     if (e.inputType !== "insertText" || !e.data || !body || document.querySelector("[data-keypad]")) return;
+    var inSink = sink !== null && document.activeElement === sink;
+    if (inSink) e.preventDefault();  // the scanner's field never holds text
     if (typed !== null && e.data === typed) { typed = null; return; }  // the keydown already counted it
     var field = isTextField(document.activeElement) ? document.activeElement : null;
-    if (!field) return;
+    if (!field && !inSink) return;
     var now = performance.now();
     for (var i = 0; i < e.data.length; i++) addKey(e.data[i], now, field);
-    if (e.data.indexOf(GS) >= 0) e.preventDefault();
+    if (inSink) catchText();
+    else if (e.data.indexOf(GS) >= 0) e.preventDefault();
   }
 
   function normalise(code) {
