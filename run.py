@@ -91,6 +91,8 @@ def cmd_import(args):
     if not directory.is_dir():
         print(f"{directory}: not a directory", file=sys.stderr)
         return 1
+    for name in importer.import_files(directory)[1]:
+        print(f"{name}: not an import file name, ignored", file=sys.stderr)
     db = open_db(args.db)
     try:
         counts = importer.import_dir(db, directory, progress=sys.stderr.isatty())

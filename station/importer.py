@@ -282,11 +282,31 @@ def import_dir(db, directory, progress=False):
         return _import_dir(db, Path(directory), progress)
 
 
+def import_files(directory):
+    """The import files in `directory` by file name, matched in any case (ORDERS.CSV from a
+    Windows export is orders.csv), and the other .csv files there, which are not imported."""
+    found, others = {}, []
+    for path in sorted(Path(directory).iterdir()):
+        if not (path.suffix.lower() == ".csv" and path.is_file()):
+            continue
+        name = path.name.lower()[:-4]
+        if name in SPEC_BY_FILE:
+            found.setdefault(name, []).append(path)
+        else:
+            others.append(path.name)
+    return found, others
+
+
 def _import_dir(db, directory, progress):
     batches, errors, unreadable = {}, [], set()
+    found, _ = import_files(directory)
     for spec in SPECS:
-        path = directory / f"{spec.file}.csv"
-        if path.is_file():
+        paths = found.get(spec.file, [])
+        if len(paths) > 1:  # orders.csv and Orders.csv: which one is meant?
+            errors.append(f"{paths[1].name}:1: {paths[0].name} is here too; keep one of them")
+            unreadable.add(spec.file)
+        elif paths:
+            path = paths[0]
             try:
                 batches[spec.file] = read_csv(path, spec)
             except ImportFailed as exc:

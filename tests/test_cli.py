@@ -118,3 +118,21 @@ def test_token_finds_the_user_when_the_name_has_stray_spaces(tmp_path):
     conn = fresh(db)
     assert auth.user_for_token(conn, token.stdout.strip())["role"] == "admin"
     conn.close()
+
+
+def test_import_names_the_csv_files_it_ignores_and_imports_the_rest(tmp_path):
+    from tests.sample import fresh
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "customers.csv").write_text("customer_id,name,country\nC1,Zoë,FR\n", encoding="utf-8")
+    (tmp_path / "in" / "order-lines.csv").write_text("order_no,line_no\n", encoding="utf-8")
+    db = str(tmp_path / "s.db")
+
+    result = run("import", str(tmp_path / "in"), "--db", db)
+
+    assert result.returncode == 0 and result.stdout == ""
+    assert "order-lines.csv: not an import file name, ignored\n" in result.stderr
+    assert "imported: customers 1" in result.stderr
+    conn = fresh(db)
+    assert [r["name"] for r in conn["customers"].rows] == ["Zoë"]
+    conn.close()

@@ -515,3 +515,23 @@ def test_codes_a_scanner_could_never_send_and_control_characters_in_text_are_bad
         "code; carrier: control character U+0007 in the text",
     ]
     assert dump(fresh_db) == before
+
+
+def test_file_names_match_in_any_case_and_two_spellings_of_one_file_are_an_error(fresh_db, tmp_path):
+    upper = tmp_path / "a"
+    upper.mkdir()
+    (upper / "Customers.CSV").write_text("customer_id,name,country\nC1,Ann,DE\nC2,Bob,XX\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, upper)
+    assert failed.value.errors == ["Customers.CSV:3: country: not an assigned country code: 'XX'"]
+
+    (upper / "Customers.CSV").write_text("customer_id,name,country\nC1,Ann,DE\n", encoding="utf-8")
+    assert import_dir(fresh_db, upper) == {"customers": 1}
+    assert fresh_db["customers"].get("C1")["name"] == "Ann"
+
+    both = write_files(tmp_path / "b", {}, customers_csv="customer_id,name,country\nC3,Cy,FR\n",
+                       Customers_csv="customer_id,name,country\nC4,Di,FR\n")
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, both)
+    assert failed.value.errors == ["customers.csv:1: Customers.csv is here too; keep one of them"]
+    assert [r["customer_id"] for r in fresh_db["customers"].rows] == ["C1"]
