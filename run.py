@@ -99,7 +99,8 @@ def cmd_import(args):
     except importer.ImportFailed as failed:
         for error in failed.errors:
             print(error, file=sys.stderr)
-        print(f"nothing imported: {len(failed.errors)} bad row(s)", file=sys.stderr)
+        # stderr holds only the FILE:LINE: reason lines, for scripts; the summary is for people
+        print(f"nothing imported: {len(failed.errors)} bad row(s)")
         return 1
     finally:
         db.close()

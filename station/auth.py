@@ -12,7 +12,7 @@ from .errors import ServiceError, bad, not_found
 from .timeutil import iso, now, now_iso, parse
 
 ROLES = ("operator", "technician", "supervisor", "admin")
-PIN_RE = re.compile(r"^[0-9]{4,8}$")
+PIN_RE = re.compile(r"[0-9]{4,8}")  # always fullmatch: "1234\n" is not a PIN anyone can type
 # roles that may do what a supervisor does
 SUPERVISORS = ("supervisor", "admin")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
@@ -86,7 +86,7 @@ def sign_in(db, badge, pin, attempts=5, lock_minutes=15):
     locked_until = parse(user["locked_until"]) if user["locked_until"] else None
     if locked_until and locked_until > now():
         raise ServiceError("locked", "Too many wrong PINs: ask a supervisor or wait", 423)
-    if not PIN_RE.match(str(pin or "")) or not check_password_hash(user["pin_hash"], str(pin)):
+    if not PIN_RE.fullmatch(str(pin or "")) or not check_password_hash(user["pin_hash"], str(pin)):
         with db_module.write(db):
             failed = user["failed_pins"] + 1
             lock = iso(now() + timedelta(minutes=lock_minutes)) if failed >= attempts else None
@@ -166,7 +166,7 @@ def list_users(db):
 
 def reset_pin(db, user_id, pin):
     """Set a new PIN; it also lifts a lockout (the admin has seen the person)."""
-    if not PIN_RE.match(str(pin or "")):
+    if not PIN_RE.fullmatch(str(pin or "")):
         raise bad("pin", "a PIN is 4 to 8 digits")
     with db_module.write(db):
         user = _user_row(db, user_id)

@@ -322,7 +322,10 @@ def _import_dir(db, directory, progress):
 def read_csv(path, spec):
     """One CSV file as a Batch of the columns `spec` knows; the header is line 1."""
     name = path.name
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed([f"{name}:1: cannot be read ({exc.strerror or exc})"]) from None
     try:
         text = data.decode("utf-8-sig")  # Excel writes a BOM; accept it
     except UnicodeDecodeError as exc:

@@ -286,6 +286,9 @@ def test_unlock_lets_a_locked_user_sign_in_again(app, admin, db):
 def test_a_reset_pin_replaces_the_old_one(app, admin, db):
     user_id = db.execute("SELECT id FROM users WHERE badge = 'OP-1'").fetchone()[0]
     assert admin.post(f"/admin/users/{user_id}/pin", pin="12").status_code == 400
+    # a line break after the digits is no PIN anyone can type at the keypad
+    assert admin.post(f"/admin/users/{user_id}/pin", pin="8642\n").status_code == 400
+    assert sign_in_at_bench(app, "OP-1", "1234")[0] == 302
     response = admin.post(f"/admin/users/{user_id}/pin", pin="86420")
     assert response.status_code == 200 and "New PIN set for Olga Operator" in text(response)
     assert sign_in_at_bench(app, "OP-1", "1234")[0] == 401

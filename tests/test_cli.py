@@ -136,3 +136,20 @@ def test_import_names_the_csv_files_it_ignores_and_imports_the_rest(tmp_path):
     conn = fresh(db)
     assert [r["name"] for r in conn["customers"].rows] == ["Zoë"]
     conn.close()
+
+
+def test_a_failed_import_writes_only_its_file_line_reasons_to_stderr(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "customers.csv").write_text(
+        "customer_id,name,country\nC1,Zoë,FR\nC2,,DE\nC3,Ann,Germany\n", encoding="utf-8")
+    db = str(tmp_path / "s.db")
+
+    result = run("import", str(tmp_path / "in"), "--db", db)
+
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == ["customers.csv:3", "customers.csv:4"]
+    assert "nothing imported: 2 bad row(s)" in result.stdout
+    conn = __import__("sqlite3").connect(db)
+    assert conn.execute("SELECT count(*) FROM customers").fetchone() == (0,)
+    conn.close()

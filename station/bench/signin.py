@@ -69,7 +69,7 @@ def _badge(code):
 def sign_in_pin():
     """Check the PIN for the badge scanned before; a non-PIN code here is a new badge."""
     pin = request.form.get("pin", "").strip()
-    if pin and not auth.PIN_RE.match(pin) and len(pin) > 3:
+    if pin and not auth.PIN_RE.fullmatch(pin) and len(pin) > 3:
         return _badge(pin)
     badge = session.get("badge")
     if not badge:
