@@ -390,3 +390,71 @@ def test_a_gs1_scan_keeps_a_bare_group_separator_when_no_text_field_has_focus(pa
         expect(page.locator("#typed")).to_be_hidden()  # the focused button was not pressed
     assert query(server, "SELECT raw FROM scans WHERE ok = 1") == [(code,), (code,)]
     assert query(server, "SELECT order_no, status FROM returns") == [("SO-1", "open")]  # found by the serial
+
+
+def fits_in_one_line(locator):
+    """The element's text runs on one line and inside the element (nothing spills into a neighbour)."""
+    return locator.evaluate("""el => {
+        const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT), rects = [];
+        for (let node; (node = walk.nextNode());) {
+            if (!node.textContent.trim()) continue;
+            const range = document.createRange(); range.selectNodeContents(node);
+            rects.push(...[...range.getClientRects()].filter(r => r.width > 0));
+        }
+        const top = Math.min(...rects.map(r => r.top)), bottom = Math.max(...rects.map(r => r.bottom));
+        const line = Math.max(...rects.map(r => r.height));
+        return rects.length > 0 && bottom - top < 1.5 * line && el.scrollWidth <= el.clientWidth + 1;
+    }""")
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1024, 768)])
+def test_a_marketplace_order_number_and_the_dates_stay_in_their_cells_on_a_screen_and_a_tablet(
+        page, server, width, height):
+    db = connect(server["db"])
+    with db.conn:  # Amazon's 19 characters; the 16-digit AliExpress numbers spilled over "Placed" too
+        db["orders"].insert({"order_no": "113-0295137-7990723", "customer_id": "C4", "placed_at": days_ago(9),
+                             "channel": "amazon", "shipped_at": days_ago(8), "delivered_at": days_ago(6),
+                             "currency": "EUR", "status": "delivered", "priority": 0})
+        db["order_lines"].insert({"order_no": "113-0295137-7990723", "line_no": 1, "sku": "MUG-01", "qty": 1,
+                                  "unit_price": 19.99})
+        db["cartons"].insert({"carton_code": "CTN-AMZ", "order_no": "113-0295137-7990723", "tracking_no": None,
+                              "carrier": "DPD"})
+    db.close()
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, server)
+    scan(page, "CTN-AMZ")
+    expect(page.locator(".customer-name")).to_have_text("Иван Петров")
+    shot(page, f"15-order-number-{width}")
+    cells = page.locator(".facts dd")
+    for i in range(cells.count() - 1):  # the RMA line may wrap: it has the card's whole width
+        assert fits_in_one_line(cells.nth(i)), cells.nth(i).inner_text()
+    for part in page.locator(".topbar > *:visible").all():
+        assert fits_in_one_line(part), part.inner_text()
+    assert page.locator(".topbar").bounding_box()["height"] <= 80
+    scan(page, MUG_GTIN)
+    # every grade and reason is on the screen without scrolling, and big enough to tap
+    for name in ["A", "B", "C", "D", "X", "Changed mind", "Other"]:
+        box = page.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box["y"] + box["height"] <= height and box["width"] >= 48 and box["height"] >= 48, (name, box)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1024, 768)])
+def test_an_admins_ten_screens_take_one_row_under_the_top_bar_and_no_button_is_squeezed(page, server, width, height):
+    db = connect(server["db"])
+    auth.add_user(db, "Alex Admin", "admin", "9753", "BADGE-ADM")
+    db.close()
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{server['url']}/sign-in")
+    scan(page, "BADGE-ADM")
+    expect(page.get_by_label("PIN")).to_be_visible()
+    scan(page, "9753")
+    expect(page.get_by_text("Scan a parcel")).to_be_visible()
+    shot(page, f"16-admin-top-bar-{width}")
+    links = page.locator(".topbar .screens a")
+    assert links.count() >= 8
+    assert len({round(link.bounding_box()["y"]) for link in links.all()}) == 1  # one row
+    assert page.locator(".topbar").bounding_box()["height"] <= 130  # was a tower of four rows, 222 px
+    for part in page.locator(".topbar > *:visible, .topbar .btn:visible").all():
+        assert fits_in_one_line(part), part.inner_text()
+        box = part.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
