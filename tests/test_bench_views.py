@@ -247,3 +247,13 @@ def test_put_aside_takes_the_parcel_off_the_screen_and_it_can_be_resumed(bench):
     assert "Scan a parcel" in page and f"Return {return_id} ·" in page
     page = text(bench.post(f"/bench/returns/{return_id}/resume"))
     assert "王小明" in page
+
+
+def test_a_parcel_put_aside_is_listed_by_its_customers_name_and_what_was_recorded(bench):
+    bench.scan(CARTON)
+    bench.scan(MUG_GTIN)
+    bench.post("/bench/inspect", qty="1", set_grade="B")  # the RMA's reason: the item is recorded
+    page = text(bench.scan("CTN-2"))
+    aside = page[page.index('class="put-aside"'):]
+    assert "王小明" in aside and "1 item recorded" in aside and "SO-1" in aside
+    assert count(bench.client.application, "SELECT count(*) FROM returns WHERE status = 'open'") == 2

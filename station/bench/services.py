@@ -55,9 +55,11 @@ def open_returns_at(db, station, exclude=None):
     """Parcels put aside at this station (still open), newest first."""
     return rows(
         db,
-        "SELECT r.return_id, r.order_no, r.opened_at, "
+        "SELECT r.return_id, r.order_no, r.opened_at, c.name AS customer_name, "
         " (SELECT count(*) FROM return_items i WHERE i.return_id = r.return_id) AS n_items "
-        "FROM returns r WHERE r.status = 'open' AND r.station = ? AND r.return_id IS NOT ? "
+        "FROM returns r LEFT JOIN orders o ON o.order_no = r.order_no "
+        "LEFT JOIN customers c ON c.customer_id = o.customer_id "
+        "WHERE r.status = 'open' AND r.station = ? AND r.return_id IS NOT ? "
         "ORDER BY r.opened_at DESC LIMIT 8",
         [station, exclude],
     )
