@@ -257,3 +257,13 @@ def test_a_parcel_put_aside_is_listed_by_its_customers_name_and_what_was_recorde
     aside = page[page.index('class="put-aside"'):]
     assert "王小明" in aside and "1 item recorded" in aside and "SO-1" in aside
     assert count(bench.client.application, "SELECT count(*) FROM returns WHERE status = 'open'") == 2
+
+
+def test_a_chinese_family_name_of_one_character_or_a_given_name_finds_the_order(bench):
+    for q in ("王", "小明", "王小明"):
+        page = text(bench.client.get("/bench/search", query_string={"q": q}))
+        assert "王小明" in page and "SO-1" in page, q
+    page = text(bench.client.get("/bench/search", query_string={"q": "x"}))  # one Latin letter: too little
+    assert 'class="result"' not in page and "No order matches" not in page
+    page = text(bench.client.get("/bench/search", query_string={"q": "趙"}))
+    assert "No order matches" in page

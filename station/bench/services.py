@@ -14,6 +14,7 @@ bench_view = parcel.bench_view
 add_item = returns.add_item
 decide = decisions.decide
 search_orders = search.search_orders
+searchable = search.searchable
 add_photo = photos.add_photo
 label_data = labels.label_data
 barcode_svg = labels.barcode_svg

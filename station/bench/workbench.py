@@ -200,5 +200,6 @@ def clear():
 def search():
     """No label: orders by customer name, email, phone or order number."""
     q = request.args.get("q", "")[:80]
-    results = services.search_orders(get_db(), q) if len(q.strip()) >= 2 else []
-    return render_template("_search_results.html", results=results, q=q)
+    searched = services.searchable(q)
+    results = services.search_orders(get_db(), q) if searched else []
+    return render_template("_search_results.html", results=results, q=q, searched=searched)
