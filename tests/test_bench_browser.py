@@ -458,3 +458,24 @@ def test_an_admins_ten_screens_take_one_row_under_the_top_bar_and_no_button_is_s
         assert fits_in_one_line(part), part.inner_text()
         box = part.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+def test_a_no_label_search_shows_at_least_four_orders_above_the_fold_on_the_on_screen_keyboard(page, server):
+    db = connect(server["db"])
+    with db.conn:  # a customer who orders often: six returnable orders
+        for k in range(6):
+            db["orders"].insert({"order_no": f"SO-IV{k}", "customer_id": "C4", "placed_at": days_ago(20 + k),
+                                 "channel": "ebay", "shipped_at": days_ago(18 + k), "delivered_at": days_ago(15 + k),
+                                 "currency": "RUB", "status": "delivered", "priority": 0})
+    db.close()
+    sign_in(page, server)
+    page.get_by_role("button", name="No label").click()
+    for key in "ivan@":
+        page.locator(f'[data-osk="{key}"]').click()
+    results = page.locator("#search-results .result")
+    expect(results).to_have_count(6)
+    shot(page, "17-no-label-six-orders")
+    in_sight = [r for r in results.all() if (box := r.bounding_box())["y"] + box["height"] <= 800]
+    assert len(in_sight) >= 4  # one column showed two and a half
+    for result in in_sight:
+        assert result.evaluate("el => el.scrollHeight <= el.clientHeight")  # nothing cut off inside
