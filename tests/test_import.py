@@ -1,4 +1,5 @@
 """CSV import: all-or-nothing, upsert by key, and the bench's own state survives."""
+import sqlite3
 import textwrap
 
 import pytest
@@ -367,14 +368,26 @@ def test_a_large_import_leaves_the_report_aggregates_as_a_full_recount_would(fre
     lines = [dict(order_no=f"SO-{n // 2}", line_no=n % 2 + 1, sku="MUG-01", qty=1, unit_price="9.90")
              for n in range(8000)]
 
-    counts = import_rows(fresh_db, {"orders": orders, "order_lines": lines})  # pauses the report triggers
+    triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    before = fresh_db.execute(triggers).fetchall()
+
+    counts = import_rows(fresh_db, {"orders": orders, "order_lines": lines})  # drops the report triggers
 
     assert counts == {"orders": 4000, "order_lines": 8000}
     assert fresh_db["report_state"].get(1)["paused"] == 0
+    assert fresh_db.execute(triggers).fetchall() == before  # every trigger back, as it was
+    assert fresh_db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     after_import = aggregates.snapshot(fresh_db)
     aggregates.rebuild(fresh_db)
     assert aggregates.snapshot(fresh_db) == after_import
     assert any(row for row in after_import["report_cohort"])
+    # and the triggers count again: one more line of a small import is in the aggregates at once
+    shipped = "SELECT sum(shipped) FROM report_cohort WHERE dim = 'all' AND length(period) IN (0, 4)"
+    total_before = fresh_db.execute(shipped).fetchone()[0]
+    import_rows(fresh_db, {"order_lines": [dict(order_no="SO-1", line_no=3, sku="MUG-01", qty=5, unit_price="9.90")]})
+    assert fresh_db.execute(shipped).fetchone()[0] == total_before + 5
+    assert fresh_db.execute(shipped).fetchone()[0] == fresh_db.execute(
+        "SELECT sum(qty) FROM report_shipped_lines").fetchone()[0]
 
 
 def test_a_country_or_currency_code_that_iso_never_assigned_is_refused_and_nothing_is_imported(fresh_db, tmp_path):
@@ -535,3 +548,30 @@ def test_file_names_match_in_any_case_and_two_spellings_of_one_file_are_an_error
         import_dir(fresh_db, both)
     assert failed.value.errors == ["customers.csv:1: Customers.csv is here too; keep one of them"]
     assert [r["customer_id"] for r in fresh_db["customers"].rows] == ["C1"]
+
+
+def test_a_large_import_that_fails_while_writing_leaves_no_row_and_every_report_trigger(fresh_db, monkeypatch):
+    import station.importer as importer_module
+
+    orders = [dict(order_no=f"SO-{n}", customer_id="C1", placed_at="2026-03-01T08:00:00Z",
+                   shipped_at="2026-03-02T08:00:00Z", currency="CNY", status="delivered") for n in range(6000)]
+    lines = [dict(order_no=f"SO-{n}", line_no=1, sku="MUG-01", qty=1, unit_price="9.90") for n in range(6000)]
+    import_rows(fresh_db, {"customers": [dict(customer_id="C1", name="Li Wei", country="CN")],
+                           "products": [dict(sku="MUG-01", name="Mug", price="9.90")]})
+    triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    before = fresh_db.execute(triggers).fetchall()
+    real_write = importer_module._write
+
+    def write_then_fail(db, spec, *args):
+        if spec.file == "order_lines":
+            raise sqlite3.OperationalError("disk I/O error")  # what a full disk looks like
+        return real_write(db, spec, *args)
+
+    monkeypatch.setattr(importer_module, "_write", write_then_fail)
+    with pytest.raises(sqlite3.OperationalError):
+        import_rows(fresh_db, {"orders": orders, "order_lines": lines})
+
+    assert fresh_db["orders"].count == 0 and fresh_db["order_lines"].count == 0
+    assert fresh_db.execute(triggers).fetchall() == before
+    assert fresh_db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert fresh_db["report_state"].get(1)["paused"] == 0
