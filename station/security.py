@@ -144,6 +144,7 @@ def _idle_timeout():
         limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
         if now().timestamp() - seen > limit:
             session.clear()
+            session["signed_out"] = "idle"  # the sign-in page says why
         else:
             session["seen"] = now().timestamp()
 
@@ -157,6 +158,15 @@ def _check_csrf():
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
     expected = session.get("csrf")
     if not expected or not hmac.compare_digest(str(sent), str(expected)):
+        if "signed_out" in session:
+            # the bench timed out since the page was loaded: its token went with the session.
+            # Back to sign-in (htmx follows HX-Redirect), not a "Bad Request" page in the bench.
+            if request.headers.get("HX-Request"):
+                resp = jsonify(error={"code": "signed_out", "message": "Sign in again"})
+                resp.headers["HX-Redirect"] = url_for("bench.sign_in")
+                resp.status_code = 401
+                return resp
+            return redirect(url_for("bench.sign_in"), 303)
         abort(400, description="The form has expired: reload the page and try again")
     return None
 

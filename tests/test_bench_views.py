@@ -267,3 +267,15 @@ def test_a_chinese_family_name_of_one_character_or_a_given_name_finds_the_order(
     assert 'class="result"' not in page and "No order matches" not in page
     page = text(bench.client.get("/bench/search", query_string={"q": "趙"}))
     assert "No order matches" in page
+
+
+def test_a_scan_after_the_idle_time_out_leads_back_to_sign_in_and_says_why_creating_nothing(bench):
+    with bench.client.session_transaction() as session:
+        session["seen"] = 0  # the last request was long ago: SESSION_IDLE_MINUTES have passed
+    answer = bench.scan(CARTON)  # the page's token is from the session that timed out
+    assert answer.status_code == 401 and answer.headers["HX-Redirect"] == "/sign-in"  # was a 400 page in the bench
+    assert count(bench.client.application, "SELECT count(*) FROM returns") == 0
+    page = text(bench.client.get("/sign-in"))
+    assert "Signed out after 480 minutes without use" in page and "Scan your badge" in page
+    form = bench.client.post("/sign-out", data={"csrf_token": bench.token})  # a plain form post too
+    assert form.status_code == 303 and form.location == "/sign-in"

@@ -33,6 +33,9 @@ def _page(template, status=200, **context):
 def _signin(status=200, **context):
     """The sign-in widget alone for htmx, else the whole page."""
     context.setdefault("badge_user", session.get("badge_name"))
+    if session.get("signed_out") == "idle" and not context.get("message") and not context["badge_user"]:
+        minutes = current_app.config["SESSION_IDLE_MINUTES"]
+        context["message"] = {"tone": "warn", "text": f"Signed out after {minutes} minutes without use: scan your badge"}
     template = "_signin.html" if request.headers.get("HX-Request") else "signin.html"
     return _page(template, status, **context)
 
@@ -62,6 +65,7 @@ def _badge(code):
         session.pop("badge_name", None)
         return _signin(exc.status, message={"tone": "error", "text": exc.message})
     session["badge"], session["badge_name"] = user["badge"], user["name"]
+    session.pop("signed_out", None)
     return _signin(message={"tone": "ok", "text": "Badge read"})
 
 
