@@ -279,3 +279,13 @@ def test_a_scan_after_the_idle_time_out_leads_back_to_sign_in_and_says_why_creat
     assert "Signed out after 480 minutes without use" in page and "Scan your badge" in page
     form = bench.client.post("/sign-out", data={"csrf_token": bench.token})  # a plain form post too
     assert form.status_code == 303 and form.location == "/sign-in"
+
+
+def test_a_bench_named_on_the_root_url_keeps_its_name_through_sign_in(app):
+    client = app.test_client()
+    answer = client.get("/?station=bench-7")
+    assert answer.status_code == 302 and answer.location == "/sign-in?station=bench-7"  # the name was dropped
+    token = csrf(client.get(answer.location))
+    client.post("/sign-in/badge", data={"code": BADGE}, headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert client.post("/sign-in", data={"pin": PIN, "csrf_token": token}).status_code == 302
+    assert '<span class="station" title="Station">bench-7</span>' in text(client.get("/"))

@@ -16,8 +16,9 @@ from .render import msg, render_bench, user_name
 def index():
     """Sign-in for a stranger, the bench for a signed-in operator."""
     user = current_user()
-    if user is None:
-        return redirect(url_for("bench.sign_in"))
+    if user is None:  # a bench names itself with /?station=NAME as well as on the sign-in page
+        station = request.args.get("station")
+        return redirect(url_for("bench.sign_in", station=station) if station else url_for("bench.sign_in"))
     landing = nav.home(user)
     if landing != "bench.index":  # a technician's badge opens the refurbish station
         return redirect(url_for(landing))
