@@ -500,3 +500,32 @@ def test_every_reason_button_shows_its_reason_code_and_the_code_is_tapped_for_a_
     expect(page.locator("#inspect h2")).to_contain_text("size_fit")
     shot(page, "18-reason-codes")
     assert query(server, "SELECT grade, reason FROM return_items") == [("B", "size_fit")]
+
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def test_an_override_chosen_before_the_photo_stays_open_with_its_choice_after_the_photo(page, server, tmp_path):
+    sign_in(page, server)
+    scan(page, CARTON)
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    scan(page, MUG_GTIN)
+    page.get_by_role("button", name="D", exact=True).click()  # the RMA's reason is pre-filled
+    page.get_by_role("button", name="Override…").click()
+    page.locator(".override").get_by_text("scrap").click()
+    because = page.get_by_role("button", name="Packaging unsellable")
+    expect(because).to_be_disabled()  # no photo yet: grade D
+    assert because.evaluate("el => getComputedStyle(el).opacity") != "1"  # and it looks it
+    photo = tmp_path / "box.png"
+    photo.write_bytes(PNG_1PX)
+    page.locator("input[type=file][name=photo]").set_input_files(str(photo))
+    expect(page.get_by_text("Photos: 1")).to_be_visible()
+    expect(page.locator(".override")).to_be_visible()  # it used to close with the photo's answer
+    expect(page.locator(".override input[value=scrap]")).to_be_checked()
+    expect(because).to_be_enabled()
+    shot(page, "19-override-after-photo")
+    because.click()
+    expect(page.locator(".line-decision")).to_contain_text("SCRAP")
+    assert query(server, "SELECT disposition, override_reason FROM decisions") == [("scrap", "Packaging unsellable")]

@@ -115,6 +115,7 @@
   document.addEventListener("htmx:beforeSwap", function (e) {
     var d = e.detail;
     if (!d.shouldSwap || !d.target || d.target.id !== "bench") return;
+    keepOverride();
     var html = d.serverResponse != null ? d.serverResponse : d.xhr.responseText;
     var url = autoprintUrl(html);
     if (!url && !held) return;
@@ -208,9 +209,30 @@
     else if ((el = closest(t, "[data-snap]"))) snap(el);
   });
 
+  // An override panel open when the bench changes (a photo taken for a grade D or X) stays
+  // open with the destination chosen, instead of closing under the operator's finger.
+  var override = null;
+  function keepOverride() {
+    var panel = document.querySelector("form.override:not([hidden])");
+    var chosen = panel && panel.querySelector("input[name=disposition]:checked");
+    override = panel ? { id: panel.id, value: chosen ? chosen.value : null } : null;
+  }
+  function restoreOverride() {
+    var panel = override && document.getElementById(override.id);
+    if (panel) {
+      panel.hidden = false;
+      var toggle = document.querySelector('[data-toggle="' + override.id + '"]');
+      if (toggle) toggle.setAttribute("aria-expanded", "true");
+      panel.querySelectorAll("input[name=disposition]").forEach(function (input) {
+        if (input.value === override.value) input.checked = true;
+      });
+    }
+    override = null;
+  }
+
   // a new bench state closes the search and typed-code panels and any open camera
   document.addEventListener("htmx:afterSwap", function (e) {
-    if (e.detail.target && e.detail.target.id === "bench") { closePanels(); stopCamera(); }
+    if (e.detail.target && e.detail.target.id === "bench") { closePanels(); stopCamera(); restoreOverride(); }
     showCameraButtons();
   });
   document.addEventListener("DOMContentLoaded", showCameraButtons);
