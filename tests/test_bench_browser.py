@@ -529,3 +529,20 @@ def test_an_override_chosen_before_the_photo_stays_open_with_its_choice_after_th
     because.click()
     expect(page.locator(".line-decision")).to_contain_text("SCRAP")
     assert query(server, "SELECT disposition, override_reason FROM decisions") == [("scrap", "Packaging unsellable")]
+
+
+def test_a_double_tap_on_confirm_decides_once_and_shows_no_error(page, server):
+    sign_in(page, server)
+    scan(page, CARTON)
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    scan(page, MUG_GTIN)
+    page.get_by_role("button", name="A", exact=True).click()
+    decides = []
+    page.on("request", lambda r: decides.append(r.url) if r.url.endswith("/decide") else None)
+    page.get_by_role("button", name=re.compile(r"^Confirm")).dblclick()  # a glove bounces
+    expect(page.get_by_role("button", name="Close", exact=True)).to_be_visible()
+    page.wait_for_timeout(500)
+    expect(page.locator(".message")).to_have_text("RESTOCK A-01-01: label printing")  # it was "decided already"
+    assert len(decides) == 1
+    assert query(server, "SELECT disposition FROM decisions") == [("restock",)]
+    assert query(server, "SELECT qty FROM stock WHERE sku = 'MUG-01' AND bin = 'A-01-01'") == [(6,)]

@@ -289,3 +289,19 @@ def test_a_bench_named_on_the_root_url_keeps_its_name_through_sign_in(app):
     client.post("/sign-in/badge", data={"code": BADGE}, headers={"X-CSRF-Token": token, "HX-Request": "true"})
     assert client.post("/sign-in", data={"pin": PIN, "csrf_token": token}).status_code == 302
     assert '<span class="station" title="Station">bench-7</span>' in text(client.get("/"))
+
+
+def test_the_same_confirm_twice_is_answered_as_confirmed_and_recorded_once(bench):
+    app = bench.client.application
+    bench.scan(CARTON)
+    bench.scan(MUG_GTIN)
+    page = text(bench.post("/bench/inspect", qty="1", set_grade="A"))
+    item_id = re.search(r"/bench/items/(\d+)/decide", page).group(1)
+    assert bench.post(f"/bench/items/{item_id}/decide", disposition="restock").status_code == 200
+    again = bench.post(f"/bench/items/{item_id}/decide", disposition="restock")  # a retried request
+    assert again.status_code == 200 and "RESTOCK A-01-01: confirmed already" in text(again)  # was a 409 error
+    assert "tone-error" not in text(again) and "data-autoprint" not in text(again)  # no second label either
+    other = bench.post(f"/bench/items/{item_id}/decide", disposition="scrap", override_reason="Supervisor instruction")
+    assert other.status_code == 409  # a different decision is still refused
+    assert count(app, "SELECT count(*) FROM decisions") == 1
+    assert count(app, "SELECT qty FROM stock WHERE sku = 'MUG-01' AND bin = 'A-01-01'") == 6

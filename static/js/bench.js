@@ -120,6 +120,7 @@
     var url = autoprintUrl(html);
     if (!url && !held) return;
     d.shouldSwap = false;
+    d.target.inert = true;  // the old screen takes no more taps (a second Confirm) while it waits
     var first = !held;
     held = held || { labels: [] };
     held.html = html;  // the newest answer is the one to show

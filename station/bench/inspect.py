@@ -104,6 +104,12 @@ def decide(item_id):
     db = get_db()
     try:
         item = services.item_row(db, item_id)
+        done = services.decision_of(db, item_id)
+        if done and done["disposition"] == request.form.get("disposition"):
+            # the same Confirm twice (a double tap, a retried request): it is recorded; say so
+            session.pop("inspect", None)
+            where = done["disposition"].upper() + (f" {done['target']}" if done.get("target") else "")
+            return render_bench(msg("ok", f"{where}: confirmed already"))
         if item["grade"] in PHOTO_GRADES and services.photo_count(db, item_id) == 0:
             return render_bench(msg("error", f"Grade {item['grade']}: take a photo before confirming"), 409)
         data = {"disposition": request.form.get("disposition", "")}

@@ -48,6 +48,11 @@ def item_row(db, item_id):
     return item
 
 
+def decision_of(db, item_id):
+    """The decision recorded for an item, or None."""
+    return one(db, "SELECT disposition, target FROM decisions WHERE item_id = ?", [item_id])
+
+
 def photo_count(db, item_id):
     return db.execute("SELECT count(*) FROM photos WHERE item_id = ?", [item_id]).fetchone()[0]
 
