@@ -546,3 +546,12 @@ def test_a_double_tap_on_confirm_decides_once_and_shows_no_error(page, server):
     assert len(decides) == 1
     assert query(server, "SELECT disposition FROM decisions") == [("restock",)]
     assert query(server, "SELECT qty FROM stock WHERE sku = 'MUG-01' AND bin = 'A-01-01'") == [(6,)]
+
+
+def test_typing_by_hand_after_a_tap_on_the_on_screen_keyboard_goes_on_in_the_search_field(page, server):
+    sign_in(page, server)
+    page.get_by_role("button", name="No label").click()
+    page.locator('[data-osk="x"]').click()
+    page.keyboard.type("m@", delay=150)  # a person at a keyboard: the tapped key had the focus, the keys were lost
+    expect(page.locator("#q")).to_have_value("xm@")
+    expect(page.locator("#search-results .result").filter(has_text="SO-1")).to_be_visible()

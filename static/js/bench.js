@@ -41,6 +41,7 @@
     var key = button.dataset.osk;
     input.value = key === "back" ? input.value.slice(0, -1) : input.value + key;
     input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.focus({ preventScroll: true });  // a keyboard, if there is one, types on from here
   }
 
   // -- label printing in a hidden frame -----------------------------------------------------
