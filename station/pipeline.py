@@ -64,7 +64,10 @@ def _process(db, raw, station, user, current_return_id):
                 "message": f"Unknown code {scan.text}: no carton, RMA, tracking number, order or product"}
     match, order_no, _rma, product = found
     if match == "product":
-        if current and (order_no is None or order_no == current["order_no"]):
+        # With a parcel on screen a product scan is an item of that parcel, even when its serial
+        # was shipped on another order: that is a serial mismatch here (quarantine), not a
+        # reason to put this parcel aside and open the other one.
+        if current:
             return {"kind": "product", "ok": True, "match": match, "sku": product["sku"], "code": scan.text,
                     "serial": scan.serial, "product": product, "return_id": current["return_id"],
                     "message": f"{product['name']} ({product['sku']})"}

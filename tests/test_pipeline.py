@@ -50,3 +50,15 @@ def test_the_next_parcel_closes_a_fully_decided_one_and_sets_aside_an_unfinished
     assert third["return_id"] != first["return_id"]  # the closed one stays closed: a new return
     statuses = dict(db.execute("SELECT return_id, status FROM returns").fetchall())
     assert statuses == {first["return_id"]: "closed", second["return_id"]: "open", third["return_id"]: "open"}
+
+
+def test_a_serial_shipped_on_another_order_is_an_item_of_the_parcel_on_screen_and_a_serial_mismatch(db):
+    other = process_scan(db, "CTN-2")  # SO-2; serial SN1 was shipped on SO-1
+    outcome = process_scan(db, "]C1010" + sample.PHONE_GTIN + "21SN1", current_return_id=other["return_id"])
+
+    assert (outcome["kind"], outcome["sku"], outcome["return_id"]) == ("product", "PHONE-01", other["return_id"])
+    assert outcome["serial"] == "SN1"
+    assert db["returns"].count == 1  # SO-1's parcel was not opened, SO-2's not put aside
+    item = returns.add_item(db, other["return_id"], {"code": "]C1010" + sample.PHONE_GTIN + "21SN1", "qty": 1,
+                                                     "grade": "A", "reason": "changed_mind", "serial": "SN1"})
+    assert "serial_mismatch" in item["flags"] and item["recommendation"]["disposition"] == "quarantine"
