@@ -127,7 +127,17 @@ def refuse_item(db, item_id, data, user=None):
             raise not_found("RTV item", item_id)
         if item["status"] == "refused":
             raise conflict("already_refused", f"Item {item_id} is already back from the supplier")
+        batch = one(db, "SELECT status, credit_expected FROM rtv_batches WHERE batch_id = ?", [item["batch_id"]])
+        if batch["status"] == "settled" or item["status"] != "in_batch":
+            # the supplier's credit note settled the batch: what it credited stands
+            raise conflict("batch_settled", f"Batch {item['batch_id']} is settled: the supplier accepted item "
+                                            f"{item['item_id']} with its credit note")
         db.execute("UPDATE rtv_items SET status = 'refused', refused_reason = ? WHERE item_id = ?", [reason.strip(), item["item_id"]])
+        if batch["status"] == "closed":
+            # no credit comes for a refused item: what the batch still expects drops by its value
+            expected = Decimal(batch["credit_expected"] or "0") - Decimal(item["value"])
+            db.execute("UPDATE rtv_batches SET credit_expected = ? WHERE batch_id = ?",
+                       [f"{max(expected, Decimal('0')):.2f}", item["batch_id"]])
         db.execute("INSERT INTO item_outcomes (item_id, stage, outcome, note, by, at) VALUES (?, 'rtv', 'refused', ?, ?, ?)",
                    [item["item_id"], reason.strip(), user, now_iso()])
         emit(db, "rtv.item_refused", item_id=item["item_id"], batch_id=item["batch_id"], reason=reason.strip())

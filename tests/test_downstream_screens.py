@@ -12,7 +12,7 @@ from station import auth, create_app, decisions, policy, returns
 from station.db import connect
 from station.refunds import HOLD_KINDS, hold_kinds
 from station.refund_rules import item_refund
-from tests.sample import CARTON, fresh, load_sample
+from tests.sample import CARTON, days_ago, fresh, load_sample
 
 USERS = {
     "technician": ("Tess Technician", "TE-1", "1111"),
@@ -262,6 +262,48 @@ def test_an_item_the_supplier_refuses_goes_back_to_quarantine_for_a_new_decision
     assert query(app, "SELECT status, refused_reason FROM rtv_items") == [("refused", "Customer damage — water inside")]
     review = text(sup.get("/quarantine"))
     assert "refused by supplier: Customer damage — water inside" in review and "Phone X" in review
+
+
+def second_phone_order(app):
+    """Another delivered order of a phone (serial SN2) from the same RTV supplier."""
+    db = connect(app.config["DATABASE"])
+    with db.conn:
+        db["orders"].insert({"order_no": "SO-P2", "customer_id": "C4", "placed_at": days_ago(12), "channel": "shop",
+                             "shipped_at": days_ago(9), "delivered_at": days_ago(6), "currency": "USD",
+                             "status": "delivered", "priority": 0})
+        db["order_lines"].insert({"order_no": "SO-P2", "line_no": 1, "sku": "PHONE-01", "qty": 1, "unit_price": 299,
+                                  "serials": "SN2"})
+        db["order_serials"].insert({"serial": "SN2", "order_no": "SO-P2", "line_no": 1, "sku": "PHONE-01"})
+    db.close()
+
+
+def test_an_item_refused_after_the_batch_closed_takes_its_value_off_the_credit_expected(app):
+    first, batch_id = rtv_item(app)
+    second_phone_order(app)
+    second, _ = decided(app, "SO-P2", {"sku": "PHONE-01", "serial": "SN2", "qty": 1, "grade": "D", "reason": "defective"})
+    sup = sign_in(app, "supervisor")
+    assert "credit expected 400.00" in text(sup.post(f"/rtv/{batch_id}/close"))
+    refused = sup.post(f"/rtv/{batch_id}/items/{first}/refuse", reason="Customer damage")
+    assert refused.status_code == 200
+    # the supplier credits only the phone it took back: the batch expects 200.00, and "Same as expected" says so
+    assert query(app, "SELECT credit_expected FROM rtv_batches") == [("200.00",)]
+    assert 'data-value="200.00">Same as expected' in text(refused)
+    settled = sup.post(f"/rtv/{batch_id}/credit", amount="200")
+    assert "Credit 200.00 recorded against 200.00 expected" in text(settled)
+    assert query(app, "SELECT item_id, status FROM rtv_items ORDER BY item_id") == [(first, "refused"), (second, "accepted")]
+
+
+def test_an_item_of_a_settled_batch_cannot_be_refused_and_nothing_changes(app):
+    item_id, batch_id = rtv_item(app)
+    sup = sign_in(app, "supervisor")
+    sup.post(f"/rtv/{batch_id}/close")
+    sup.post(f"/rtv/{batch_id}/credit", amount="150")
+    late = sup.post(f"/rtv/{batch_id}/items/{item_id}/refuse", reason="Customer damage")
+    assert late.status_code == 409 and f"Batch {batch_id} is settled" in text(late)
+    assert query(app, "SELECT status, refused_reason FROM rtv_items") == [("accepted", None)]
+    assert query(app, "SELECT status, credit_expected, credit_received FROM rtv_batches") == [("settled", "200.00", "150.00")]
+    assert query(app, "SELECT count(*) FROM item_outcomes WHERE stage = 'rtv'") == [(0,)]
+    assert f'id="q-{item_id}"' not in text(sup.get("/quarantine"))  # nothing new to review
 
 
 # -- quarantine -------------------------------------------------------------------------------
