@@ -110,6 +110,9 @@ def finish(db, key, data, user=None):
         if wo["status"] != "open":
             raise conflict("work_order_done", f"Work order {wo['tote']} is finished")
         bin_ = None
+        if outcome in ("restock", "crossdock") and "never_restock" in sku_rules(db, wo["sku"]):
+            # a per-SKU rule (hygiene products): no unit goes back on sale, refurbished or not
+            raise conflict("never_restock", f"Policy: {wo['sku']} is never restocked: scrap it")
         if outcome == "crossdock":
             # a refurbished unit fills a waiting order only where the SKU's policy allows it
             if "refurbished_can_crossdock" not in sku_rules(db, wo["sku"]):
@@ -156,9 +159,11 @@ def parts_used(db, sku, limit=8):
 def crossdock_line(db, wo):
     """The waiting order line a refurbished unit of this work order may fill, or None.
 
-    Only where the SKU's policy lets refurbished units fill waiting orders (finish() checks again).
+    Only where the SKU's policy lets refurbished units fill waiting orders and does not forbid
+    restocking it (finish() checks again).
     """
-    if "refurbished_can_crossdock" not in sku_rules(db, wo["sku"]):
+    rules = sku_rules(db, wo["sku"])
+    if "refurbished_can_crossdock" not in rules or "never_restock" in rules:
         return None
     return best_waiting_line(db, wo["sku"], wo["qty"])
 

@@ -192,6 +192,26 @@ def test_a_refurbished_unit_fills_a_waiting_order_only_where_the_skus_policy_all
     assert query(app, "SELECT count(*) FROM refurb_stock") == [(0,)]
 
 
+def test_a_never_restock_sku_leaves_the_refurbish_station_only_as_scrap(app):
+    item_id, _ = decided(app, CARTON, {"sku": "MUG-01", "qty": 1, "grade": "B", "reason": "size_fit"})
+    db = connect(app.config["DATABASE"])
+    policy.set_sku_rule(db, "MUG-01", "never_restock", True, user="Sam Supervisor")
+    policy.set_sku_rule(db, "MUG-01", "refurbished_can_crossdock", True, user="Sam Supervisor")
+    db.close()
+    tech = sign_in(app, "technician")
+    page = text(tech.post("/refurbish/scan", code=f"RI-{item_id}"))
+    assert "Policy: <span class=\"mono\">MUG-01</span> is never restocked" in page
+    assert "Restock as refurbished" not in page and "Fill order" not in page and ">Scrap</button>" in page
+    wo_id = query(app, "SELECT wo_id FROM work_orders WHERE item_id = ?", [item_id])[0][0]
+    for outcome in ("restock", "crossdock"):
+        refused = tech.post(f"/refurbish/{wo_id}/finish", outcome=outcome, grade="A")
+        assert refused.status_code == 409 and "MUG-01 is never restocked: scrap it" in text(refused)
+    assert query(app, "SELECT count(*) FROM refurb_stock") == [(0,)] and query(app, "SELECT count(*) FROM allocations") == [(0,)]
+    assert query(app, "SELECT status FROM work_orders WHERE wo_id = ?", [wo_id]) == [("open",)]
+    scrapped = tech.post(f"/refurbish/{wo_id}/finish", outcome="scrap", grade="C")
+    assert scrapped.status_code == 200 and query(app, "SELECT status, outcome FROM work_orders") == [("done", "scrap")]
+
+
 # -- RTV --------------------------------------------------------------------------------------
 
 def rtv_item(app):

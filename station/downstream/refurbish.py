@@ -7,7 +7,7 @@ from .. import refurbish as service
 from ..db import get_db
 from ..errors import ServiceError
 from ..nav import TECHNICIANS
-from ..policy import GRADES
+from ..policy import GRADES, sku_rules
 from ..security import roles_required
 from . import bp
 from .common import error_message, form_text, msg, render, user_name
@@ -31,7 +31,8 @@ def _screen(message=None, status=200, print_wo=None, part_open=False):
             session.pop("wo", None)
     extra = {}
     if wo is not None:
-        extra = {"parts": _parts(db, wo["sku"]), "crossdock": service.crossdock_line(db, wo) if wo["status"] == "open" else None}
+        extra = {"parts": _parts(db, wo["sku"]), "crossdock": service.crossdock_line(db, wo) if wo["status"] == "open" else None,
+                 "never_restock": "never_restock" in sku_rules(db, wo["sku"])}
     return render("downstream/_refurbish.html", "downstream/refurbish.html", status, queue=service.queue(db), wo=wo,
                   recent=service.recent(db), message=message, print_wo=print_wo, actions=ACTION_BUTTONS,
                   minute_chips=MINUTE_CHIPS, grades=GRADES, part_open=part_open, **extra)
