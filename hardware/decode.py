@@ -119,12 +119,12 @@ def decode_frame(frame: np.ndarray, *, thorough: bool = False, tilt="cycle") -> 
     if frame.ndim == 3:
         frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     frame = np.ascontiguousarray(frame, dtype=np.uint8)
-    found = read_zxing(frame)
+    found, zbar = _first_pass(frame)
     if not found and tilt is not None:
         angle, upright = next(_TILTS) if tilt == "cycle" else tilt
         found = read_zxing(_tilted(frame, angle, upright), formats=LINEAR_FORMATS, try_rotate=False)
     if not found and thorough:
-        found = read_zbar(frame) or _retry(frame)
+        found = (read_zbar(frame) if zbar is None else zbar) or _retry(frame)
     return _unique(found)
 
 
@@ -193,23 +193,88 @@ def _to_gray8(img: np.ndarray) -> np.ndarray:
 def decode_gray(gray: np.ndarray, *, thorough: bool = True) -> list[dict]:
     """zxing-cpp; if `thorough` and it found nothing, pyzbar; then preprocessing retries."""
     gray = np.ascontiguousarray(gray, dtype=np.uint8)
-    found = read_zxing(gray)
+    found, zbar = _first_pass(gray)
     if not found and thorough:
-        found = read_zbar(gray) or _retry(gray)
+        found = (read_zbar(gray) if zbar is None else zbar) or _retry(gray)
     return _unique(found)
 
 
+def _first_pass(gray: np.ndarray) -> tuple[list[dict], list[dict] | None]:
+    """zxing-cpp; where it read one symbol two different ways, pyzbar settles it.
+
+    Answers (codes, pyzbar's codes or None when pyzbar was not asked). A disputed symbol
+    comes back only as the reading pyzbar agrees with, or not at all (the next frame, or the
+    retries, will read it): a wrong GTIN scans a product that is not in the box.
+    """
+    found, disputed = _read_zxing(gray)
+    if not disputed:
+        return found, None
+    zbar = read_zbar(gray)
+    return found + [c for c in zbar if c in disputed], zbar
+
+
 def read_zxing(gray: np.ndarray, formats=None, **options) -> list[dict]:
-    """One zxing-cpp pass over a greyscale image, limited to ZXING_FORMATS by default."""
-    out = []
+    """One zxing-cpp pass over a greyscale image, limited to ZXING_FORMATS by default.
+
+    A symbol read two different ways in the one pass (see _same_symbol) is left out."""
+    return _read_zxing(gray, formats, **options)[0]
+
+
+def _read_zxing(gray, formats=None, **options) -> tuple[list[dict], list[dict]]:
+    """(codes, disputed): the codes of one zxing-cpp pass, less the readings it disagrees with
+    itself about, which are answered apart."""
+    results = []
     for b in zxingcpp.read_barcodes(gray, formats=formats or ZXING_FORMATS,
                                     text_mode=zxingcpp.TextMode.Plain, **options):
         name = _ZXING_NAMES.get(b.format) or _ZXING_NAMES.get(b.symbology) or _slug(str(b.format))
         data = b.text
         if b.content_type == zxingcpp.ContentType.GS1:
             data = b.symbology_identifier + data
-        out.append(_normalise(name, data))
-    return out
+        results.append((_normalise(name, data), b.position))
+    disputed = set()
+    for i, (a, pa) in enumerate(results):
+        for j in range(i + 1, len(results)):
+            b, pb = results[j]
+            if (a["data"] != b["data"] and a["symbology"] in _WEAK
+                    and _FAMILY.get(a["symbology"], a["symbology"]) == _FAMILY.get(b["symbology"], b["symbology"])
+                    and _same_symbol(pa, pb)):
+                disputed.update((i, j))
+    found = [code for k, (code, _) in enumerate(results) if k not in disputed]
+    return found, [results[k][0] for k in sorted(disputed)]
+
+
+# EAN-13 and UPC-A are one symbology (a UPC-A is an EAN-13 with a leading 0).
+_FAMILY = {"upca": "ean13"}
+
+
+def _same_symbol(p, q) -> bool:
+    """Whether two linear readings lie on one symbol: along the first one's reading direction
+    they cover the same stretch (half of the shorter at least), and across it they are less than
+    half that length apart. zxing-cpp 3.1 sometimes reads an EAN-13 a second time, from its
+    downscaled pass or a few scan lines at the bars' ends, as another number whose check digit
+    also passes (6923456001800 and 7925459001800); two real labels one above the other are
+    further apart, and pyzbar then reads both anyway."""
+    def corners(pos):
+        return [(pt.x, pt.y) for pt in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)]
+
+    a, b = corners(p), corners(q)
+    (x0, y0), (x1, y1) = a[0], a[1]
+    length = float(np.hypot(x1 - x0, y1 - y0))
+    if length < 1:
+        return False
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+
+    def spans(points):
+        along = [(x - x0) * ux + (y - y0) * uy for x, y in points]
+        across = [(y - y0) * ux - (x - x0) * uy for x, y in points]
+        return (min(along), max(along)), (min(across), max(across))
+
+    (a_lo, a_hi), (a_lo2, a_hi2) = spans(a)
+    (b_lo, b_hi), (b_lo2, b_hi2) = spans(b)
+    shorter = min(a_hi - a_lo, b_hi - b_lo)
+    overlap = min(a_hi, b_hi) - max(a_lo, b_lo)
+    gap = max(b_lo2 - a_hi2, a_lo2 - b_hi2, 0.0)
+    return shorter > 0 and overlap >= 0.5 * shorter and gap < 0.5 * shorter
 
 
 def read_zbar(gray: np.ndarray) -> list[dict]:

@@ -230,3 +230,35 @@ def test_decode_frame_takes_greyscale_or_bgr_camera_frames():
     gray = on_page(python_barcode("code128", "RMA-5"), pad=100)
     bgr = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
     assert decode_frame(gray) == decode_frame(bgr) == [{"symbology": "code128", "data": "RMA-5"}]
+
+
+def lamp_ean_in_a_camera_frame(shift):
+    """The demo lamp's EAN-13 (6923456001800) as python-barcode draws it, on a grey 960x540 frame,
+    `shift` pixels right of the middle (the parcel moving a little under the camera)."""
+    code = python_barcode("ean13", "692345600180", module_width=0.4, module_height=20, quiet_zone=6.5,
+                          dpi=200, write_text=True)
+    frame = np.full((540, 960), 200, np.uint8)
+    h, w = code.shape
+    y, x = (540 - h) // 2, (960 - w) // 2 + shift
+    frame[y:y + h, x:x + w] = code
+    return frame
+
+
+@pytest.mark.parametrize("shift", [-1, 2])
+def test_a_second_different_reading_of_the_same_ean13_is_dropped_and_only_the_real_gtin_comes_back(shift):
+    # zxing-cpp 3.1 reads this one symbol twice, once right and once as 7925459001800 (its check
+    # digit passes too): a GTIN the camera would scan although no such product is in view.
+    frame = lamp_ean_in_a_camera_frame(shift)
+    assert decode_frame(frame) == [{"symbology": "ean13", "data": "6923456001800"}]
+    assert decode_image(png(frame)) == [{"symbology": "ean13", "data": "6923456001800"}]
+
+
+def test_two_different_ean13_codes_one_above_the_other_both_come_back():
+    def padded(gray):
+        return cv2.copyMakeBorder(gray, 30, 30, 60, 60, cv2.BORDER_CONSTANT, value=255)
+
+    both = np.vstack([padded(python_barcode("ean13", "692345600180")),
+                      padded(python_barcode("ean13", "697123400100"))])
+    expected = [{"symbology": "ean13", "data": "6923456001800"}, {"symbology": "ean13", "data": "6971234001009"}]
+    assert sorted(decode_image(png(both)), key=lambda c: c["data"]) == expected
+    assert sorted(decode_frame(both), key=lambda c: c["data"]) == expected
