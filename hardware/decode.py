@@ -50,6 +50,8 @@ class ImageTooLarge(DecodeError):
 
 # A 10 MB PNG can unpack to gigabytes; refuse before decoding. 60 MP covers any phone camera.
 MAX_PIXELS = 60_000_000
+# zxing-cpp takes no image longer than this on a side (ValueError), whatever its pixel count.
+MAX_SIDE = 65_535
 # Above this, JPEGs are decoded at 1/2 or 1/4 size (cheap in libjpeg): barcodes in a photo
 # of that size have modules many pixels wide, and zxing-cpp downscales such images anyway.
 REDUCE_ABOVE_PIXELS = 16_000_000
@@ -157,6 +159,8 @@ def load_gray(data: bytes) -> np.ndarray:
         raise NotAnImage("not an image") from exc
     if width * height > MAX_PIXELS:
         raise ImageTooLarge(f"{width}x{height} pixels is more than {MAX_PIXELS}")
+    if max(width, height) > MAX_SIDE:
+        raise ImageTooLarge(f"{width}x{height} pixels: longer than {MAX_SIDE} on a side")
 
     buf = np.frombuffer(data, np.uint8)
     if has_alpha:

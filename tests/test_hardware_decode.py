@@ -209,6 +209,28 @@ def test_a_png_that_would_unpack_to_gigapixels_is_refused_before_decoding():
     assert issubclass(ImageTooLarge, DecodeError)
 
 
+def one_bit_png(width, height):
+    """A white 1-bit PNG of that size, written by hand: a few kB on disk whatever its size."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = (b"\0" + b"\xff" * ((width + 7) // 8)) * height
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9))
+            + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("width,height", [(100_000, 100), (100, 70_000), (1, 60_000_000)])
+def test_an_image_longer_than_65535_pixels_on_a_side_is_refused_as_too_large_not_a_crash(width, height):
+    # few pixels in all, but zxing-cpp raises ValueError on a side over 65535 (a 500 at /api/decode)
+    with pytest.raises(ImageTooLarge):
+        decode_image(one_bit_png(width, height))
+
+
+def test_the_longest_side_zxing_takes_still_decodes():
+    assert decode_image(one_bit_png(65_535, 40)) == []
+
+
 def test_a_code_on_a_transparent_background_is_read_as_black_on_white():
     gray = on_page(python_barcode("code128", "RMA-9"))
     rgba = np.zeros(gray.shape + (4,), np.uint8)  # transparent black everywhere...
