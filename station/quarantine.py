@@ -4,6 +4,7 @@ import json
 from .db import one, rows, write
 from .errors import bad, conflict, not_found
 from .events import emit
+from .policy import sku_rules
 from .timeutil import now_iso
 
 OUTCOMES = ("restock", "scrap", "return_to_customer", "fraud")
@@ -66,6 +67,8 @@ def review(db, item_id, data, user=None):
         if outcome == "restock":
             if item["name"] is None:
                 raise conflict("unknown_product", "An item that is not in the catalogue cannot be restocked")
+            if "never_restock" in sku_rules(db, item["sku"]):
+                raise conflict("never_restock", f"Policy: {item['sku']} is never restocked: scrap it or return it to the customer")
             target = data.get("bin") or item["bin"]
             if not isinstance(target, str) or not target or len(target) > 64:
                 raise bad("bin", "restock needs a bin")

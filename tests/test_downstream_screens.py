@@ -346,6 +346,25 @@ def test_quarantine_shows_flags_and_a_restock_releases_the_refund_held_only_by_q
     assert again.status_code in (404, 409) and query(app, "SELECT count(*) FROM quarantine_reviews") == [(1,)]
 
 
+def test_a_quarantined_item_of_a_never_restock_sku_is_not_restocked_and_its_refund_stays_held(app):
+    item_id, refund = decided(app, CARTON, {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"}, close=True)
+    db = connect(app.config["DATABASE"])
+    policy.set_sku_rule(db, "SHOE-01", "never_restock", True, user="Sam Supervisor")
+    db.close()
+    sup = sign_in(app, "supervisor")
+    page = text(sup.get("/quarantine"))
+    card = page[page.index(f'id="q-{item_id}"'):]
+    assert "is never restocked" in card and 'value="restock"' not in card and 'value="scrap"' in card
+    refused = sup.post(f"/quarantine/{item_id}/review", outcome="restock", reason="Item is ours and sellable")
+    assert refused.status_code == 409 and "SHOE-01 is never restocked" in text(refused)
+    assert query(app, "SELECT count(*) FROM quarantine_reviews") == [(0,)]
+    assert query(app, "SELECT count(*) FROM stock WHERE sku = 'SHOE-01'") == [(0,)]
+    assert query(app, "SELECT status FROM refunds") == [("held",)]
+    scrapped = sup.post(f"/quarantine/{item_id}/review", outcome="scrap", reason="Damaged beyond use")
+    assert scrapped.status_code == 200 and f"Refund {refund['refund_id']} is ready" in text(scrapped)
+    assert query(app, "SELECT outcome FROM quarantine_reviews") == [("scrap",)]
+
+
 def test_confirming_fraud_marks_the_customer_and_rejects_the_held_refund_in_one_go(app):
     item_id, refund = decided(app, CARTON, {"sku": "MUG-01", "qty": 1, "grade": "X", "reason": "other", "notes": "a brick"},
                               close=True)

@@ -3,6 +3,7 @@ from .. import quarantine as service
 from ..db import get_db, one
 from ..errors import ServiceError
 from ..nav import SUPERVISORS
+from ..policy import sku_rules
 from ..security import roles_required
 from . import bp
 from .common import error_message, form_text, msg, reason_note, render, user_name
@@ -21,6 +22,7 @@ def _screen(message=None, status=200):
     for item in items:
         item["refund"] = one(db, "SELECT refund_id, amount, currency, status FROM refunds WHERE return_id = ?",
                              [item["return_id"]])
+        item["never_restock"] = "never_restock" in sku_rules(db, item["sku"])
     return render("downstream/_quarantine.html", "downstream/quarantine.html", status, items=items, message=message,
                   outcomes=OUTCOMES, reasons=REASONS)
 
