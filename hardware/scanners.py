@@ -14,6 +14,7 @@ keeps trying to open the same path until the device is back.
 
 import enum
 import logging
+import re
 import threading
 import time
 from datetime import datetime, timezone
@@ -21,9 +22,15 @@ from typing import Callable
 
 import serial
 
-__all__ = ["ScannerError", "ScannerStatus", "Scanner", "SerialScanner", "ScannerDevice"]
+__all__ = ["ScannerError", "ScannerStatus", "Scanner", "SerialScanner", "ScannerDevice", "MAX_LINE_BYTES"]
 
 log = logging.getLogger(__name__)
+
+# The longest line taken as a scan. A 2D code holds at most about 3 kB (QR, binary) and the bench
+# takes codes of 128 characters; anything longer is a device sending junk without line ends
+# (wrong baud rate, a scale on the scanner's port), dropped up to its end.
+MAX_LINE_BYTES = 4096
+_EOL = re.compile(rb"[\r\n]")
 
 
 class ScannerError(Exception):
@@ -65,6 +72,7 @@ class SerialScanner(Scanner):
         self.last_error: str | None = None
         self.last_seen: str | None = None  # ISO time the port last opened or sent a line
         self.scans = 0
+        self.dropped = 0  # lines longer than MAX_LINE_BYTES, not delivered
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -119,19 +127,37 @@ class SerialScanner(Scanner):
         self._stop.wait(self.reconnect_interval)
 
     def _read_lines(self, port):
+        # Only the new bytes are searched for line ends, and a line is kept to MAX_LINE_BYTES:
+        # megabytes of junk cost what they weigh, once, and never hold up the next scan.
         pending = bytearray()
+        dropping = False  # inside a line already too long: skip to its end
         while not self._stop.is_set():
             chunk = port.read(port.in_waiting or 1)
             if not chunk:
                 continue
-            pending += chunk
-            *lines, rest = pending.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-            # A CR at the very end may be the first half of a CRLF still on the wire: the
-            # empty line it would make is skipped below, so splitting early is harmless.
-            pending = bytearray(rest)
-            for line in lines:
-                if line:
-                    self._deliver(bytes(line))
+            start = 0
+            for end in _EOL.finditer(chunk):
+                # CR, LF and CRLF each end a line; the empty line between CR and LF is skipped
+                if not dropping:
+                    pending += chunk[start:end.start()]
+                    if len(pending) > MAX_LINE_BYTES:
+                        self._too_long(len(pending))
+                    elif pending:
+                        self._deliver(bytes(pending))
+                pending.clear()
+                dropping = False
+                start = end.end()
+            if not dropping:
+                pending += chunk[start:]
+                if len(pending) > MAX_LINE_BYTES:
+                    self._too_long(len(pending))
+                    pending.clear()
+                    dropping = True
+
+    def _too_long(self, size):
+        self.dropped += 1
+        log.warning("scanner %s: a line of more than %s bytes (%s so far) dropped: junk, not a scan "
+                    "(wrong baud rate?)", self.port, MAX_LINE_BYTES, size)
 
     def _deliver(self, line: bytes):
         self.scans += 1
@@ -187,7 +213,8 @@ class ScannerDevice:
 
     def status(self) -> dict:
         s = self.scanner
-        detail = {ScannerStatus.CONNECTED: f"connected, {s.scans} scan(s) read",
+        junk = f", {s.dropped} over-long line(s) dropped (wrong baud rate?)" if s.dropped else ""
+        detail = {ScannerStatus.CONNECTED: f"connected, {s.scans} scan(s) read{junk}",
                   ScannerStatus.DISCONNECTED: f"unplugged or failing, retrying: {s.last_error or ''}".rstrip(": "),
                   ScannerStatus.CONNECTING: "opening the port",
                   ScannerStatus.STOPPED: "stopped"}[s.status]

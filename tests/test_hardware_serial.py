@@ -159,3 +159,37 @@ def test_stop_closes_the_port_so_another_program_can_open_it(port, scanner):
         serial.Serial(port.path, exclusive=True)  # held by our reader thread
     scanner.stop()
     serial.Serial(port.path, exclusive=True).close()
+
+
+def send_all(port, data: bytes):
+    """Write everything, however long the reader takes (a pty takes a few kB at a time)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(port.master, view[:65536]):]
+
+
+def test_megabytes_of_noise_without_a_line_end_are_dropped_and_the_next_scan_arrives_at_once(port, scanner, scans):
+    # a scanner (or a scale on the wrong port) at the wrong baud rate sends junk without CR/LF;
+    # the buffer used to grow without end and be copied again on every read: 4 MB took ~7 s
+    import threading
+    import time
+
+    writer = threading.Thread(target=send_all, args=(port, b"\xfeB" * 2_000_000 + b"\r\nRMA-2024-00017\r\n"))
+    started = time.monotonic()
+    writer.start()
+    assert received(scans, 1, timeout=10) == ["RMA-2024-00017"]  # the junk line itself never scans
+    writer.join(10)
+    assert time.monotonic() - started < 3
+    assert scanner.dropped == 1 and scanner.scans == 1
+    port.send(b"RI1\r\n")
+    assert received(scans, 1) == ["RI1"]
+
+
+def test_the_longest_line_a_scanner_may_send_still_scans(port, scanner, scans):
+    from hardware.scanners import MAX_LINE_BYTES
+
+    threading = __import__("threading")
+    threading.Thread(target=send_all, args=(port, b"Q" * MAX_LINE_BYTES + b"\r\n" + b"Q" * (MAX_LINE_BYTES + 1)
+                                            + b"\r\nNEXT\r\n")).start()
+    assert received(scans, 2) == ["Q" * MAX_LINE_BYTES, "NEXT"]
+    assert scanner.dropped == 1
