@@ -421,6 +421,39 @@ def test_a_refund_held_for_a_quarantined_item_points_to_the_quarantine_review(ap
     assert "waits in" not in text(sup.get("/refunds"))
 
 
+def test_a_refund_held_for_reason_other_shows_the_inspectors_notes_that_explain_it(app):
+    _, refund = decided(app, CARTON, {"sku": "MUG-01", "qty": 1, "grade": "B", "reason": "other",
+                                      "notes": "lid cracked <b>in transit</b>? 客户说"}, close=True)
+    assert refund["status"] == "held"
+    sup = sign_in(app, "supervisor")
+    card = text(sup.get("/refunds"))
+    card = card[card.index(f'id="refund-{refund["refund_id"]}"'):]
+    assert "Other reason" in card and "(grade B, other)" in card
+    assert "Inspector's notes: <bdi dir=\"auto\">lid cracked &lt;b&gt;in transit&lt;/b&gt;? 客户说</bdi>" in card
+    assert query(app, "SELECT status FROM refunds") == [("held",)]
+
+
+def test_a_held_refund_says_which_of_its_items_quarantine_review_already_decided(app):
+    db = connect(app.config["DATABASE"])
+    try:
+        ret, _ = returns.open_return(db, CARTON, "bench-1")
+        shoe = returns.add_item(db, ret["return_id"], {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+        mug = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "D", "reason": "size_fit"})
+        for added in (shoe, mug):
+            decisions.decide(db, ret["return_id"], added["item_id"], {"disposition": added["recommendation"]["disposition"]})
+        refund = returns.close_return(db, ret["return_id"])["refund"]
+    finally:
+        db.close()
+    sup = sign_in(app, "supervisor")
+    sup.post(f"/quarantine/{shoe['item_id']}/review", outcome="scrap", reason="Damaged beyond use")
+    # the mug's grade D still waits for a supervisor, so the refund stays held: its card tells what is settled
+    assert query(app, "SELECT status FROM refunds") == [("held",)]
+    card = text(sup.get("/refunds"))
+    card = card[card.index(f'id="refund-{refund["refund_id"]}"'):]
+    assert "Reviewed in quarantine: scrapped by <bdi>Sam Supervisor</bdi> — <bdi dir=\"auto\">Damaged beyond use</bdi>" in card
+    assert "waits in" not in card and "grade D" in card
+
+
 def test_paid_refunds_are_listed_read_only_with_their_payment_reference(app):
     refund_id = held_refund(app)
     sup = sign_in(app, "supervisor")

@@ -2,7 +2,7 @@
 from flask import request
 
 from .. import refunds as service
-from ..db import get_db
+from ..db import get_db, rows
 from ..errors import ServiceError
 from ..nav import SUPERVISORS
 from ..security import roles_required
@@ -17,13 +17,37 @@ TABS = [("held", "Held"), ("ready", "Ready, awaiting payment"), ("paid", "Paid")
         ("exchange", "Exchange")]
 
 
+REVIEWED = {"restock": "restocked", "scrap": "scrapped", "return_to_customer": "sent back to the customer",
+            "fraud": "fraud confirmed"}
+
+
 def _screen(status_tab="held", message=None, status=200):
     db = get_db()
     if status_tab not in service.STATUSES:
         status_tab = "held"
+    refunds = service.listing(db, status_tab)
+    if status_tab == "held":
+        _with_items(db, refunds)
     return render("downstream/_refunds.html", "downstream/refunds.html", status, tab=status_tab, tabs=TABS,
-                  counts=service.counts(db), refunds=service.listing(db, status_tab), message=message,
-                  approve_reasons=APPROVE_REASONS, reject_reasons=REJECT_REASONS)
+                  counts=service.counts(db), refunds=refunds, message=message,
+                  approve_reasons=APPROVE_REASONS, reject_reasons=REJECT_REASONS, reviewed=REVIEWED)
+
+
+def _with_items(db, refunds):
+    """Each held line with what the supervisor decides on: the operator's grade, reason and notes (a
+    reason `other` is explained only there), and the quarantine review the item had already."""
+    for refund in refunds:
+        ids = [line["item_id"] for line in refund["hold_reasons"] if isinstance(line.get("item_id"), int)]
+        if not ids:
+            continue
+        marks = ", ".join("?" * len(ids))
+        items = {row["item_id"]: row for row in rows(
+            db, f"SELECT item_id, grade, reason, notes FROM return_items WHERE item_id IN ({marks})", ids)}
+        reviews = {row["item_id"]: row for row in rows(
+            db, f"SELECT item_id, outcome, note, reviewed_by, reviewed_at FROM quarantine_reviews WHERE item_id IN ({marks})",
+            ids)}
+        for line in refund["hold_reasons"]:
+            line["item"], line["review"] = items.get(line.get("item_id")), reviews.get(line.get("item_id"))
 
 
 @bp.get("/refunds")
