@@ -11,6 +11,10 @@ pipeline), and keeps the latest frame for `snapshot()`, the JPEG taken as photo 
 
 A parcel held under the camera is in many frames: a code scans when it comes into view and
 again only after it has been out of view for `repeat_s` (see `Sightings`).
+
+A video file standing in for the bench camera (a demo, an acceptance test) plays at its own
+frame rate with `pace=True`, and again from the start with `loop=True`, as `run.py serve`
+starts it: read as fast as the machine allows, a clip is over before anyone has signed in.
 """
 import enum
 import logging
@@ -95,8 +99,11 @@ class CameraReader:
     kind = "camera"
 
     def __init__(self, source, on_code: Callable[[str], None], *, bench: str = "", repeat_s: float = 2.0,
-                 reconnect_interval: float = 1.0, decode=decode_frame):
+                 reconnect_interval: float = 1.0, decode=decode_frame, pace: bool = False, loop: bool = False):
         self.source = source
+        self.pace = pace  # a video file: one frame every 1/fps s, like a camera (else as fast as it decodes)
+        self.loop = loop  # a video file: start again at its end (else the reader ends: ENDED)
+        self._video_t = 0.0  # video time at the start of this play of the file (grows with each loop)
         self.name = str(source)
         self.bench = bench
         self.on_code = on_code
@@ -172,34 +179,45 @@ class CameraReader:
                 self._lost(str(exc))
                 continue
             try:
-                if self._read(capture):
-                    return
+                outcome = self._read(capture)
             finally:
                 capture.release()
+            if outcome == "ended" and self.loop:
+                continue  # the file again from its first frame
+            if outcome in ("stopped", "ended"):
+                return
 
-    def _read(self, capture) -> bool:
-        """Decode frames until stopped (True), the file ends (True) or the source fails (False)."""
+    def _read(self, capture) -> str:
+        """Decode frames until "stopped", the file "ended", or the source "failed"."""
         is_file = _is_file(self.source)
-        fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        if not 0 < fps <= 1000:  # no or a nonsense rate in the file's header
+            fps = 30.0
         index = 0
+        started = time.monotonic()
         self.state = CameraState.RUNNING
         self.last_error = None
         while not self._stop.is_set():
+            if is_file and self.pace:
+                ahead = started + index / fps - time.monotonic()
+                if ahead > 0 and self._stop.wait(ahead):
+                    break
             ok, frame = capture.read()
             if not ok:
-                if is_file:
+                if is_file and index:
+                    self._video_t += index / fps  # a loop goes on in video time: Sightings needs it to grow
                     self.state = CameraState.ENDED
-                    return True
-                self._lost("the camera stopped sending pictures")
-                return False
-            t = index / fps if is_file else time.monotonic()
+                    return "ended"
+                self._lost("the video file has no pictures" if is_file else "the camera stopped sending pictures")
+                return "failed"
+            t = self._video_t + index / fps if is_file else time.monotonic()
             index += 1
             self.frames += 1
             self.last_seen = _now_iso()
             with self._lock:
                 self._frame = frame
             self._handle(frame, t)
-        return True
+        return "stopped"
 
     def _handle(self, frame, t):
         try:

@@ -215,6 +215,11 @@ def start_devices(app):
 
     h = hub(app)
     repeat_ms = app.config["SCAN_REPEAT_MS"]
+    for bench, spec in (app.config.get("BENCHES") or {}).items():  # checked before any thread starts
+        if not isinstance(spec.get("camera_loop", True), bool):
+            from .config import ConfigError
+
+            raise ConfigError(f"BENCHES.{bench}.camera_loop: expected true or false, got {spec['camera_loop']!r}")
     started = app.extensions.setdefault("live_devices", [])
     for bench, spec in (app.config.get("BENCHES") or {}).items():
         if spec.get("scanner_port"):
@@ -236,8 +241,10 @@ def start_devices(app):
         if spec.get("camera") not in (None, ""):
             from hardware.camera import CameraReader  # opencv: loaded only for a bench with a camera
 
+            # a video file stands in for a camera: at its own frame rate, and over again unless told
             camera = CameraReader(spec["camera"], publisher(h, bench, "camera", repeat_ms), bench=bench,
-                                  repeat_s=app.config["CAMERA_REPEAT_MS"] / 1000)
+                                  repeat_s=app.config["CAMERA_REPEAT_MS"] / 1000, pace=True,
+                                  loop=spec.get("camera_loop", True))
             camera.start()
             registry.register(app, camera)
             started.append(camera)

@@ -124,10 +124,20 @@ def app(tmp_path, clip):
     auth.add_user(db, "Cam Operator", "operator", PIN, BADGE)
     db.close()
     app = create_app({"DATABASE": str(path), "SECRET_KEY": "camera-test", "TESTING": True,
-                      "PHOTO_DIR": str(tmp_path / "photos"), "BENCHES": {"bench-3": {"camera": clip}}})
+                      "PHOTO_DIR": str(tmp_path / "photos"),
+                      "BENCHES": {"bench-3": {"camera": clip, "camera_loop": False}}})
     live.start_devices(app)
     yield app
     live.stop_devices(app)
+
+
+def wait_until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def sign_in(app, station="bench-3"):
@@ -157,7 +167,7 @@ def test_the_bench_camera_sends_its_scans_to_its_bench_like_a_serial_scanner(app
 
 
 def test_a_photo_from_the_bench_camera_is_stored_with_its_checksum_and_linked_to_the_item(app, tmp_path):
-    assert camera_of(app).wait_for(CameraState.ENDED, timeout=60)
+    assert camera_of(app).wait_for(CameraState.RUNNING) and wait_until(lambda: camera_of(app).frames > 0)
     client = sign_in(app)
     post(client, "/bench/scan", code=CARTON)
     post(client, "/bench/scan", code=MUG_GTIN)
@@ -185,3 +195,78 @@ def test_a_camera_photo_at_a_bench_without_a_camera_is_refused_not_an_error(app)
     response = post(client, f"/bench/items/{item_id}/camera-photo")
     assert response.status_code == 409 and "no camera" in response.get_data(True)
     assert connect(app.config["DATABASE"]).execute("SELECT count(*) FROM photos").fetchone()[0] == 0
+
+
+# --- a video file standing in for the bench camera -------------------------------------------
+
+@pytest.fixture(scope="module")
+def short_clip(tmp_path_factory):
+    """1.5 s: blank, the parcel label, blank."""
+    blank = np.full((480, 640, 3), 255, np.uint8)
+    return write_video(tmp_path_factory.mktemp("short") / "short.avi",
+                       [(0.5, blank), (0.5, barcode_frame((Code128, RMA))), (0.5, blank)])
+
+
+def test_a_video_file_paced_and_looped_plays_at_its_frame_rate_and_scans_again_each_time_round(short_clip):
+    got = []
+    reader = CameraReader(short_clip, lambda code: got.append((time.monotonic(), code)), repeat_s=0.3,
+                          pace=True, loop=True)
+    started = time.monotonic()
+    reader.start()
+    try:
+        time.sleep(3.7)  # two times round and the label of a third
+        assert reader.state is CameraState.RUNNING
+    finally:
+        reader.stop()
+    assert [code for _, code in got] == [RMA, RMA, RMA]
+    first, gaps = got[0][0] - started, [b[0] - a[0] for a, b in zip(got, got[1:])]
+    assert 0.4 < first < 1.0 and all(1.3 < gap < 1.7 for gap in gaps)  # in view from 0.5 s of each 1.5 s
+    assert 30 <= reader.frames <= 40  # 10 frames a second, not as fast as they decode
+
+
+def test_a_video_file_paced_but_not_looped_ends_after_its_own_length(short_clip):
+    reader = CameraReader(short_clip, lambda code: None, pace=True)
+    started = time.monotonic()
+    reader.start()
+    try:
+        assert reader.wait_for(CameraState.ENDED, timeout=10)
+    finally:
+        reader.stop()
+    assert time.monotonic() - started >= 1.3 and reader.frames == 15
+
+
+def test_a_video_file_set_as_a_bench_camera_still_scans_on_a_page_opened_after_its_length(tmp_path, short_clip):
+    # an integrator's bench: the file plays from start-up; the operator signs in later
+    from tests.test_serial_scanner import Stream, scan_event
+
+    path = tmp_path / "station.db"
+    db = fresh(path)
+    load_sample(db)
+    auth.add_user(db, "Cam Operator", "operator", PIN, BADGE)
+    db.close()
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "camera-test", "TESTING": True, "CAMERA_REPEAT_MS": 300,
+                      "LIVE_HEARTBEAT_S": 0.1, "BENCHES": {"bench-3": {"camera": short_clip}}})
+    live.start_devices(app)
+    try:
+        time.sleep(2.0)  # longer than the clip
+        assert camera_of(app).state is CameraState.RUNNING
+        client = sign_in(app)
+        seen = live.hub(app).last_seq
+        stream = Stream(client, headers={"Last-Event-ID": str(seen)})  # nothing replayed from before
+        try:
+            seq, data = scan_event(stream)
+        finally:
+            stream.close()
+        assert seq > seen and data == {"code": RMA, "source": "camera"}
+    finally:
+        live.stop_devices(app)
+
+
+def test_a_camera_loop_setting_that_is_not_true_or_false_stops_start_up(tmp_path, short_clip):
+    from station.config import ConfigError
+
+    app = create_app({"DATABASE": str(tmp_path / "s.db"), "SECRET_KEY": "x",
+                      "BENCHES": {"bench-3": {"camera": short_clip, "camera_loop": "no"}}})
+    with pytest.raises(ConfigError, match="BENCHES.bench-3.camera_loop"):
+        live.start_devices(app)
+    assert live.device(app, "bench-3", "camera") is None
