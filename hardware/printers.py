@@ -245,6 +245,26 @@ def zpl_text(text: str) -> str:
     return "".join(out)
 
 
+# Font 0 letters are narrowed down to this share of their height; text longer than fits then is cut.
+_NARROWEST = 0.4
+
+
+def _fitted(text: str, height: int, room: int, advance: float = 0.55) -> str:
+    """^A0 and ^FD for one line of `text` `height` dots tall that stays within `room` dots.
+
+    A printer clips what runs past the label's edge, so a marketplace order number took the
+    cross-dock lane off the label. A character of font 0 advances about `advance` of the font
+    width: a long line keeps its height and gets narrower letters (^A0N,h,w), down to
+    _NARROWEST of the height; what is still too long is cut and ends in "..."."""
+    width = height
+    if text and advance * width * len(text) > room:
+        width = max(round(height * _NARROWEST), int(room / (advance * len(text))), 1)
+        fits = int(room / (advance * width))
+        if len(text) > fits:
+            text = text[:max(1, fits - 3)].rstrip() + "..."
+    return f"^A0N,{height},{width}^FH^FD{zpl_text(text)}"
+
+
 def _zpl_code128_data(data: str) -> str:
     # In ^BC field data ">" starts an invocation code; ">0" is the ">" character itself.
     return zpl_text(data).replace(">", ">0")
@@ -285,12 +305,12 @@ def zpl_label(barcode: str, lines: Sequence[str] = (), *, title: str | None = No
         title_h = round(lay["title"] * dpi)
         # ^A0 letters are about 0.6 of their height wide: a long title gets a smaller font
         title_h = max(line_h, min(title_h, int(printable / (0.6 * len(title)))))
-        out.append(f"^FO{margin},{y}^A0N,{title_h},{title_h}^FH^FD{zpl_text(title)}^FS")
+        out.append(f"^FO{margin},{y}{_fitted(title, title_h, printable, 0.6)}^FS")
         y += round(title_h * 1.2)
     if subtitle:
         sub_h = round(lay.get("subtitle", lay["line"]) * dpi)
         sub_h = max(line_h, min(sub_h, int(printable / (0.55 * len(subtitle)))))
-        out.append(f"^FO{margin},{y}^A0N,{sub_h},{sub_h}^FH^FD{zpl_text(subtitle)}^FS")
+        out.append(f"^FO{margin},{y}{_fitted(subtitle, sub_h, printable)}^FS")
         y += round(sub_h * 1.25)
     bar_y = height - margin - line_h - bar_h - line_h // 3
     band_y = bar_y
@@ -307,7 +327,7 @@ def zpl_label(barcode: str, lines: Sequence[str] = (), *, title: str | None = No
     for line in lines:
         if y + line_h > band_y:
             raise PrinterError(f"too many lines for a {size} label")
-        out.append(f"^FO{margin},{y}^A0N,{line_h},{line_h}^FH^FD{zpl_text(line)}^FS")
+        out.append(f"^FO{margin},{y}{_fitted(line, line_h, printable)}^FS")
         y += round(line_h * 1.25)
     if y > band_y + line_h // 2:
         raise PrinterError(f"too many lines for a {size} label")

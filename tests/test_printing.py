@@ -138,6 +138,33 @@ def test_the_label_svg_document_is_true_size_and_every_code_in_it_scans(db, size
     assert sorted((r["symbology"], r["data"]) for r in read) == sorted(expected)
 
 
+MARKETPLACE_ORDER = "113-0295137-7990723"  # an Amazon order number: 19 characters
+
+
+@pytest.mark.parametrize("size,dpi", SIZES)
+def test_long_order_numbers_and_product_names_stay_on_the_zpl_label_and_every_code_still_scans(db, size, dpi):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    with write(db):
+        db.execute("UPDATE products SET name = ? WHERE sku = 'MUG-01'",
+                   ["Stoneware coffee mug 350 ml, matte glaze, dishwasher and microwave safe, gift box " * 2])
+    data = labels.label_data(db, decided(db, "crossdock", MARKETPLACE_ORDER, "MUG-01"))
+    zpl = labels.label_zpl(data, size, dpi)
+    scene, read = read_zpl(zpl, dpi)
+    assert sorted((r["symbology"], r["data"]) for r in read) == sorted(labels.codes_on(data, size))
+    ink = np.asarray(Image.open(io.BytesIO(scene.png())).convert("L")) < 128
+    right = np.flatnonzero(ink.any(axis=0)).max()
+    margin = round({"4x6": 0.2, "2x1": 0.06}[size] * dpi)
+    assert right < scene.width - margin // 2  # nothing runs off the stock (the lane was cut off)
+    # the destination is whole, in narrower letters; a name too long even for those ends in "..."
+    assert f"Order {MARKETPLACE_ORDER} - lane {data['lane']}" in zpl
+    if size == "4x6":
+        assert "Stoneware coffee mug 350 ml" in zpl and "..." in zpl
+
+
 def test_a_label_too_full_or_a_2d_code_on_small_stock_is_refused_not_misprinted():
     with pytest.raises(PrinterError, match="room for its Code 128 only"):
         zpl_label("RI-1", size="2x1", matrix="RI-1/X")
