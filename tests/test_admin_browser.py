@@ -220,6 +220,33 @@ def test_an_admin_adds_a_user_with_the_keypad_and_a_scanned_badge_and_the_new_ba
     other.context.close()
 
 
+def test_the_users_table_keeps_roles_and_manage_buttons_whole_and_a_long_name_never_widens_the_page(page, server):
+    sign_in(page, server, "admin")
+    page.goto(f"{server['url']}/admin/users")
+    long_name = "Maximiliana " + "x" * 88  # 100 characters, the most a name may have
+    page.get_by_label("Name").fill(long_name)
+    page.locator("label.chip", has_text="supervisor").click()
+    page.get_by_label("Badge").fill("SV-LONG")
+    for digit in "2468":
+        page.locator("#user-form [data-pin-key='%s']" % digit).click()
+    page.get_by_role("button", name="Add user").click()
+    expect(page.locator("#user-form .note")).to_contain_text("Added Maximiliana")
+    assert query(server, "SELECT role FROM users WHERE name = ?", [long_name]) == [("supervisor",)]
+    shot(page, "users-long-name")
+    # nothing is wider than the 1280 px screen: the message and the name wrap
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    # every role, state and Manage button is one line (they broke into "superviso r", "Acti ve", "Manag e")
+    lines = page.evaluate("""() => {
+        const rows = (el) => { const r = document.createRange(); r.selectNodeContents(el);
+                               return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; };
+        return [...document.querySelectorAll('#users tbody tr')].map(tr => {
+            const role = tr.querySelectorAll('td')[1], state = tr.querySelector('.pill'), manage = tr.querySelector('.btn');
+            return [role.textContent.trim(), rows(role), rows(state), manage.textContent.trim(), rows(manage)];
+        });
+    }""")
+    assert len(lines) == 4 and all(rows == [1, 1, 1] for rows in ([r[1], r[2], r[4]] for r in lines)), lines
+
+
 def test_wrong_pins_lock_a_badge_at_the_sign_in_page_and_the_admin_unlocks_it(page, server, browser):
     operator = new_page(browser)
     enter_badge(operator, server, USERS["operator"][1])
