@@ -155,3 +155,49 @@ def test_the_label_page_as_chromium_draws_it_scans_back_at_both_sizes(browser, s
     expected = {item_code} | ({f"{item_code}/ORDER SO-W1/LANE " + labels.outbound_lane("SO-W1")} if size == "4x6" else set())
     assert {r["data"] for r in read} == expected, path
     context.close()
+
+
+LONG_NAME = "Stoneware coffee mug 350 ml, matte glaze, dishwasher and microwave safe, in a gift box " * 2
+OVERFLOW = """(label) => {
+  // every piece of text and every code inside the label's padding box: nothing clipped or spilled
+  const box = label.getBoundingClientRect(), pad = parseFloat(getComputedStyle(label).paddingLeft);
+  const out = [];
+  for (const el of label.querySelectorAll('.dest, .target, .lines li, .code, .barcode svg, .barcode-text')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;  // not shown on this stock
+    if (r.left < box.left + pad - 1 || r.right > box.right - pad + 1 || r.bottom > box.bottom + 1
+        || el.scrollWidth > el.clientWidth + 1)
+      out.push(`${el.className.baseVal ?? el.className}: ${el.textContent.trim().slice(0, 40)}`);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("size", ["4x6", "2x1"])
+def test_every_label_title_and_a_long_order_and_name_stay_inside_the_printed_label(browser, server, size):
+    # "RESTOCK" ran off the right edge of the 4x6 page; on 2x1 a marketplace order number cut the
+    # cross-dock lane off; a long product name pushed the Code 128 below the 6 in page
+    db = connect(server["db"])
+    with db.conn:
+        db.execute("UPDATE products SET name = ? WHERE sku = 'MUG-01'", [LONG_NAME])
+    items = [decided(db, kind, target, sku) for kind, target, sku in [
+        ("restock", "A-01-01", "MUG-01"), ("crossdock", "113-0295137-7990723", "MUG-01"),
+        ("refurbish", None, "PHONE-01"), ("rtv", "SUP-RTV", "PHONE-01"), ("quarantine", None, "SHOE-01"),
+        ("scrap", None, "SHOE-01")]]
+    data = {item_id: labels.label_data(db, item_id) for item_id in items}
+    db.close()
+    context = browser.new_context(viewport={"width": 900, "height": 800}, device_scale_factor=3)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, server, station="bench-2")
+    page.emulate_media(media="print")
+    for item_id in items:
+        page.goto(f"{server['url']}/bench/items/{item_id}/label?size={size}")
+        label = page.locator("main.label")
+        assert label.evaluate(OVERFLOW) == [], data[item_id]["title"]
+        if data[item_id]["kind"] == "crossdock":
+            shot(page, f"devices-04-long-crossdock-{size}", full_page=True)
+            assert data[item_id]["lane"] in label.locator(".target").inner_text()
+        read = decode_image(label.screenshot(scale="device"))
+        assert sorted((r["symbology"], r["data"]) for r in read) == sorted(labels.codes_on(data[item_id], size))
+    context.close()
