@@ -320,6 +320,24 @@ def make_events(server):
         db.close()
 
 
+def test_a_webhook_with_a_long_name_and_url_keeps_the_page_on_the_screen_and_its_buttons_whole(page, server):
+    sign_in(page, server, "admin")
+    page.goto(f"{server['url']}/admin/integrations")
+    name, url = "Ψ" * 100, "http://127.0.0.1:9/" + "b" * 400
+    page.locator("#w-name").fill(name)
+    page.locator("#w-url").fill(url)
+    page.get_by_role("button", name="Add subscriber").click()
+    expect(page.locator("#webhook-form .note")).to_contain_text("it receives events from now on")
+    assert query(server, "SELECT name, url FROM webhooks") == [(name, url)]
+    shot(page, "webhook-long-name")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    rows = page.evaluate("""() => [...document.querySelectorAll('#webhook-table .btn')].map(el => {
+        const r = document.createRange(); r.selectNodeContents(el);
+        return [el.textContent.trim(), new Set([...r.getClientRects()].map(x => Math.round(x.top))).size];
+    })""")
+    assert rows == [["Disable", 1]]  # it broke into "D is a bl e" beside a long URL
+
+
 def test_webhook_events_reach_a_real_listener_signed_in_order_retried_after_a_failure_shown_on_the_page(page, server):
     secret = "a-shared-secret-0123456789"
     listener = Listener(secret)
