@@ -168,8 +168,20 @@ def label_svg(db, item_id, size="4x6", dpi=203):
     parts = [f'<rect width="{width}" height="{height}" fill="white"/>']
 
     def text(x, y, size_pt, body, weight="normal", family="sans-serif"):
+        # Kept on the stock, margins as wide on the right as on the left: a line estimated too long
+        # is drawn to the room there is (textLength), and cut first if that would squeeze it past
+        # recognition (a marketplace order number took the lane off a 2x1 label).
+        room = width / k - 2 * x
+        advance = 0.75 if weight == "bold" else 0.65  # of the font size, a little more than sans-serif needs
+        if advance * size_pt * len(body) > room:
+            most = int(room / (advance * size_pt * _SQUEEZE_MOST))
+            if len(body) > most:
+                body = body[:max(1, most - 1)].rstrip() + "…"
+            fit = f' textLength="{round(room * k)}" lengthAdjust="spacingAndGlyphs"'
+        else:
+            fit = ""
         parts.append(f'<text x="{round(x * k)}" y="{round(y * k)}" font-size="{round(size_pt * k)}" '
-                     f'font-weight="{weight}" font-family="{family}">{escape(body)}</text>')
+                     f'font-weight="{weight}" font-family="{family}"{fit}>{escape(body)}</text>')
 
     def place(svg, x, y):
         parts.append(svg.replace("<svg ", f'<svg x="{round(x * k)}" y="{round(y * k)}" ', 1))
@@ -198,6 +210,10 @@ def label_svg(db, item_id, size="4x6", dpi=203):
         text(60, 1170, 36, label["barcode"], family="monospace")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width / dpi:g}in" height="{height / dpi:g}in" '
             f'viewBox="0 0 {width} {height}">' + "".join(parts) + "</svg>")
+
+
+# label_svg squeezes a line to no less than this share of its natural width; beyond that it is cut.
+_SQUEEZE_MOST = 0.5
 
 
 WORK_ORDER_TITLES = {"restock": "REFURBISHED", "crossdock": "CROSS-DOCK", "scrap": "SCRAP"}

@@ -201,3 +201,30 @@ def test_every_label_title_and_a_long_order_and_name_stay_inside_the_printed_lab
         read = decode_image(label.screenshot(scale="device"))
         assert sorted((r["symbology"], r["data"]) for r in read) == sorted(labels.codes_on(data[item_id], size))
     context.close()
+
+
+SVG_OVERFLOW = """(svg) => {
+  // each text of the label document inside the stock, as Chromium lays out its font
+  const [, , width, height] = svg.getAttribute('viewBox').split(' ').map(Number);
+  return [...svg.querySelectorAll(':scope > text')].filter(t => {
+    const b = t.getBBox();
+    return b.x < 0 || b.y < 0 || b.x + b.width > width || b.y + b.height > height;
+  }).map(t => t.textContent.slice(0, 40));
+}"""
+
+
+@pytest.mark.parametrize("size,dpi", [("4x6", 203), ("4x6", 300), ("2x1", 203), ("2x1", 300)])
+def test_the_label_svg_an_integration_fetches_keeps_a_long_order_and_name_on_the_stock(browser, server, size, dpi):
+    db = connect(server["db"])
+    with db.conn:
+        db.execute("UPDATE products SET name = ? WHERE sku = 'MUG-01'", [LONG_NAME])
+    item_id = decided(db, "crossdock", "113-0295137-7990723", "MUG-01")
+    svg = labels.label_svg(db, item_id, size, dpi)
+    data = labels.label_data(db, item_id)
+    db.close()
+    context = browser.new_context(viewport={"width": 1300, "height": 1900})
+    page = context.new_page()
+    page.set_content(f"<!doctype html><body style='margin:0'>{svg}</body>")
+    assert page.locator("body > svg").evaluate(SVG_OVERFLOW) == []
+    assert f"lane {data['lane']}" in page.locator("body > svg").text_content()
+    context.close()
