@@ -300,6 +300,36 @@ def test_an_item_the_supplier_refuses_comes_back_to_quarantine_review(page, serv
 
 # -- quarantine -------------------------------------------------------------------------------
 
+def test_long_typed_text_a_part_notes_or_a_refusal_never_widens_a_downstream_screen(page, server):
+    from station import refurbish, rtv
+
+    ids = server["ids"]
+    db = connect(server["db"])
+    try:
+        refurbish.record_action(db, f"RI-{ids['mug']}", {"action": "part_replaced", "part": "P" * 200, "cost": "1", "minutes": 5})
+        with db.conn:  # what an inspector may type at the bench, without a space
+            db.execute("UPDATE return_items SET notes = ? WHERE item_id IN (?, ?, ?)",
+                       ["N" * 1500, ids["brick"], ids["late"], ids["phone"]])
+        batch_id = db.execute("SELECT batch_id FROM rtv_items WHERE item_id = ?", [ids["phone"]]).fetchone()[0]
+        rtv.close_batch(db, batch_id)
+        rtv.refuse_item(db, ids["phone"], {"reason": "R" * 500})
+    finally:
+        db.close()
+    sign_in(page, server, "supervisor")
+    widths = {}
+    for path in ("/refunds", "/quarantine", f"/rtv/{batch_id}", f"/rtv/{batch_id}/evidence", f"/rtv/{batch_id}/packing-list"):
+        page.goto(server["url"] + path)
+        widths[path] = page.evaluate("() => document.documentElement.scrollWidth")
+    page.goto(f"{server['url']}/refurbish")
+    scan(page, f"RI-{ids['mug']}")
+    page.get_by_role("button", name="Part replaced…").click()
+    expect(page.locator(".part-panel .chip", has_text="PPPP")).to_be_visible()
+    widths["/refurbish"] = page.evaluate("() => document.documentElement.scrollWidth")
+    shot(page, "15-long-part", full_page=True)
+    assert widths == dict.fromkeys(widths, 1280)
+    assert query(server, "SELECT status FROM rtv_items") == [("refused",)]
+
+
 def test_a_supervisor_looks_at_the_photo_and_confirms_fraud_which_rejects_the_held_refund(page, server):
     brick, refund = server["ids"]["brick"], server["ids"]["brick_refund"]
     sign_in(page, server, "supervisor")
