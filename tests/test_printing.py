@@ -467,6 +467,28 @@ def test_reprint_on_a_zpl_bench_queues_the_label_again(tmp_path, zebra):
         db.close()
 
 
+def test_reprint_on_the_2x1_label_page_of_a_zpl_bench_sends_the_printer_a_2x1_label(tmp_path, zebra):
+    # the label page's stock switch showed 2x1, its Reprint said "Sent", and the printer got a 4x6
+    app = bench_app(tmp_path, f"zpl://127.0.0.1:{zebra.port}")
+    client, token = signed_in(app)
+    item_id = confirm_a_mug(client, token)
+    page = client.get(f"/bench/items/{item_id}/label?size=2x1").get_data(as_text=True)
+    action = re.search(r'<form method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
+    answer = client.post(action, data={"csrf_token": token})
+    assert answer.status_code == 302 and "size=2x1" in answer.location
+    db = connect(app.config["DATABASE"])
+    try:
+        assert print_queue.deliver_due(db, timeout=2) == 2
+        assert db.execute("SELECT description FROM print_jobs ORDER BY job_id DESC LIMIT 1").fetchone() == (
+            f"Reprint RESTOCK RI-{item_id} (2x1)",)
+    finally:
+        db.close()
+    reprinted = wait_for_jobs(zebra, 2)[1].decode()
+    scene, read = read_zpl(reprinted, 203)
+    assert (scene.width, scene.height) == (406, 203)
+    assert [(r["symbology"], r["data"]) for r in read] == [("code128", f"RI-{item_id}")]
+
+
 def test_a_reprint_without_the_csrf_token_is_refused(tmp_path):
     app = bench_app(tmp_path, "zpl://127.0.0.1:9")
     client, token = signed_in(app)

@@ -24,13 +24,16 @@ from . import bp, services
 log = logging.getLogger(__name__)
 
 
-def queue_label(db, item_id, bench_name, *, reprint=False):
-    """Put an item's label in the queue of the bench's printer; answers (job_id, printer)."""
+def queue_label(db, item_id, bench_name, *, reprint=False, size=None):
+    """Put an item's label in the queue of the bench's printer; answers (job_id, printer).
+
+    `size` is the stock the label page shows (its 4x6 / 2x1 switch); the bench's label_size else."""
     bench = bench_config(current_app.config, bench_name)
+    size = size or bench["label_size"]
     data = label_render.label_data(db, item_id)
-    zpl = label_render.label_zpl(data, bench["label_size"], bench["dpi"])
+    zpl = label_render.label_zpl(data, size, bench["dpi"])
     user = current_user()
-    description = f"{'Reprint ' if reprint else ''}{data['title']} {data['barcode']} ({bench['label_size']})"
+    description = f"{'Reprint ' if reprint else ''}{data['title']} {data['barcode']} ({size})"
     job_id = print_queue.enqueue(db, bench=bench_name, printer=bench["printer"], payload=zpl,
                                  description=description, item_id=item_id, user=user["name"] if user else None)
     return job_id, bench["printer"]
@@ -121,7 +124,7 @@ def reprint(item_id):
         if bench["printer"] == "browser":
             services.label_data(db, item_id)  # 404 for an undecided or unknown item
             return redirect(url_for("bench.label", item_id=item_id, size=size, print=1))
-        job_id, printer = queue_label(db, item_id, bench_name, reprint=True)
+        job_id, printer = queue_label(db, item_id, bench_name, reprint=True, size=size)
     except ServiceError as exc:
         if wants_json:
             return jsonify(exc.as_dict()), exc.status
