@@ -36,6 +36,20 @@ def queue(db):
     return items
 
 
+def recent(db, limit=10):
+    """Reviews done lately, newest first: where each reviewed item went and what became of its refund."""
+    return rows(
+        db,
+        "SELECT q.item_id, q.outcome, q.target, q.note, q.reviewed_by, q.reviewed_at, i.sku, p.name, i.qty, r.order_no, "
+        "c.name AS customer_name, f.refund_id, f.status AS refund_status FROM quarantine_reviews q "
+        "JOIN return_items i ON i.item_id = q.item_id JOIN returns r ON r.return_id = i.return_id "
+        "JOIN orders o ON o.order_no = r.order_no JOIN customers c ON c.customer_id = o.customer_id "
+        "LEFT JOIN products p ON p.sku = i.sku LEFT JOIN refunds f ON f.return_id = i.return_id "
+        "ORDER BY q.reviewed_at DESC, q.item_id DESC LIMIT ?",
+        [limit],
+    )
+
+
 def review(db, item_id, data, user=None):
     """Decide a quarantined item: restock, scrap, return to the customer, or confirm fraud."""
     if not isinstance(data, dict):

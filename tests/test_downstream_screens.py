@@ -365,6 +365,26 @@ def test_a_quarantined_item_of_a_never_restock_sku_is_not_restocked_and_its_refu
     assert query(app, "SELECT outcome FROM quarantine_reviews") == [("scrap",)]
 
 
+def test_reviewed_items_stay_in_sight_with_where_they_went_who_decided_and_their_refund(app):
+    shoe, shoe_refund = decided(app, CARTON, {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"}, close=True)
+    brick, brick_refund = decided(app, "CTN-2", {"sku": "SHOE-01", "qty": 1, "grade": "X", "reason": "other",
+                                                 "notes": "a brick"}, close=True)
+    sup = sign_in(app, "supervisor")
+    assert "Reviewed lately" not in text(sup.get("/quarantine"))
+    sup.post(f"/quarantine/{shoe}/review", outcome="restock", reason="Item is ours and sellable")
+    page = text(sup.post(f"/quarantine/{brick}/review", outcome="fraud", reason="Not our item", note="brick"))
+    assert "Nothing waits for review." in page and "Reviewed lately" in page
+    shoe_row = page[page.index(f'id="reviewed-{shoe}"'):page.index("</tr>", page.index(f'id="reviewed-{shoe}"'))]
+    brick_row = page[page.index(f'id="reviewed-{brick}"'):page.index("</tr>", page.index(f'id="reviewed-{brick}"'))]
+    assert "restocked</b> · bin C-03-01" in shoe_row and "Sam Supervisor" in shoe_row
+    assert f"status-ready\">ready</span><br><span class=\"hint\">refund {shoe_refund['refund_id']}</span>" in shoe_row
+    assert "fraud confirmed" in brick_row and "Not our item — brick" in brick_row
+    assert f"status-rejected\">rejected</span><br><span class=\"hint\">refund {brick_refund['refund_id']}</span>" in brick_row
+    assert page.index(f'id="reviewed-{brick}"') < page.index(f'id="reviewed-{shoe}"')  # newest first
+    assert query(app, "SELECT item_id, outcome, target FROM quarantine_reviews ORDER BY item_id") == [
+        (shoe, "restock", "C-03-01"), (brick, "fraud", None)]
+
+
 def test_confirming_fraud_marks_the_customer_and_rejects_the_held_refund_in_one_go(app):
     item_id, refund = decided(app, CARTON, {"sku": "MUG-01", "qty": 1, "grade": "X", "reason": "other", "notes": "a brick"},
                               close=True)

@@ -24,7 +24,7 @@ def _screen(message=None, status=200):
                              [item["return_id"]])
         item["never_restock"] = "never_restock" in sku_rules(db, item["sku"])
     return render("downstream/_quarantine.html", "downstream/quarantine.html", status, items=items, message=message,
-                  outcomes=OUTCOMES, reasons=REASONS)
+                  outcomes=OUTCOMES, reasons=REASONS, recent=service.recent(db), done=DONE)
 
 
 @bp.get("/quarantine")
