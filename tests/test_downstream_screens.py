@@ -313,6 +313,19 @@ def test_an_item_refused_after_the_batch_closed_takes_its_value_off_the_credit_e
     assert query(app, "SELECT item_id, status FROM rtv_items ORDER BY item_id") == [(first, "refused"), (second, "accepted")]
 
 
+def test_the_evidence_pack_claims_only_the_items_the_supplier_has_not_refused(app):
+    first, batch_id = rtv_item(app)
+    second_phone_order(app)
+    second, _ = decided(app, "SO-P2", {"sku": "PHONE-01", "serial": "SN2", "qty": 1, "grade": "D", "reason": "defective"})
+    sup = sign_in(app, "supervisor")
+    sup.post(f"/rtv/{batch_id}/close")
+    sup.post(f"/rtv/{batch_id}/items/{first}/refuse", reason="Customer damage")
+    evidence = text(sup.get(f"/rtv/{batch_id}/evidence"))
+    assert "1 item(s) claimed (1 refused by the supplier, listed last); credit expected 200.00." in evidence
+    assert evidence.index(f"Item {second} ·") < evidence.index(f"Item {first} ·")
+    assert query(app, "SELECT item_id, status FROM rtv_items ORDER BY item_id") == [(first, "refused"), (second, "in_batch")]
+
+
 def test_an_item_of_a_settled_batch_cannot_be_refused_and_nothing_changes(app):
     item_id, batch_id = rtv_item(app)
     sup = sign_in(app, "supervisor")
