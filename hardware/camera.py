@@ -52,9 +52,22 @@ def _is_file(source) -> bool:
     return not _is_index(source) and "://" not in str(source)
 
 
-def open_capture(source) -> cv2.VideoCapture:
+# A network camera that stops sending: FFmpeg waits 30 s by default before a read gives up,
+# all the while the bench's camera looked fine. Give up sooner and reopen it.
+STREAM_TIMEOUT_MS = 3000
+# A live camera with no new picture for this long is shown offline, even before its read gives up.
+STALL_S = 2.0
+
+
+def open_capture(source, timeout_ms: int = STREAM_TIMEOUT_MS) -> cv2.VideoCapture:
     """A VideoCapture for a camera index (int or "0"), a video file, or a stream URL."""
-    capture = cv2.VideoCapture(int(source) if _is_index(source) else str(source))
+    if _is_index(source):
+        capture = cv2.VideoCapture(int(source))
+    elif "://" in str(source):
+        capture = cv2.VideoCapture(str(source), cv2.CAP_FFMPEG, [
+            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, timeout_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout_ms])
+    else:
+        capture = cv2.VideoCapture(str(source))
     if not capture.isOpened():
         capture.release()
         raise CameraError(f"cannot open camera source {source!r}")
@@ -116,6 +129,7 @@ class CameraReader:
         self.frames = 0
         self.codes = 0
         self._frame = None
+        self._frame_at = 0.0  # time.monotonic() of the latest picture
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -151,6 +165,10 @@ class CameraReader:
         """The device registry's view (hardware/registry.py)."""
         state = {CameraState.RUNNING: "ok", CameraState.CONNECTING: "unknown", CameraState.OFFLINE: "offline",
                  CameraState.ENDED: "offline", CameraState.STOPPED: "offline"}[self.state]
+        quiet = time.monotonic() - self._frame_at
+        if self.state is CameraState.RUNNING and not _is_file(self.source) and quiet > STALL_S:
+            return {"state": "offline", "detail": f"no picture for {quiet:.0f} s, waiting for the camera",
+                    "last_seen": self.last_seen}
         detail = {CameraState.RUNNING: f"decoding, {self.codes} code(s) read",
                   CameraState.CONNECTING: "opening the camera",
                   CameraState.OFFLINE: f"no picture, retrying: {self.last_error or ''}".rstrip(": "),
@@ -194,7 +212,7 @@ class CameraReader:
         if not 0 < fps <= 1000:  # no or a nonsense rate in the file's header
             fps = 30.0
         index = 0
-        started = time.monotonic()
+        started = self._frame_at = time.monotonic()
         self.state = CameraState.RUNNING
         self.last_error = None
         while not self._stop.is_set():
@@ -216,6 +234,7 @@ class CameraReader:
             self.last_seen = _now_iso()
             with self._lock:
                 self._frame = frame
+                self._frame_at = time.monotonic()
             self._handle(frame, t)
         return "stopped"
 

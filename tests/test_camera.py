@@ -270,3 +270,66 @@ def test_a_camera_loop_setting_that_is_not_true_or_false_stops_start_up(tmp_path
     with pytest.raises(ConfigError, match="BENCHES.bench-3.camera_loop"):
         live.start_devices(app)
     assert live.device(app, "bench-3", "camera") is None
+
+
+# --- a network camera (MJPEG over HTTP) ---------------------------------------------------------
+
+class MjpegCamera:
+    """An IP camera's MJPEG stream on 127.0.0.1 (multipart/x-mixed-replace over HTTP), 10 pictures a
+    second of `frame`; stall() keeps the connection open and sends nothing more, as a camera that
+    hangs does. `connections` counts the streams opened."""
+
+    def __init__(self, frame):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        jpeg = cv2.imencode(".jpg", frame)[1].tobytes()
+        self.stalled = threading.Event()
+        self.connections = 0
+        camera = self
+
+        class Stream(BaseHTTPRequestHandler):
+            def do_GET(self):
+                camera.connections += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+                self.end_headers()
+                try:
+                    while not camera.stalled.is_set():
+                        self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
+                                         % len(jpeg) + jpeg + b"\r\n")
+                        time.sleep(0.1)
+                    time.sleep(60)  # hung: the connection stays open, nothing comes
+                except OSError:
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Stream)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/video.mjpg"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_network_camera_that_hangs_shows_offline_within_seconds_and_is_opened_again():
+    # FFmpeg's own read time-out is 30 s: the devices page said "ok" all that while
+    camera = MjpegCamera(barcode_frame((Code128, RMA)))
+    got = []
+    reader = CameraReader(camera.url, got.append, bench="bench-3", reconnect_interval=0.2)
+    reader.start()
+    try:
+        assert wait_until(lambda: got == [RMA]) and reader.status()["state"] == "ok"
+        camera.stalled.set()
+        hung = time.monotonic()
+        assert wait_until(lambda: reader.status()["state"] == "offline", timeout=10)
+        assert time.monotonic() - hung < 4 and "no picture" in reader.status()["detail"]
+        assert wait_until(lambda: camera.connections >= 2, timeout=10)  # given up on, opened again
+        assert time.monotonic() - hung < 8
+    finally:
+        reader.stop()
+        camera.close()
