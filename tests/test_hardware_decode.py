@@ -231,6 +231,33 @@ def test_the_longest_side_zxing_takes_still_decodes():
     assert decode_image(one_bit_png(65_535, 40)) == []
 
 
+def rgba_png(width, height):
+    """A white, fully transparent 8-bit RGBA PNG of that size: a few hundred kB however large."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    packer = zlib.compressobj(9)
+    row = b"\0" + b"\xff\xff\xff\x00" * width
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def test_a_large_transparent_png_is_read_in_a_bounded_amount_of_memory():
+    # 245 kB on disk, 60 MP: the float32 compositing took 2 GB (and 10 s) for one upload
+    import tracemalloc
+
+    data = rgba_png(7745, 7745)
+    tracemalloc.start()
+    try:
+        gray = decode.load_gray(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 400 * 2**20  # the decoded RGBA itself is 240 MB
+    assert gray.dtype == np.uint8 and gray.max() == 255 and gray.shape[0] * gray.shape[1] <= decode.REDUCE_ABOVE_PIXELS
+
+
 def test_a_code_on_a_transparent_background_is_read_as_black_on_white():
     gray = on_page(python_barcode("code128", "RMA-9"))
     rgba = np.zeros(gray.shape + (4,), np.uint8)  # transparent black everywhere...
