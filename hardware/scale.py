@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from .scanners import ScannerStatus, SerialScanner
 
-__all__ = ["Reading", "ScaleError", "ScaleState", "SerialScale", "parse_line"]
+__all__ = ["Reading", "ScaleError", "ScaleState", "SerialScale", "parse_line", "MAX_GRAMS"]
 
 GRAMS_PER = {"g": 1.0, "kg": 1000.0, "mg": 0.001, "lb": 453.59237, "oz": 28.349523125}
 _NUMBER = r"([-+]?)\s*(\d+(?:\.\d*)?|\.\d+)\s*(kg|mg|g|lb|oz)"
@@ -52,18 +52,24 @@ def _grams(sign, number, unit):
     return round(-value if sign == "-" else value, 3)
 
 
+# No bench scale shows a tonne: a line beyond it is noise that happens to match a pattern.
+MAX_GRAMS = 1_000_000
+
+
 def parse_line(line: str, at: float = 0.0) -> Reading | None:
     """One line from a scale as a Reading, or None (no weight in it: busy, overload, noise)."""
     text = line.strip()
     if m := SICS.match(text):
-        return Reading(_grams(*m.group(2, 3, 4)), m.group(1).upper() == "S", at)
-    if m := CAS.match(text):
+        reading = Reading(_grams(*m.group(2, 3, 4)), m.group(1).upper() == "S", at)
+    elif m := CAS.match(text):
         if m.group(1).upper() == "OL":
             return None
-        return Reading(_grams(*m.group(2, 3, 4)), m.group(1).upper() == "ST", at)
-    if m := PLAIN.match(text):
-        return Reading(_grams(*m.group(2, 3, 4)), not (m.group(1) or m.group(5)), at)
-    return None
+        reading = Reading(_grams(*m.group(2, 3, 4)), m.group(1).upper() == "ST", at)
+    elif m := PLAIN.match(text):
+        reading = Reading(_grams(*m.group(2, 3, 4)), not (m.group(1) or m.group(5)), at)
+    else:
+        return None
+    return reading if abs(reading.grams) <= MAX_GRAMS else None
 
 
 class SerialScale:

@@ -87,6 +87,24 @@ def test_an_unplugged_scale_is_offline_and_reads_again_when_plugged_back(port, s
     assert scale.weigh(timeout=5) == 456.0
 
 
+def test_line_noise_that_still_looks_like_a_weight_does_not_replace_the_reading(port, scale):
+    # a garbled line matching the pattern read as 1e+35 g: shown on the panel, stored on the item
+    port.send(b"S S     352.0 g\r\n")
+    assert scale.weigh(timeout=5) == 352.0
+    lines = scale._lines.scans
+    port.send(b"ST,GS,+ 99999999999999999999999999999999kg\r\nS S 123456789.0 g\r\n\x00\xff\x13\r\nS S 12.3.4 g\r\n")
+    deadline = time.monotonic() + 5
+    while scale._lines.scans < lines + 4:  # the reader has taken all four lines
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert scale.weigh() == 352.0 and scale.status()["detail"] == "352 g"
+
+
+@pytest.mark.parametrize("line", ["ST,GS,+ 99999999999999999999kg", "S S 1000001 g", "  2205 lb"])
+def test_a_weight_no_bench_scale_can_show_reads_as_nothing(line):
+    assert parse_line(line) is None
+
+
 # --- products.csv weight_g ------------------------------------------------------------------
 
 PRODUCTS = "sku,name,price{extra_head}\nW-1,Kettle,30{extra}\n"
