@@ -53,6 +53,10 @@ def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligibl
         values = option_values("C", product, qty, policy, None, rtv_eligible)
     else:
         values = option_values(grade, product, qty, policy, waiting_line, rtv_eligible)
+    if never_restock:
+        # a refurbished unit goes back on sale too, which the rule forbids: the work order could
+        # only end in scrap, so refurbishing is not an option for it at any grade
+        values.pop("refurbish", None)
     options = [{"disposition": d, "value": money(values[d])} for d in ORDER if d in values]
     if never_restock and grade in ("A", "B"):
         choice = max([d for d in ORDER if d in values], key=lambda d: values[d])  # first of equals wins

@@ -39,6 +39,10 @@ def test_a_refurbish_decision_opens_a_work_order_that_ends_in_refurbished_stock(
     assert done["status"] == "done" and done["bin"] == "RF-A-01-01"
     assert db.execute("SELECT qty FROM refurb_stock WHERE sku = 'MUG-01'").fetchone()[0] == 1
     assert db.execute("SELECT qty FROM stock WHERE sku = 'MUG-01'").fetchone()[0] == 5  # new stock untouched
+    from station.stock import stock_of
+    assert stock_of(db, "MUG-01") == {"sku": "MUG-01", "bins": [{"bin": "A-01-01", "qty": 5}], "total": 5,
+                                      "refurbished": {"bins": [{"bin": "RF-A-01-01", "qty": 1}], "total": 1}}
+    assert "refurbished" not in stock_of(db, "SHOE-01")  # none: exactly the contract's answer
     assert queue(db, "refurbish")["items"] == []
     with pytest.raises(ServiceError) as err:
         refurbish.finish(db, f"RI-{item_id}", {"outcome": "scrap", "grade": "D"})
@@ -142,8 +146,13 @@ def test_a_never_restock_sku_goes_to_its_best_other_option(db):
     ret, _ = returns.open_return(db, sample.CARTON, "bench-1")
     item = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
     rec = item["recommendation"]
-    assert rec["disposition"] == "refurbish" and "never restocked" in rec["why"]
-    assert "restock" not in {o["disposition"] for o in rec["options"]}
+    # a refurbished unit goes back on sale too: the only way out for a hygiene product is scrap
+    assert rec["disposition"] == "scrap" and "never restocked" in rec["why"]
+    assert [o["disposition"] for o in rec["options"]] == ["scrap"]
+    used = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "C", "reason": "changed_mind"})
+    assert [o["disposition"] for o in used["recommendation"]["options"]] == ["scrap"]
+    stored = db.execute("SELECT recommendation FROM return_items WHERE item_id = ?", [used["item_id"]]).fetchone()[0]
+    assert '"disposition": "scrap"' in stored
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
