@@ -10,6 +10,7 @@ from .timeutil import now_iso
 OUTCOMES = ("restock", "scrap", "return_to_customer", "fraud")
 # what each outcome does to the return's held refund
 RELEASES = {"restock": "ready", "scrap": "ready", "return_to_customer": "rejected", "fraud": "rejected"}
+REJECTS_REFUND = tuple(outcome for outcome, status in RELEASES.items() if status == "rejected")
 
 PENDING = (
     "SELECT i.item_id FROM return_items i JOIN decisions d ON d.item_id = i.item_id WHERE d.disposition = 'quarantine' "
@@ -98,11 +99,11 @@ def review(db, item_id, data, user=None):
         db.execute("INSERT INTO item_outcomes (item_id, stage, outcome, target, note, by, at) VALUES (?, 'quarantine', ?, ?, ?, ?, ?)",
                    [item_id, outcome, target, note.strip(), user, at])
         emit(db, "quarantine.reviewed", item_id=item_id, outcome=outcome, target=target)
-        refund = _settle_refund(db, item["return_id"], outcome, note.strip(), user)
+        refund = settle_refund(db, item["return_id"], outcome, note.strip(), user)
     return {"item_id": item_id, "outcome": outcome, "target": target, "refund": refund}
 
 
-def _settle_refund(db, return_id, outcome, note, user):
+def settle_refund(db, return_id, outcome, note, user):
     """Release or reject the return's held refund once no quarantined item of it is left unreviewed.
 
     Fraud or sending the item back rejects the refund at once; a restock or scrap releases it

@@ -34,13 +34,20 @@ def item_refund(item, unit_price, inside_window, policy):
 
 
 def return_refund(items, unit_prices, inside_window, policy, resolution="refund", return_shipping=None):
-    """The refund for a whole return: summed, rounded once to cents, held if any item is held."""
+    """The refund for a whole return: summed, rounded once to cents, held if any item is held.
+
+    `inside_window`: a bool, or a function of an item's policy (the window's length is policy).
+    An item carrying `policy` (what was in force when it was inspected) is judged by that.
+    """
     total = Decimal("0")
     held = False
     lines = []
     seller_fault = False
     for item in items:
-        amount, item_held, why = item_refund(item, unit_prices.get(item["sku"]), inside_window, policy)
+        # the policy in force when the item was inspected (a later change is for new decisions)
+        item_policy = {**policy, **item["policy"]} if item.get("policy") else policy
+        inside = inside_window(item_policy) if callable(inside_window) else inside_window
+        amount, item_held, why = item_refund(item, unit_prices.get(item["sku"]), inside, item_policy)
         total += amount
         held = held or item_held
         if item["reason"] in SELLER_FAULT and amount > 0:

@@ -228,9 +228,9 @@ def add_item(db, return_id, data, user=None, measured_g=None, weight_tolerance=W
         rec = recommendation_for(db, ret, product, item["grade"], flags, item["qty"], policy)
         cursor = db.execute(
             "INSERT INTO return_items (return_id, sku, code, qty, grade, reason, serial, notes, flags, recommendation, "
-            "added_by, added_at, measured_weight_g) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "added_by, added_at, measured_weight_g, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [ret["return_id"], sku, item["code"], item["qty"], item["grade"], item["reason"], serial, item["notes"],
-             json.dumps(flags), json.dumps(rec, ensure_ascii=False), user, now_iso(), measured_g],
+             json.dumps(flags), json.dumps(rec, ensure_ascii=False), user, now_iso(), measured_g, json.dumps(policy)],
         )
         item_id = cursor.lastrowid
         emit(db, "item.added", return_id=ret["return_id"], item_id=item_id, sku=sku, qty=item["qty"],
@@ -249,6 +249,7 @@ def items_of(db, return_id):
     for item in items:
         item["flags"] = json.loads(item["flags"])
         item["recommendation"] = json.loads(item["recommendation"])
+        item["policy"] = json.loads(item["policy"]) if item["policy"] else None
         item["decision"] = (
             {"disposition": item["disposition"], "target": item["target"]} if item["disposition"] else None
         )
@@ -256,13 +257,17 @@ def items_of(db, return_id):
 
 
 def compute_refund(db, ret, items, return_shipping=None, policy=None):
-    """What closing would pay now (not stored)."""
+    """What closing would pay now (not stored); each item by the policy it was inspected under."""
     policy = policy or policy_module.load(db)
     order = one(db, "SELECT * FROM orders WHERE order_no = ?", [ret["order_no"]])
     prices = {}
     for line in rows(db, "SELECT sku, unit_price FROM order_lines WHERE order_no = ? ORDER BY line_no DESC", [ret["order_no"]]):
         prices[line["sku"]] = line["unit_price"]
-    inside = within_window(order, parse(ret["opened_at"]), policy)
+    opened = parse(ret["opened_at"])
+
+    def inside(item_policy):  # the window runs to the first scan; its length is the item's policy
+        return within_window(order, opened, item_policy)
+
     rma = one(db, "SELECT resolution FROM rmas WHERE rma_no = ?", [ret["rma_no"]]) if ret["rma_no"] else None
     result = return_refund(items, prices, inside, policy, (rma or {}).get("resolution") or "refund", return_shipping)
     result["currency"] = order["currency"]
@@ -316,7 +321,25 @@ def close_return(db, return_id, data=None, user=None):
                 emit(db, "exchange.requested", order_no=ret["order_no"], sku=item["sku"], qty=item["qty"],
                      return_id=ret["return_id"], item_id=item["item_id"])
         emit(db, "return.closed", return_id=ret["return_id"], order_no=ret["order_no"])
+        if refund["status"] == "held":
+            _settle_by_earlier_reviews(db, ret["return_id"])
     return {"return_id": ret["return_id"], "status": "closed", "refund": refund_of(db, ret["return_id"])}
+
+
+def _settle_by_earlier_reviews(db, return_id):
+    """A quarantined item a supervisor reviewed before the parcel closed settles the new refund
+    as the review would have: fraud or return to the customer rejects it; restock or scrap
+    releases it once every item it holds is reviewed (a hold for another cause still waits)."""
+    from .quarantine import REJECTS_REFUND, settle_refund
+
+    reviews = rows(db, "SELECT q.outcome, q.note, q.reviewed_by FROM quarantine_reviews q "
+                       "JOIN return_items i ON i.item_id = q.item_id WHERE i.return_id = ? ORDER BY q.reviewed_at",
+                   [return_id])
+    if not reviews:
+        return
+    rejecting = [r for r in reviews if r["outcome"] in REJECTS_REFUND]
+    review = rejecting[0] if rejecting else reviews[-1]
+    settle_refund(db, return_id, review["outcome"], review["note"], review["reviewed_by"])
 
 
 def refund_of(db, return_id):

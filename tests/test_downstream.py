@@ -211,3 +211,42 @@ def test_a_sku_rule_key_that_is_not_a_string_is_a_400_naming_key_and_sets_nothin
         policy_module.set_sku_rule(db, "MUG-01", key, True, user="sam")
     assert err.value.status == 400 and err.value.extra["field"] == "key"
     assert db["sku_policy"].count == 0 and db["policy_audit"].count == 0
+
+
+def test_a_policy_change_after_an_item_was_inspected_leaves_its_refund_as_it_was_judged(db):
+    policy_module.update(db, {"restocking_fee": "0.25"}, user="sam")
+    ret, _ = returns.open_return(db, "CTN-2", "bench-1")  # SO-2: delivered 60 days ago
+    item = returns.add_item(db, ret["return_id"], {"sku": "SHOE-01", "qty": 1, "grade": "B", "reason": "size_fit"})
+    decisions.decide(db, ret["return_id"], item["item_id"], {"disposition": item["recommendation"]["disposition"]})
+    policy_module.update(db, {"restocking_fee": "0.10", "return_window_days": 90}, user="sam")
+
+    closed = returns.close_return(db, ret["return_id"])
+
+    # 49.50 less the 25% in force at inspection, and held: outside the 30-day window it was judged by
+    assert (closed["refund"]["amount"], closed["refund"]["status"]) == ("37.13", "held")
+    assert db.execute("SELECT amount, status FROM refunds WHERE return_id = ?", [ret["return_id"]]).fetchone() == (
+        "37.13", "held")
+    # an item inspected from then on is judged by the new values
+    again, _ = returns.open_return(db, sample.CARTON, "bench-1")  # SO-1: delivered 10 days ago
+    later = returns.add_item(db, again["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "B", "reason": "size_fit"})
+    decisions.decide(db, again["return_id"], later["item_id"], {"disposition": later["recommendation"]["disposition"]})
+    assert returns.close_return(db, again["return_id"])["refund"] | {"refund_id": None} == {
+        "refund_id": None, "amount": "17.99", "currency": "USD", "status": "ready", "payment_ref": None}
+
+
+@pytest.mark.parametrize("outcome, status, event", [("scrap", "ready", "refund.approved"),
+                                                     ("fraud", "rejected", "refund.rejected")])
+def test_a_quarantine_review_before_the_parcel_closes_settles_the_refund_computed_at_close(db, outcome, status, event):
+    ret, _ = returns.open_return(db, sample.CARTON, "bench-1")
+    item = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "X", "reason": "changed_mind"})
+    decisions.decide(db, ret["return_id"], item["item_id"], {"disposition": "quarantine"})
+    quarantine.review(db, item["item_id"], {"outcome": outcome, "note": "empty box"}, user="sam")
+
+    closed = returns.close_return(db, ret["return_id"])
+
+    assert closed["refund"]["status"] == status
+    refund_id = closed["refund"]["refund_id"]
+    assert db.execute("SELECT status, decided_by FROM refunds WHERE refund_id = ?", [refund_id]).fetchone() == (status, "sam")
+    types = [t for (t,) in db.execute("SELECT type FROM events WHERE type LIKE 'refund.%' ORDER BY seq")]
+    assert types == ["refund.computed", event]
+    assert queue(db, "refunds")["items"] == []  # nothing left for a supervisor to decide again
