@@ -76,6 +76,12 @@ def badge_user(db, badge):
     return _public(rows[0])
 
 
+def _locked(until):
+    """The lockout, with how long it lasts and who can lift it (an admin's unlock or new PIN)."""
+    minutes = max(1, -(-int((until - now()).total_seconds()) // 60))
+    return ServiceError("locked", f"Too many wrong PINs: locked for {minutes} min, or ask an admin to unlock it", 423)
+
+
 def sign_in(db, badge, pin, attempts=5, lock_minutes=15):
     """Check a badge's PIN; repeated wrong PINs lock the badge for a while."""
     rows = list(db["users"].rows_where("badge = ?", [str(badge or "").strip()]))
@@ -85,14 +91,14 @@ def sign_in(db, badge, pin, attempts=5, lock_minutes=15):
     _refuse_inactive(user)
     locked_until = parse(user["locked_until"]) if user["locked_until"] else None
     if locked_until and locked_until > now():
-        raise ServiceError("locked", "Too many wrong PINs: ask a supervisor or wait", 423)
+        raise _locked(locked_until)
     if not PIN_RE.fullmatch(str(pin or "")) or not check_password_hash(user["pin_hash"], str(pin)):
         with db_module.write(db):
             failed = user["failed_pins"] + 1
             lock = iso(now() + timedelta(minutes=lock_minutes)) if failed >= attempts else None
             db["users"].update(user["id"], {"failed_pins": 0 if lock else failed, "locked_until": lock})
         if lock:  # say so on the attempt that locks, not only on the next one
-            raise ServiceError("locked", "Too many wrong PINs: ask a supervisor or wait", 423)
+            raise _locked(parse(lock))
         raise ServiceError("bad_pin", "Wrong PIN", 401)
     if user["failed_pins"] or user["locked_until"]:
         with db_module.write(db):

@@ -1,5 +1,6 @@
 """Policy values: defaults here, a supervisor's edits in the `policy` table override them."""
 import json
+import re
 from decimal import Decimal
 
 DEFAULTS = {
@@ -77,7 +78,11 @@ def _coerce(key, value):
     try:
         if isinstance(value, bool):
             raise ValueError
-        parsed = kind(str(value).strip())
+        text = str(value).strip()
+        # ASCII digits only: int() and Decimal() also take "1_0", "٥" and "1e1", which no form means
+        if not (_WHOLE if kind is int else _DECIMAL).fullmatch(text):
+            raise ValueError
+        parsed = kind(text)
         if kind is Decimal and not parsed.is_finite():
             raise ValueError
     except Exception:
@@ -91,6 +96,8 @@ def _coerce(key, value):
     return str(int(parsed)) if parsed == parsed.to_integral_value() else format(parsed, "f")
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 MAX_PLACES = 4  # 0.1234 = 12.34%: finer than that is a typo, not a policy
 
 

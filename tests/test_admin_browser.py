@@ -254,13 +254,13 @@ def test_wrong_pins_lock_a_badge_at_the_sign_in_page_and_the_admin_unlocks_it(pa
         tap_pin(operator, "0000")
         if attempt < 4:
             expect(operator.get_by_text("Wrong PIN")).to_be_visible()
-    expect(operator.get_by_text("Too many wrong PINs: ask a supervisor or wait")).to_be_visible()
+    expect(operator.get_by_text("Too many wrong PINs: locked for 15 min, or ask an admin to unlock it")).to_be_visible()
     shot(operator, "05-signin-locked")
     locked_until = query(server, "SELECT locked_until FROM users WHERE badge = 'OP-1001'")[0][0]
     assert locked_until is not None
     enter_badge(operator, server, USERS["operator"][1])
     tap_pin(operator, USERS["operator"][2])  # the right PIN does not open a locked badge
-    expect(operator.get_by_text("Too many wrong PINs: ask a supervisor or wait")).to_be_visible()
+    expect(operator.get_by_text("Too many wrong PINs: locked for 15 min, or ask an admin to unlock it")).to_be_visible()
 
     sign_in(page, server, "admin")
     page.goto(f"{server['url']}/admin/users")

@@ -250,3 +250,14 @@ def test_a_quarantine_review_before_the_parcel_closes_settles_the_refund_compute
     types = [t for (t,) in db.execute("SELECT type FROM events WHERE type LIKE 'refund.%' ORDER BY seq")]
     assert types == ["refund.computed", event]
     assert queue(db, "refunds")["items"] == []  # nothing left for a supervisor to decide again
+
+
+@pytest.mark.parametrize("key, value", [("frequent_min_orders", "1_0"), ("frequent_min_orders", "٥"),
+                                        ("restocking_fee", "1e-1"), ("return_window_days", "３０"),
+                                        ("restocking_fee", "0,15")])
+def test_a_policy_value_not_written_in_ascii_digits_is_refused_and_nothing_is_saved(db, key, value):
+    with pytest.raises(ServiceError) as err:
+        policy_module.update(db, {key: value}, user="sam")
+
+    assert err.value.status == 400 and err.value.extra["field"] == key
+    assert db["policy"].count == 0 and db["policy_audit"].count == 0
