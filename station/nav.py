@@ -42,6 +42,14 @@ def links(user):
 
 def init_app(app):
     app.jinja_env.globals["nav_links"] = links
+    app.jinja_env.globals["home_link"] = home_link
+
+
+def home_link(user):
+    """(url, label) of the user's own first screen: the way back from a page not for them."""
+    endpoint = home(user)
+    label = next((label for e, label, _roles in SCREENS if e == endpoint), "Bench")
+    return url_for(endpoint), label
 
 
 def home(user):

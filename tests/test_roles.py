@@ -194,3 +194,11 @@ def test_a_technician_badge_at_the_front_door_goes_to_its_own_screen_or_is_refus
     assert response.status_code in (302, 403)
     if response.status_code == 302:
         assert "/sign-in" not in response.location and response.location.rstrip("/") != ""
+
+
+def test_a_technician_at_a_supervisor_screen_gets_a_way_back_to_refurbish(world):
+    client = client_as(world["app"], world["users"]["technician"])
+    response = client.get("/rtv")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403 and "This screen is not for your badge" in page
+    assert 'href="/refurbish"' in page and "Back to Refurbish" in page
