@@ -339,3 +339,14 @@ def test_a_body_nested_thousands_deep_is_a_400_bad_json_and_opens_nothing(env, b
     resp = call(client, tokens["operator"], "POST", "/api/returns", body)
     assert resp.status_code == 400 and resp.json["error"] == {**resp.json["error"], "code": "bad_json", "field": "body"}
     assert db["returns"].count == 0 and db["events"].count == 0
+
+
+def test_decode_answers_413_for_an_image_of_too_many_pixels_however_small_its_file(env):
+    from tests.test_hardware_decode import one_bit_png
+
+    client, tokens, _ = env
+    headers = {"Authorization": f"Bearer {tokens['operator']}"}
+    small_file = one_bit_png(100_000, 100)  # a few kB on disk
+    resp = client.post("/api/decode", headers=headers, data={"image": (io.BytesIO(small_file), "wide.png")})
+    assert resp.status_code == 413 and resp.json["error"]["code"] == "too_large"
+    assert "too large to decode" in resp.json["error"]["message"]

@@ -238,7 +238,7 @@ def order(order_no):
 @token_required()
 def decode():
     """Decode the barcodes in an uploaded image."""
-    from hardware.decode import DecodeError, decode_image
+    from hardware.decode import DecodeError, ImageTooLarge, decode_image
 
     upload = request.files.get("image")
     if upload is None:
@@ -248,6 +248,8 @@ def decode():
         raise ServiceError("too_large", "the image is larger than 10 MB", 413, field="image")
     try:
         codes = decode_image(data)
+    except ImageTooLarge as exc:  # small on disk, too many pixels to decode safely
+        raise ServiceError("too_large", f"the image is too large to decode ({exc})", 413, field="image") from None
     except DecodeError as exc:
         raise ServiceError("not_an_image", f"not a PNG or JPEG image ({exc})", 400, field="image") from None
     return jsonify(codes=codes)
