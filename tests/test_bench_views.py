@@ -305,3 +305,18 @@ def test_the_same_confirm_twice_is_answered_as_confirmed_and_recorded_once(bench
     assert other.status_code == 409  # a different decision is still refused
     assert count(app, "SELECT count(*) FROM decisions") == 1
     assert count(app, "SELECT qty FROM stock WHERE sku = 'MUG-01' AND bin = 'A-01-01'") == 6
+
+
+def test_a_parcel_brought_back_by_its_carton_shows_its_recorded_item_ready_for_its_decision(bench):
+    app = bench.client.application
+    bench.scan(CARTON)
+    bench.scan(MUG_GTIN)
+    page = text(bench.post("/bench/inspect", set_grade="A"))
+    item_id = re.search(r"/bench/items/(\d+)/decide", page).group(1)
+    bench.scan("CTN-2")  # the next parcel: the mug's parcel goes aside, its item undecided
+
+    page = text(bench.scan(CARTON))  # back again
+
+    assert f"/bench/items/{item_id}/decide" in page and "Confirm" in page
+    bench.post(f"/bench/items/{item_id}/decide", disposition="restock")
+    assert count(app, "SELECT count(*) FROM decisions WHERE item_id = ?", [item_id]) == 1

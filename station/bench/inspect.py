@@ -12,6 +12,13 @@ from .render import current_view, msg, render_bench, user_name
 PHOTO_GRADES = ("D", "X")  # DESIGN.md: photos are required for grades D and X
 
 
+def select_item(item):
+    """Put a recorded, undecided item under inspection (its decision panel shows)."""
+    session["inspect"] = {"sku": item["sku"], "code": item["code"], "name": item["name"],
+                          "item_id": item["item_id"], "grade": item["grade"],
+                          "reason": item["reason"], "qty": item["qty"]}
+
+
 def select_product(db, result):
     """A product scanned with a parcel on screen: select its undecided item, or start a new one."""
     view = current_view(db)
@@ -19,9 +26,7 @@ def select_product(db, result):
     product = result.get("product") or {}
     open_item = next((i for i in view["items"] if sku and i["sku"] == sku and not i["decision"]), None)
     if open_item:
-        session["inspect"] = {"sku": sku, "code": open_item["code"], "name": open_item["name"],
-                              "item_id": open_item["item_id"], "grade": open_item["grade"],
-                              "reason": open_item["reason"], "qty": open_item["qty"]}
+        select_item(open_item)
         return render_bench(msg("ok", "Item selected"))
     rma_reason = (view.get("rma") or {}).get("reason")
     session["inspect"] = {

@@ -7,7 +7,7 @@ from ..errors import ServiceError
 from ..nav import OPERATORS
 from ..security import current_user, home_or_forbidden, roles_required, station_name
 from . import bp, services
-from .inspect import select_product
+from .inspect import select_item, select_product
 from .render import msg, render_bench, user_name
 
 
@@ -134,6 +134,10 @@ def _show_parcel(db, return_id, note="", tone="ok"):
     note = f" {note}" if note else ""
     if view["return"]["status"] != "open":
         return render_bench(msg("warn", f"Return {return_id} is closed already.{note}"))
+    undecided = next((i for i in view["items"] if not i["decision"]), None)
+    if undecided and not session.get("inspect"):
+        # a parcel brought back: its recorded item waits for its decision, no need to scan it again
+        select_item(undecided)
     warn = view["flags"] or not view["within_window"]
     return render_bench(msg("warn" if warn else tone, f"Parcel open: return {return_id}.{note}"))
 
