@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,10 @@ from station import auth, importer  # noqa: E402
 from station import db as db_module  # noqa: E402
 from station import migrations  # noqa: E402
 from readme import load_average, machine, update_section  # noqa: E402
+
+
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
+CURRENCIES = ["EUR", "USD", "GBP", "CNY", "PLN"]
 
 
 def sscc(n):
@@ -41,11 +45,12 @@ def generate(out, orders, seed=1):
     rnd = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     skus = [f"SKU-{i:05d}" for i in range(2000)]
+    prices = [f"{rnd.uniform(5, 300):.2f}" for _ in skus]
     with open(out / "products.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["sku", "name", "price", "unit_cost", "bin"])
         for i, sku in enumerate(skus):
-            w.writerow([sku, f"Product {i}", f"{rnd.uniform(5, 300):.2f}", f"{rnd.uniform(2, 100):.2f}", f"A-{i % 50:02d}-{i % 7:02d}"])
+            w.writerow([sku, f"Product {i}", prices[i], f"{rnd.uniform(2, 100):.2f}", f"A-{i % 50:02d}-{i % 7:02d}"])
     customers = max(orders // 10, 100)
     with open(out / "customers.csv", "w", newline="") as f:
         w = csv.writer(f)
@@ -58,12 +63,19 @@ def generate(out, orders, seed=1):
         wo.writerow(["order_no", "customer_id", "placed_at", "shipped_at", "delivered_at", "currency", "status", "channel"])
         wl.writerow(["order_no", "line_no", "sku", "qty", "unit_price"])
         wc.writerow(["carton_code", "order_no", "tracking_no", "carrier"])
+        start = datetime(2026, 5, 1, tzinfo=timezone.utc)
+        channels = ["aliexpress", "amazon", "ebay", "dhgate", "shop"]
         for n in range(orders):
             order_no = f"SO-{n:08d}"
-            wo.writerow([order_no, f"C{rnd.randrange(customers):07d}", "2026-09-01T10:00:00Z", "2026-09-02T10:00:00Z",
-                         "2026-09-05T10:00:00Z", "EUR", "delivered", "amazon"])
+            # six months of orders to the second, shipped a day or three later, delivered days after
+            placed = start + timedelta(seconds=rnd.randrange(180 * 86400))
+            shipped = placed + timedelta(seconds=rnd.randrange(86400, 3 * 86400))
+            delivered = shipped + timedelta(seconds=rnd.randrange(2 * 86400, 10 * 86400))
+            wo.writerow([order_no, f"C{rnd.randrange(customers):07d}", placed.strftime(STAMP), shipped.strftime(STAMP),
+                         delivered.strftime(STAMP), rnd.choice(CURRENCIES), "delivered", rnd.choice(channels)])
             for line in (1, 2, 3):
-                wl.writerow([order_no, line, skus[rnd.randrange(len(skus))], 1, "19.99"])
+                sku = rnd.randrange(len(skus))
+                wl.writerow([order_no, line, skus[sku], rnd.choice((1, 1, 1, 2, 3)), prices[sku]])
             wc.writerow([sscc(n), order_no, f"1Z{n:016d}", "UPS"])
     return 2000 + customers + orders * 5
 

@@ -506,6 +506,30 @@ def _reports_paused(db, imported):
     aggregates.rebuild(db)
 
 
+def _parse_repeating(name, parse, default, cells, problems):
+    """A column of few distinct values (qty, line numbers, prices, statuses, currencies, ship
+    dates) parsed once per value, not once per cell; None for a column of mostly unique values.
+
+    Every parser is a function of the text alone, so the answer is the same cell for cell; a
+    bad value is reported on every row that has it.
+    """
+    values = set(cells)
+    if len(values) * 4 > len(cells):
+        return None
+    parsed, bad = {"": default, None: default}, {}
+    for value in values:
+        if value:
+            try:
+                parsed[value] = parse(value)
+            except ValueError as exc:
+                parsed[value], bad[value] = None, str(exc)
+    if bad:
+        for i, c in enumerate(cells):
+            if c in bad:
+                problems.setdefault(i, []).append(f"{name}: {bad[c]}")
+    return [parsed[c] for c in cells]
+
+
 def _check(spec, batch, progress):
     """Parse every cell of one batch; problems stay with their row for the reference pass."""
     fields = [f for f in spec.fields if f.name in batch.cells]
@@ -530,16 +554,18 @@ def _check(spec, batch, progress):
             out = [c or default for c in cells]
             _check_text(name, cells if batch.text else [c or "" for c in cells], problems)
         else:
-            try:  # all good, the usual case: one comprehension
-                out = [parse(c) if c else default for c in cells]
-            except ValueError:  # again, cell by cell, to name every bad one
-                out = []
-                for i, c in enumerate(cells):
-                    try:
-                        out.append(parse(c) if c else default)
-                    except ValueError as exc:
-                        problems.setdefault(i, []).append(f"{name}: {exc}")
-                        out.append(None)
+            out = _parse_repeating(name, parse, default, cells, problems)
+            if out is None:
+                try:  # all good, the usual case: one comprehension
+                    out = [parse(c) if c else default for c in cells]
+                except ValueError:  # again, cell by cell, to name every bad one
+                    out = []
+                    for i, c in enumerate(cells):
+                        try:
+                            out.append(parse(c) if c else default)
+                        except ValueError as exc:
+                            problems.setdefault(i, []).append(f"{name}: {exc}")
+                            out.append(None)
         if f.required and not all(cells):
             for i, c in enumerate(cells):
                 if not c:

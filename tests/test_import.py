@@ -575,3 +575,26 @@ def test_a_large_import_that_fails_while_writing_leaves_no_row_and_every_report_
     assert fresh_db.execute(triggers).fetchall() == before
     assert fresh_db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert fresh_db["report_state"].get(1)["paused"] == 0
+
+
+def test_a_bad_value_repeated_down_a_column_of_few_values_is_reported_on_every_row_that_has_it(fresh_db, tmp_path):
+    # a column of few distinct values is parsed once per value: each bad row must still be named
+    lines = "order_no,line_no,sku,qty,unit_price\n" + "".join(
+        f"SO-1,{n},MUG-01,{'two' if n in (3, 7) else 1},19.99\n" for n in range(1, 13))
+    directory = write_files(tmp_path / "in", order_lines_csv=lines)
+
+    with pytest.raises(ImportFailed) as failed:
+        import_dir(fresh_db, directory)
+
+    assert failed.value.errors == ["order_lines.csv:4: qty: not an integer: 'two'",
+                                   "order_lines.csv:8: qty: not an integer: 'two'"]
+    assert fresh_db["order_lines"].count == 0
+
+
+def test_a_column_of_few_values_imports_each_row_with_its_own_value(fresh_db, tmp_path):
+    lines = "order_no,line_no,sku,qty,unit_price\n" + "".join(
+        f"SO-1,{n},MUG-01,{n % 3 + 1},{'19.99' if n % 2 else '9.5'}\n" for n in range(1, 13))
+    import_dir(fresh_db, write_files(tmp_path / "in", order_lines_csv=lines))
+
+    stored = fresh_db.execute("SELECT line_no, qty, unit_price FROM order_lines WHERE order_no = 'SO-1' ORDER BY line_no")
+    assert stored.fetchall() == [(n, n % 3 + 1, 19.99 if n % 2 else 9.5) for n in range(1, 13)]

@@ -54,11 +54,56 @@ def quote(name):
     return '"' + name.replace('"', '""') + '"'
 
 
+def _sql_cohort_statement(statement):
+    text = statement.lstrip()
+    return "report_facts" in text or text.startswith("INSERT INTO report_cohort")
+
+
+# The rebuild in SQL (migration 0003) groups every shipped line by day, SKU, supplier, country
+# and channel, then again by each of those: two sorts of millions of rows (measured: 60 of the
+# 65 s of the rebuild at 3,000,000 lines). `_count_cohorts` reads the lines once and sums them
+# in dictionaries instead (about 20 s); the other aggregates keep their SQL.
+REBUILD = [s for s in migrations.REBUILD_REPORTS if not _sql_cohort_statement(s)]
+COHORT_DIMS = ("all", "sku", "supplier", "country", "channel")
+_COHORT_SOURCES = (  # (view, column of the count): the units shipped, then those returned
+    ("SELECT substr(shipped_at, 1, 10), sku, supplier_id, country, channel, qty FROM report_shipped_lines", 0),
+    ("SELECT substr(shipped_at, 1, 10), sku, supplier_id, country, channel, qty FROM report_returned_units", 1),
+)
+
+
+def _count_cohorts(db):
+    """report_cohort from the lines, as migration 0003's statements count it: per dimension and
+    key, a row per ship day, month and year; lines with no ship date in period '' only."""
+    per_day = [dict() for _ in COHORT_DIMS]  # dimension -> {(day, key): [shipped, returned]}
+    everyone, by_sku, by_supplier, by_country, by_channel = per_day
+    for sql, column in _COHORT_SOURCES:
+        for day, sku, supplier, country, channel, qty in db.conn.execute(sql):
+            for counts, key in ((everyone, ""), (by_sku, sku), (by_supplier, supplier),
+                                (by_country, country), (by_channel, channel)):
+                cell = counts.get((day, key))
+                if cell is None:
+                    cell = counts[(day, key)] = [0, 0]
+                cell[column] += qty
+    rows = {}
+    for dim, counts in zip(COHORT_DIMS, per_day):
+        for (day, key), (shipped, returned) in counts.items():
+            for period in ((day, day[:7], day[:4]) if day is not None else ("",)):
+                cell = rows.get((dim, period, key))
+                if cell is None:
+                    cell = rows[(dim, period, key)] = [0, 0]
+                cell[0] += shipped
+                cell[1] += returned
+    db.conn.executemany("INSERT INTO report_cohort (dim, period, key, shipped, returned) VALUES (?, ?, ?, ?, ?)",
+                        [(*k, *v) for k, v in rows.items()])
+
+
 def rebuild(db):
     """Recount every aggregate from the station's tables and resume the triggers, in one transaction."""
     with write(db):
-        for statement in migrations.REBUILD_REPORTS:
+        for statement in REBUILD:
             db.execute(statement)
+            if statement.strip() == "DELETE FROM report_cohort":
+                _count_cohorts(db)
         db.execute("UPDATE report_state SET paused = 0")
 
 
