@@ -4,6 +4,9 @@ Triggers (migration 0003_reports) keep them current with every change; a bulk lo
 benchmark's generator, a huge import) may pause the triggers and rebuild once at the end.
 """
 import contextlib
+import json
+
+from sqlite_utils.db import quote_identifier
 
 from .. import migrations
 from ..db import write
@@ -41,17 +44,13 @@ def triggers_dropped(db, tables):
     saved = db.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'report!_%' ESCAPE '!' "
         "AND tbl_name IN (SELECT value FROM json_each(?)) ORDER BY name",
-        [__import__("json").dumps(sorted(tables))],
+        [json.dumps(sorted(tables))],
     ).fetchall()
     for name, _sql in saved:
-        db.execute(f"DROP TRIGGER {quote(name)}")
+        db.execute(f"DROP TRIGGER {quote_identifier(name)}")
     yield  # on an exception nothing is put back here: the caller's rollback restores them
     for _name, sql in saved:
         db.execute(sql)
-
-
-def quote(name):
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_cohort_statement(statement):
@@ -100,10 +99,9 @@ def _count_cohorts(db):
 def rebuild(db):
     """Recount every aggregate from the station's tables and resume the triggers, in one transaction."""
     with write(db):
-        for statement in REBUILD:
+        for statement in REBUILD:  # report_cohort among the tables it empties
             db.execute(statement)
-            if statement.strip() == "DELETE FROM report_cohort":
-                _count_cohorts(db)
+        _count_cohorts(db)
         db.execute("UPDATE report_state SET paused = 0")
 
 
