@@ -16,7 +16,6 @@ Protocols (`parse_line`), each one reading per line:
 Set a SICS scale to send continuously (command ``SIR``, or its menu); the others usually do
 by default. Units g, kg, mg, lb and oz are turned into grams.
 """
-import enum
 import re
 import threading
 import time

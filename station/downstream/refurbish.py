@@ -1,5 +1,5 @@
 """The refurbish station: scan a tote (or tap the queue), record actions, finish with an outcome."""
-from flask import render_template, request, session
+from flask import render_template, session
 from markupsafe import Markup
 
 from .. import labels

@@ -2,7 +2,6 @@
 import json
 from datetime import timedelta
 
-from .. import quarantine
 from ..db import one, rows
 from ..errors import bad
 from .. import timeutil
