@@ -9,7 +9,10 @@
   var body, gap, minLength, prefix, gsSubstitute, hiccup, terminators, repeatMs;
   var lastCode = null, lastAt = -Infinity;  // the last scan sent, to drop a double read
   var LONG = 1000;  // ms: after this long without a key, Enter alone is nobody's scan
-  var keys = [], last = 0, snapshot = null;
+  // last: when the last key came. -Infinity, not 0: performance.now() counts from the page's
+  // load, so a scan typed into a field within the first moments of a page was taken for the
+  // middle of a burst that never started, and the field kept the scanned code.
+  var keys = [], last = -Infinity, snapshot = null;
   // scans go out one at a time, in order, and not before the page is whole
   var queue = new Promise(function (ready) {
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
@@ -135,7 +138,7 @@
   }
 
   function addKey(ch, now, field) {
-    if (now - last > hiccup || (snapshot && snapshot.el !== field)) {  // a new burst starts
+    if (!keys.length || now - last > hiccup || (snapshot && snapshot.el !== field)) {  // a new burst starts
       reset();
       snapshot = field ? { el: field, value: field.value } : null;
     }
