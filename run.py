@@ -26,7 +26,8 @@ def open_db(path):
 
 def load_demo(db, quiet=False):
     """Demo orders and the demo users (only those whose badge is free)."""
-    from station import auth, demo
+    from station import auth
+    from station.data import demo
     from station.errors import ServiceError
 
     summary = demo.load_demo(db)
@@ -47,7 +48,7 @@ def cmd_serve(args):
 
     from station import create_app
     from station import db as db_module
-    from station import webhooks
+    from station.data import webhooks
 
     open_db(args.db).close()  # an unusable path is a clear error here
     app = create_app({"DATABASE": args.db})
@@ -67,11 +68,11 @@ def cmd_serve(args):
 
     db_module.warm_cache(app.config["DATABASE"])  # the first parcels of the day as fast as the rest
     webhooks.start_dispatcher(app.config["DATABASE"])  # pushes the event feed to subscribers
-    from hardware import print_queue
+    from station.devices import print_queue
 
     print_queue.start_worker(app.config["DATABASE"], timeout=app.config["PRINTER_TIMEOUT_MS"] / 1000,
                              retry_max_s=app.config["PRINT_RETRY_MAX_S"])  # labels to the benches' printers
-    from station import live
+    from station.devices import live
 
     live.start_devices(app)  # reader threads for the benches' serial scanners, scales and cameras
     # Everything loaded so far lives as long as the server: keep it out of the garbage
@@ -85,7 +86,7 @@ def cmd_serve(args):
 
 
 def cmd_import(args):
-    from station import importer
+    from station.data import importer
 
     directory = Path(args.dir)
     if not directory.is_dir():
@@ -148,7 +149,7 @@ def cmd_demo(args):
     Loaded already: nothing changes (the bench's work on it is kept), exit 0. Orders that are
     not the demo's: refused, exit 1, so a real warehouse's data never gets made-up orders mixed in.
     """
-    from station.demo import DEMO_EXAMPLES
+    from station.data.demo import DEMO_EXAMPLES
 
     db = open_db(args.db)
     try:

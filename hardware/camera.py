@@ -25,7 +25,7 @@ from typing import Callable
 
 import cv2
 
-from .decode import decode_frame
+from hardware.decode import decode_frame
 
 __all__ = ["CameraError", "CameraState", "CameraReader", "Sightings", "open_capture"]
 

@@ -18,7 +18,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Sequence
 
-from .labels import LABEL_SIZES, LabelError, code128_modules, module_dots
+from hardware.barcodes import LABEL_SIZES, LabelError, code128_modules, module_dots
 
 __all__ = ["PrinterError", "PrinterOffline", "PrinterStatus", "HostStatus", "LabelPrinter",
            "ZplPrinter", "CupsPrinter", "printer_for", "parse_host_status", "zpl_label", "zpl_text"]
@@ -378,7 +378,7 @@ def _zpl_matrix(data: str, kind: str, x: int, y: int, dpi: int, space: int) -> s
 def _zpl_ean13(gtin: str, x: int, y: int, dpi: int, height: int, right: int) -> str:
     """An EAN-13 (^BE) from 12 digits, or 13 with a correct check digit, quiet zones inside
     [x, right]; the printer adds the check digit and the digits under the bars."""
-    from .labels import _ean_check_digit
+    from hardware.barcodes import _ean_check_digit
 
     gtin = str(gtin).strip()
     if not (gtin.isdigit() and len(gtin) in (12, 13)):

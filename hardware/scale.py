@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .scanners import ScannerStatus, SerialScanner
+from hardware.scanners import ScannerStatus, SerialScanner
 
 __all__ = ["Reading", "ScaleError", "ScaleState", "SerialScale", "parse_line", "MAX_GRAMS"]
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config as config_module
-from . import db as db_module
+from station import config as config_module
+from station import db as db_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,21 +27,12 @@ def create_app(config=None):
     db_module.migrate(app.config["DATABASE"])
     db_module.init_app(app)
 
-    from . import api, bench, nav, security
-    from . import supervisor
+    from station import web
 
     @app.get("/healthz")
     def healthz():
         """Liveness for monitoring; also the bare route the lookup benchmark compares against."""
         return "ok"
 
-    security.init_app(app)
-    nav.init_app(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(bench.bp)
-    app.register_blueprint(supervisor.bp)
-    from . import admin; app.register_blueprint(admin.bp)  # noqa: E702  (one line: a shared file)
-    from . import downstream
-    app.register_blueprint(downstream.bp)
-    from . import devices; devices.init_app(app)  # noqa: E702  (printers from BENCHES, /devices, /api/devices)
+    web.init_app(app)
     return app

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import db as db_module
-from .db import one
-from .errors import ServiceError, bad, not_found
-from .timeutil import iso, now, now_iso, parse
+from station import db as db_module
+from station.db import one
+from station.errors import ServiceError, bad, not_found
+from station.timeutil import iso, now, now_iso, parse
 
 ROLES = ("operator", "technician", "supervisor", "admin")
 PIN_RE = re.compile(r"[0-9]{4,8}")  # always fullmatch: "1234\n" is not a PIN anyone can type

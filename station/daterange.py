@@ -1,7 +1,7 @@
 """Inclusive date ranges from query parameters (`from`, `to` as YYYY-MM-DD)."""
 from datetime import date, timedelta
 
-from .errors import bad
+from station.errors import bad
 
 
 def parse_day(value, field):

@@ -67,7 +67,7 @@ def warm_cache(path, background=True):
 
 def migrate(path):
     """Start-up: WAL mode (persistent in the file) and any pending migrations."""
-    from . import migrations
+    from station import migrations
 
     db = connect(path)
     try:

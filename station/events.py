@@ -1,7 +1,7 @@
 """The append-only event feed integrations pull (GET /api/events)."""
 import json
 
-from .timeutil import now_iso
+from station.timeutil import now_iso
 
 MAX_LIMIT = 1000
 

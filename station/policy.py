@@ -72,7 +72,7 @@ SKU_KEYS = {
 
 
 def _coerce(key, value):
-    from .errors import bad
+    from station.errors import bad
 
     kind, low, high = BOUNDS[key]
     try:
@@ -103,7 +103,7 @@ MAX_PLACES = 4  # 0.1234 = 12.34%: finer than that is a typo, not a policy
 
 def validate(changes):
     """({key: parsed value}, {key: message}) for a form of policy values: every field checked."""
-    from .errors import ServiceError
+    from station.errors import ServiceError
 
     parsed, errors = {}, {}
     for key, value in changes.items():
@@ -126,9 +126,9 @@ def _same(old, new):
 
 def update(db, changes, user=None):
     """Set policy values (validated all first, audited); they apply to new decisions only."""
-    from .db import write
-    from .errors import bad
-    from .timeutil import now_iso
+    from station.db import write
+    from station.errors import bad
+    from station.timeutil import now_iso
 
     if not isinstance(changes, dict) or not changes:
         raise bad("body", "send the policy values to change")
@@ -154,9 +154,9 @@ def update(db, changes, user=None):
 
 def set_sku_rule(db, sku, key, enabled, user=None):
     """Turn a per-SKU rule on or off (audited)."""
-    from .db import one, write
-    from .errors import bad, not_found
-    from .timeutil import now_iso
+    from station.db import one, write
+    from station.errors import bad, not_found
+    from station.timeutil import now_iso
 
     if not isinstance(key, str) or key not in SKU_KEYS:  # a list or object is no key (and unhashable)
         raise bad("key", "must be one of " + ", ".join(SKU_KEYS))
@@ -180,6 +180,6 @@ def sku_rules(db, sku):
 
 
 def audit(db, limit=200):
-    from .db import rows
+    from station.db import rows
 
     return rows(db, "SELECT * FROM policy_audit ORDER BY audit_id DESC LIMIT ?", [limit])

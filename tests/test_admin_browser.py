@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from station import auth, create_app, decisions, returns, webhooks
+from station import auth, create_app
+from station.intake import decisions, returns
+from station.data import webhooks
 from station.db import connect
 from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
 

@@ -12,7 +12,8 @@ from barcode.writer import ImageWriter
 
 from hardware import registry
 from hardware.camera import CameraReader, CameraState, Sightings
-from station import auth, create_app, live
+from station import auth, create_app
+from station.devices import live
 from station.db import connect
 from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from hardware import print_queue
+from station.devices import print_queue
 from hardware.decode import decode_image
-from station import auth, create_app, labels
+from station import auth, create_app
+from station.intake import label_content as labels
 from station.db import connect
 from tests.sample import fresh, load_sample
 from tests.test_hardware_printer import FakeZebra, hs_reply, wait_for_jobs

@@ -7,7 +7,8 @@ import socket
 
 import pytest
 
-from hardware import print_queue, registry
+from station.devices import print_queue
+from hardware import registry
 from station import auth, create_app
 from station.db import connect
 from tests.sample import fresh, load_sample

@@ -5,11 +5,13 @@ import threading
 
 import pytest
 
-from station import decisions, exports, quarantine, refunds, refurbish, returns, rtv, webhooks
+from station.intake import decisions, returns
+from station.data import exports, webhooks
+from station.downstream import quarantine, refunds, refurbish, rtv
 from station import db as db_module
 from station import policy as policy_module
 from station.errors import ServiceError
-from station.queues import queue
+from station.downstream.queues import queue
 from tests import sample
 
 
@@ -39,7 +41,7 @@ def test_a_refurbish_decision_opens_a_work_order_that_ends_in_refurbished_stock(
     assert done["status"] == "done" and done["bin"] == "RF-A-01-01"
     assert db.execute("SELECT qty FROM refurb_stock WHERE sku = 'MUG-01'").fetchone()[0] == 1
     assert db.execute("SELECT qty FROM stock WHERE sku = 'MUG-01'").fetchone()[0] == 5  # new stock untouched
-    from station.stock import stock_of
+    from station.downstream.stock import stock_of
     assert stock_of(db, "MUG-01") == {"sku": "MUG-01", "bins": [{"bin": "A-01-01", "qty": 5}], "total": 5,
                                       "refurbished": {"bins": [{"bin": "RF-A-01-01", "qty": 1}], "total": 1}}
     assert "refurbished" not in stock_of(db, "SHOE-01")  # none: exactly the contract's answer
@@ -89,7 +91,7 @@ def test_confirmed_fraud_marks_the_customer_and_rejects_the_held_refund(db):
     result = quarantine.review(db, item_id, {"outcome": "fraud", "note": "brick in the box"})
     assert result["refund"]["status"] == "rejected"
     assert db.execute("SELECT fraud FROM customers WHERE customer_id = 'C1'").fetchone()[0] == 1
-    from station.lookup import lookup
+    from station.intake.lookup import lookup
 
     assert "earlier_fraud" in lookup(db, "SO-1")["flags"]
     with pytest.raises(ServiceError) as err:
@@ -136,7 +138,7 @@ def test_policy_changes_are_validated_audited_and_apply_to_new_items(db):
     policy_module.update(db, {"return_window_days": 90}, user="sam")
     assert db.execute("SELECT key, old_value, new_value, changed_by FROM policy_audit").fetchall() == [
         ("return_window_days", "30", "90", "sam")]
-    from station.lookup import lookup
+    from station.intake.lookup import lookup
 
     assert lookup(db, "CTN-2")["within_window"] is True
 

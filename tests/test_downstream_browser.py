@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from station import auth, create_app, decisions, photos, returns
+from station import auth, create_app
+from station.intake import decisions, photos, returns
 from station.db import connect
 from tests.sample import CARTON, days_ago, fresh, load_sample
 
@@ -301,7 +302,7 @@ def test_an_item_the_supplier_refuses_comes_back_to_quarantine_review(page, serv
 # -- quarantine -------------------------------------------------------------------------------
 
 def test_long_typed_text_a_part_notes_or_a_refusal_never_widens_a_downstream_screen(page, server):
-    from station import refurbish, rtv
+    from station.downstream import refurbish, rtv
 
     ids = server["ids"]
     db = connect(server["db"])

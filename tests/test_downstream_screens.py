@@ -8,10 +8,11 @@ import re
 
 import pytest
 
-from station import auth, create_app, decisions, policy, returns
+from station import auth, create_app, policy
+from station.intake import decisions, returns
 from station.db import connect
-from station.refunds import HOLD_KINDS, hold_kinds
-from station.refund_rules import item_refund
+from station.downstream.refunds import HOLD_KINDS, hold_kinds
+from station.rules.refund import item_refund
 from tests.sample import CARTON, days_ago, fresh, load_sample
 
 USERS = {
@@ -249,7 +250,7 @@ def test_closing_a_batch_fixes_the_credit_and_the_credit_received_settles_it(app
 def test_the_packing_list_prints_and_downloads_as_csv_and_the_evidence_pack_shows_the_photos(app):
     item_id, batch_id = rtv_item(app)
     db = connect(app.config["DATABASE"])
-    from station import photos
+    from station.intake import photos
 
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
     photo_id = photos.add_photo(db, item_id, png, photo_dir=app.config["PHOTO_DIR"])["photo_id"]
@@ -492,7 +493,7 @@ def test_paid_refunds_are_listed_read_only_with_their_payment_reference(app):
     sup = sign_in(app, "supervisor")
     sup.post(f"/refunds/{refund_id}/approve", reason="Goodwill")
     db = connect(app.config["DATABASE"])
-    from station import refunds
+    from station.downstream import refunds
 
     refunds.mark_paid(db, refund_id, {"payment_ref": "PAY-77"})
     db.close()

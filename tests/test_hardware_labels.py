@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hardware import labels
+from hardware import barcodes as labels
 from hardware.decode import decode_image
-from hardware.labels import LabelError, label_options
+from hardware.barcodes import LabelError, label_options
 
 LABELS = [("4x6", 203), ("4x6", 300), ("2x1", 203), ("2x1", 300)]
 

@@ -6,9 +6,7 @@ import threading
 import pytest
 
 from hardware.decode import decode_image
-from hardware.printers import (
-    PrinterError, PrinterOffline, PrinterStatus, ZplPrinter, parse_host_status, zpl_label, zpl_text,
-)
+from hardware.printers import PrinterError, PrinterOffline, PrinterStatus, ZplPrinter, parse_host_status, zpl_label, zpl_text
 
 
 def hs_reply(paper_out=0, paused=0, formats=0, head_up=0, ribbon_out=0, remaining=0, over_temp=0):

@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from station import db as db_module
-from station.importer import ImportFailed, import_dir, import_rows
+from station.data.importer import ImportFailed, import_dir, import_rows
 
 FILES = {
     "suppliers.csv": """
@@ -551,7 +551,7 @@ def test_file_names_match_in_any_case_and_two_spellings_of_one_file_are_an_error
 
 
 def test_a_large_import_that_fails_while_writing_leaves_no_row_and_every_report_trigger(fresh_db, monkeypatch):
-    import station.importer as importer_module
+    import station.data.importer as importer_module
 
     orders = [dict(order_no=f"SO-{n}", customer_id="C1", placed_at="2026-03-01T08:00:00Z",
                    shipped_at="2026-03-02T08:00:00Z", currency="CNY", status="delivered") for n in range(6000)]

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from hardware import registry
-from station import auth, create_app, live
+from station import auth, create_app
+from station.devices import live
 from station.db import connect
 from tests.fakeports import FakeSerialPort
 from tests.sample import CARTON, MUG_GTIN, fresh, load_sample

@@ -1,8 +1,8 @@
 """One scan pipeline for every input source."""
 import pytest
 
-from station import decisions, returns
-from station.pipeline import process_scan
+from station.intake import decisions, returns
+from station.intake.pipeline import process_scan
 from tests import sample
 
 

@@ -15,10 +15,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from hardware import print_queue
+from station.devices import print_queue
 from hardware.decode import decode_image
 from hardware.printers import CupsPrinter, PrinterError, PrinterStatus, ZplPrinter, printer_for, zpl_label
-from station import auth, config, create_app, labels
+from station import auth, config, create_app
+from station.intake import label_content as labels
 from station.db import connect, write
 from station.timeutil import now_iso
 from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
@@ -517,7 +518,7 @@ def test_the_label_page_switches_between_4x6_and_2x1_stock_with_the_page_size_to
     item_id = confirm_a_mug(client, token)
     big = client.get(f"/bench/items/{item_id}/label").get_data(as_text=True)
     small = client.get(f"/bench/items/{item_id}/label?size=2x1").get_data(as_text=True)
-    assert "@page { size: 4in 6in" in big and f"size=2x1" in big and "code-ean13" in big
+    assert "@page { size: 4in 6in" in big and "size=2x1" in big and "code-ean13" in big
     assert "@page { size: 2in 1in" in small and "code-ean13" not in small and f"RI-{item_id}" in small
     assert 'aria-current="true">2×1 in' in small
     bad = client.get(f"/bench/items/{item_id}/label?size=A4")

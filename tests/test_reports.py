@@ -26,7 +26,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from station import customers, decisions, policy, queues, refunds, returns, timeutil
+from station.intake import customers, decisions, returns
+from station import policy, timeutil
+from station.downstream import queues, refunds
 from station.db import write
 from station.errors import ServiceError
 from station.reporting import aggregates, backlog, board, forecast, rates, returners, throughput, value
@@ -395,7 +397,7 @@ def test_queue_sizes_and_ages(small):
 
 
 def test_queue_sizes_follow_the_work_done_downstream(small, clock):
-    from station import quarantine, refurbish, rtv
+    from station.downstream import quarantine, refurbish, rtv
 
     db, _ = small
     phone_rtv, phone_x = [r[0] for r in db.execute(
@@ -654,7 +656,7 @@ def test_charts_escape_their_text_and_bucket_long_series():
     assert svg.startswith("<svg") and "&lt;b&gt;Porto&lt;/b&gt;" in svg and "<b>" not in svg
     assert "Rates &amp; &lt;things&gt;" in svg and "50%" in svg
     assert "Nothing in this range" in str(charts.columns([], "empty"))
-    from datetime import date, timedelta
+    from datetime import date
 
     days = [((date(2025, 1, 6) + timedelta(days=n)).isoformat(), 1) for n in range(140)]
     weeks = charts.weekly(days)

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from station import decisions, lookup, returns
+from station.intake import decisions, lookup, returns
 from station import db as db_module
 from station.errors import ServiceError
 from tests import sample

@@ -9,7 +9,8 @@ import fnmatch
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from station import auth, create_app, nav
+from station import auth, create_app
+from station.web import nav
 from station.timeutil import now
 from tests.sample import fresh, load_sample
 

@@ -6,8 +6,10 @@ import time
 import pytest
 
 from hardware import registry
-from hardware.scale import Reading, ScaleState, SerialScale, parse_line
-from station import auth, create_app, importer, live
+from hardware.scale import ScaleState, SerialScale, parse_line
+from station import auth, create_app
+from station.data import importer
+from station.devices import live
 from station.db import connect
 from tests.fakeports import FakeSerialPort
 from tests.sample import CARTON, MUG_GTIN, fresh, load_sample

@@ -2,7 +2,7 @@
 import pytest
 
 from station.errors import ServiceError
-from station.scans import classify, gtin14
+from station.rules.classify import classify, gtin14
 
 SSCC = "376130321109103420"
 

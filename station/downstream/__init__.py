@@ -1,11 +1,4 @@
-"""The screens after the bench: refurbish station, return to vendor, quarantine review, refunds.
+"""The services after the bench: stock, cross-dock allocation, refurbish, RTV, quarantine, refunds.
 
-Each screen is a page whose one widget (`templates/downstream/_<screen>.html`, root id
-`<screen>`) every action answers, like the bench: htmx swaps the widget, a plain request gets
-the page. Views parse the form, call the service function the JSON API calls too, render.
+Their screens live in station/web/downstream/, their JSON routes in station/web/api/.
 """
-from flask import Blueprint
-
-bp = Blueprint("downstream", __name__)
-
-from . import common, refurbish, rtv, quarantine, refunds  # noqa: E402,F401  (routes register on bp)

@@ -1,54 +1,129 @@
-"""Quarantine review: the supervisor looks at photos and flags and decides; the held refund follows."""
-from .. import quarantine as service
-from ..db import get_db, one
-from ..errors import ServiceError
-from ..nav import SUPERVISORS
-from ..policy import sku_rules
-from ..security import roles_required
-from . import bp
-from .common import error_message, form_text, msg, reason_note, render, user_name
+"""Quarantine review: a supervisor looks at the photos and flags and decides the item's fate."""
+import json
 
-OUTCOMES = [("restock", "Restock"), ("scrap", "Scrap"), ("return_to_customer", "Return to customer"),
-            ("fraud", "Confirm fraud")]
-REASONS = ["Item is ours and sellable", "Damaged beyond use", "Not our item", "Empty box", "Counterfeit",
-           "Serial swapped", "Wrong item returned by mistake"]
-DONE = {"restock": "restocked", "scrap": "scrapped", "return_to_customer": "goes back to the customer",
-        "fraud": "fraud confirmed, the customer is marked"}
+from station.db import one, rows, write
+from station.errors import bad, conflict, not_found
+from station.events import emit
+from station.policy import sku_rules
+from station.timeutil import now_iso
+
+OUTCOMES = ("restock", "scrap", "return_to_customer", "fraud")
+# what each outcome does to the return's held refund
+RELEASES = {"restock": "ready", "scrap": "ready", "return_to_customer": "rejected", "fraud": "rejected"}
+REJECTS_REFUND = tuple(outcome for outcome, status in RELEASES.items() if status == "rejected")
+
+PENDING = (
+    "SELECT i.item_id FROM return_items i JOIN decisions d ON d.item_id = i.item_id WHERE d.disposition = 'quarantine' "
+    "UNION SELECT item_id FROM rtv_items WHERE status = 'refused'"
+)
 
 
-def _screen(message=None, status=200):
-    db = get_db()
-    items = service.queue(db)
+def queue(db):
+    """Items waiting for a supervisor, oldest first, with flags and photo ids."""
+    items = rows(
+        db,
+        "SELECT i.item_id, coalesce(t.added_at, d.decided_at) AS since, i.return_id, r.order_no, i.sku, p.name, i.qty, "
+        "i.grade, i.reason, i.serial, i.notes, i.flags, c.name AS customer_name, c.customer_id, "
+        "CASE WHEN t.status = 'refused' THEN 'refused by supplier: ' || t.refused_reason END AS origin "
+        f"FROM return_items i JOIN ({PENDING}) q ON q.item_id = i.item_id "
+        "JOIN decisions d ON d.item_id = i.item_id JOIN returns r ON r.return_id = i.return_id "
+        "JOIN orders o ON o.order_no = r.order_no JOIN customers c ON c.customer_id = o.customer_id "
+        "LEFT JOIN products p ON p.sku = i.sku LEFT JOIN rtv_items t ON t.item_id = i.item_id "
+        "WHERE i.item_id NOT IN (SELECT item_id FROM quarantine_reviews) ORDER BY since, i.item_id",
+    )
     for item in items:
-        item["refund"] = one(db, "SELECT refund_id, amount, currency, status FROM refunds WHERE return_id = ?",
-                             [item["return_id"]])
-        item["never_restock"] = "never_restock" in sku_rules(db, item["sku"])
-    return render("downstream/_quarantine.html", "downstream/quarantine.html", status, items=items, message=message,
-                  outcomes=OUTCOMES, reasons=REASONS, recent=service.recent(db), done=DONE)
+        item["flags"] = json.loads(item["flags"])
+        item["photos"] = [p["photo_id"] for p in rows(db, "SELECT photo_id FROM photos WHERE item_id = ?", [item["item_id"]])]
+    return items
 
 
-@bp.get("/quarantine")
-@roles_required(*SUPERVISORS)
-def quarantine():
-    """Items held for a supervisor, oldest first, with photos and flags."""
-    return _screen()
+def recent(db, limit=10):
+    """Reviews done lately, newest first: where each reviewed item went and what became of its refund."""
+    return rows(
+        db,
+        "SELECT q.item_id, q.outcome, q.target, q.note, q.reviewed_by, q.reviewed_at, i.sku, p.name, i.qty, r.order_no, "
+        "c.name AS customer_name, f.refund_id, f.status AS refund_status FROM quarantine_reviews q "
+        "JOIN return_items i ON i.item_id = q.item_id JOIN returns r ON r.return_id = i.return_id "
+        "JOIN orders o ON o.order_no = r.order_no JOIN customers c ON c.customer_id = o.customer_id "
+        "LEFT JOIN products p ON p.sku = i.sku LEFT JOIN refunds f ON f.return_id = i.return_id "
+        "ORDER BY q.reviewed_at DESC, q.item_id DESC LIMIT ?",
+        [limit],
+    )
 
 
-@bp.post("/quarantine/<int:item_id>/review")
-@roles_required(*SUPERVISORS)
-def quarantine_review(item_id):
-    """An outcome for one item; its held refund is released or rejected in the same transaction."""
-    note = reason_note(REASONS)
-    if not note:
-        return _screen(msg("error", "Tap a reason (or write a note) before deciding"), 400)
+def review(db, item_id, data, user=None):
+    """Decide a quarantined item: restock, scrap, return to the customer, or confirm fraud."""
+    if not isinstance(data, dict):
+        raise bad("body", "must be a JSON object")
+    outcome = data.get("outcome")
+    if outcome not in OUTCOMES:
+        raise bad("outcome", "must be one of " + ", ".join(OUTCOMES))
+    note = data.get("note")
+    if not isinstance(note, str) or not note.strip() or len(note) > 2000:
+        raise bad("note", "a note saying why is required")
     try:
-        result = service.review(get_db(), item_id, {"outcome": form_text("outcome", 40), "note": note}, user=user_name())
-    except ServiceError as exc:
-        return _screen(error_message(exc), exc.status)
-    text = f"Item {item_id}: {DONE[result['outcome']]}"
-    if result["target"]:
-        text += f" to bin {result['target']}"
-    refund = result["refund"]
-    if refund:
-        text += f". Refund {refund['refund_id']} is {refund['status']}"
-    return _screen(msg("ok", text + "."))
+        item_id = int(item_id)
+    except (TypeError, ValueError):
+        raise not_found("item", item_id) from None
+    if not 0 < item_id < 2**63:  # SQLite integers are 64-bit: a longer id would be a 500
+        raise not_found("item", item_id)
+    with write(db):
+        pending = one(db, f"SELECT item_id FROM ({PENDING}) WHERE item_id = ?", [item_id])
+        if pending is None:
+            raise not_found("quarantined item", item_id)
+        done = one(db, "SELECT outcome, reviewed_by FROM quarantine_reviews WHERE item_id = ?", [item_id])
+        if done:
+            who = f" by {done['reviewed_by']}" if done["reviewed_by"] else ""
+            raise conflict("already_reviewed", f"Item {item_id} was reviewed already{who} ({done['outcome']}): nothing changed")
+        item = one(db, "SELECT i.*, r.order_no, o.customer_id, p.bin, p.name FROM return_items i "
+                       "JOIN returns r ON r.return_id = i.return_id JOIN orders o ON o.order_no = r.order_no "
+                       "LEFT JOIN products p ON p.sku = i.sku WHERE i.item_id = ?", [item_id])
+        target = None
+        if outcome == "restock":
+            if item["name"] is None:
+                raise conflict("unknown_product", "An item that is not in the catalogue cannot be restocked")
+            if "never_restock" in sku_rules(db, item["sku"]):
+                raise conflict("never_restock", f"Policy: {item['sku']} is never restocked: scrap it or return it to the customer")
+            target = data.get("bin") or item["bin"]
+            if not isinstance(target, str) or not target or len(target) > 64:
+                raise bad("bin", "restock needs a bin")
+            db.execute("INSERT INTO stock (sku, bin, qty) VALUES (?, ?, ?) "
+                       "ON CONFLICT (sku, bin) DO UPDATE SET qty = qty + excluded.qty", [item["sku"], target, item["qty"]])
+            emit(db, "stock.changed", sku=item["sku"], bin=target, delta=item["qty"], item_id=item_id)
+        if outcome == "fraud":
+            db.execute("UPDATE customers SET fraud = 1 WHERE customer_id = ?", [item["customer_id"]])
+            emit(db, "customer.fraud_confirmed", customer_id=item["customer_id"], item_id=item_id)
+        at = now_iso()
+        db.execute("INSERT INTO quarantine_reviews (item_id, outcome, target, note, reviewed_by, reviewed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   [item_id, outcome, target, note.strip(), user, at])
+        db.execute("INSERT INTO item_outcomes (item_id, stage, outcome, target, note, by, at) VALUES (?, 'quarantine', ?, ?, ?, ?, ?)",
+                   [item_id, outcome, target, note.strip(), user, at])
+        emit(db, "quarantine.reviewed", item_id=item_id, outcome=outcome, target=target)
+        refund = settle_refund(db, item["return_id"], outcome, note.strip(), user)
+    return {"item_id": item_id, "outcome": outcome, "target": target, "refund": refund}
+
+
+def settle_refund(db, return_id, outcome, note, user):
+    """Release or reject the return's held refund once no quarantined item of it is left unreviewed.
+
+    Fraud or sending the item back rejects the refund at once; a restock or scrap releases it
+    only when it was the last item waiting for review.
+    """
+    refund = one(db, "SELECT refund_id, status, hold_reasons FROM refunds WHERE return_id = ?", [return_id])
+    if refund is None or refund["status"] != "held":
+        return refund and {k: refund[k] for k in ("refund_id", "status")}
+    status = RELEASES[outcome]
+    if status == "ready":
+        # release only what quarantine held: a hold for another cause (out of window, grade D)
+        # still waits for a supervisor in the refunds queue
+        held_items = {line.get("item_id") for line in json.loads(refund["hold_reasons"])}
+        reviewed = {r["item_id"] for r in rows(
+            db, "SELECT q.item_id FROM quarantine_reviews q JOIN return_items i ON i.item_id = q.item_id WHERE i.return_id = ?",
+            [return_id])}
+        if not held_items <= reviewed:
+            return {k: refund[k] for k in ("refund_id", "status")}
+    db.execute("UPDATE refunds SET status = ?, note = ?, decided_by = ?, updated_at = ? WHERE refund_id = ? AND status = 'held'",
+               [status, f"quarantine review: {note}", user, now_iso(), refund["refund_id"]])
+    emit(db, "refund.approved" if status == "ready" else "refund.rejected", refund_id=refund["refund_id"],
+         return_id=return_id, status=status, note=f"quarantine review: {note}", by=user)
+    return one(db, "SELECT refund_id, amount, currency, status FROM refunds WHERE refund_id = ?", [refund["refund_id"]])

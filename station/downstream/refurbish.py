@@ -1,132 +1,179 @@
-"""The refurbish station: scan a tote (or tap the queue), record actions, finish with an outcome."""
-from flask import render_template, session
-from markupsafe import Markup
+"""Refurbish: a work order per item; the technician records actions, then restocks or scraps it."""
+import json
+from decimal import Decimal, InvalidOperation
 
-from .. import labels
-from .. import refurbish as service
-from ..db import get_db
-from ..errors import ServiceError
-from ..nav import TECHNICIANS
-from ..policy import GRADES, sku_rules
-from ..security import roles_required
-from . import bp
-from .common import error_message, form_text, msg, render, user_name
+from station.db import one, rows, write
+from station.errors import bad, conflict, not_found
+from station.downstream.crossdock import allocate, best_waiting_line
+from station.events import emit
+from station.policy import sku_rules
+from station.policy import GRADES
+from station.timeutil import now_iso
 
-ACTION_BUTTONS = [("cleaned", "Cleaned"), ("repackaged", "Repackaged"), ("tested", "Tested"), ("relabelled", "Relabelled")]
-COMMON_PARTS = ["Lid", "Seal", "Cable", "Charger", "Battery", "Box"]
-MINUTE_CHIPS = [0, 5, 10, 15, 30, 60]
-PART_CHIPS = 6  # one row on the station's screen
-FINISHED = {"restock": "Restocked as refurbished stock in bin {bin}",
-            "crossdock": "Fills waiting order {bin}", "scrap": "Scrapped"}
+ACTIONS = ("cleaned", "repackaged", "part_replaced", "tested", "relabelled", "other")
+OUTCOMES = ("restock", "scrap", "crossdock")
+REFURB_BIN = "RF-"  # refurbished units live in their own bins, apart from new stock
 
 
-def _screen(message=None, status=200, print_wo=None, part_open=False):
-    """The refurbish widget: the queue and the work order on screen (from the session)."""
-    db = get_db()
-    wo = None
-    if session.get("wo"):
+def tote_code(item_id):
+    return f"RI-{item_id}"
+
+
+def open_work_order(db, item_id):
+    """Called inside the refurbish decision's transaction."""
+    cursor = db.execute(
+        "INSERT INTO work_orders (item_id, tote, created_at) VALUES (?, ?, ?)", [item_id, tote_code(item_id), now_iso()]
+    )
+    emit(db, "work_order.opened", wo_id=cursor.lastrowid, item_id=item_id, tote=tote_code(item_id))
+    return cursor.lastrowid
+
+
+def get_work_order(db, key):
+    """By work-order id, item id or the scanned tote code."""
+    key = str(key).strip()
+    found = one(db, "SELECT * FROM work_orders WHERE tote = ? OR tote = ?", [key, key.upper()])
+    # ASCII digits only (int() reads "٣" too) and within SQLite's 64-bit integers
+    if found is None and key.isascii() and key.isdigit() and len(key) <= 18:
+        found = one(db, "SELECT * FROM work_orders WHERE wo_id = ?", [int(key)])
+    if found is None:
+        raise not_found("work order", key)
+    found["actions"] = json.loads(found["actions"])
+    item = one(
+        db,
+        "SELECT i.sku, i.qty, i.grade, i.reason, i.serial, i.notes, i.return_id, p.name, p.bin AS product_bin, p.price, p.refurb_cost "
+        "FROM return_items i LEFT JOIN products p ON p.sku = i.sku WHERE i.item_id = ?",
+        [found["item_id"]],
+    )
+    found.update(item)
+    return found
+
+
+def queue(db):
+    return rows(
+        db,
+        "SELECT w.wo_id, w.item_id, w.tote, w.created_at AS since, w.minutes, i.sku, p.name, i.grade, i.reason "
+        "FROM work_orders w JOIN return_items i ON i.item_id = w.item_id LEFT JOIN products p ON p.sku = i.sku "
+        "WHERE w.status = 'open' ORDER BY w.created_at, w.wo_id",
+    )
+
+
+def record_action(db, key, data, user=None):
+    """Add one action (and minutes spent) to an open work order."""
+    if not isinstance(data, dict):
+        raise bad("body", "must be a JSON object")
+    action = data.get("action")
+    if action not in ACTIONS:
+        raise bad("action", "must be one of " + ", ".join(ACTIONS))
+    minutes = data.get("minutes", 0)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 600:
+        raise bad("minutes", "must be whole minutes from 0 to 600")
+    entry = {"action": action, "at": now_iso(), "by": user}
+    cost = Decimal("0")
+    if action == "part_replaced":
+        part = data.get("part")
+        if not isinstance(part, str) or not part.strip() or len(part) > 200:
+            raise bad("part", "name the part replaced")
         try:
-            wo = service.get_work_order(db, session["wo"])
-        except ServiceError:
-            session.pop("wo", None)
-    extra = {}
-    if wo is not None:
-        extra = {"parts": _parts(db, wo["sku"]), "crossdock": service.crossdock_line(db, wo) if wo["status"] == "open" else None,
-                 "never_restock": "never_restock" in sku_rules(db, wo["sku"])}
-    return render("downstream/_refurbish.html", "downstream/refurbish.html", status, queue=service.queue(db), wo=wo,
-                  recent=service.recent(db), message=message, print_wo=print_wo, actions=ACTION_BUTTONS,
-                  minute_chips=MINUTE_CHIPS, grades=GRADES, part_open=part_open, **extra)
+            cost = Decimal(str(data.get("cost", "0")))
+        except InvalidOperation:
+            raise bad("cost", "must be a decimal amount") from None
+        if not cost.is_finite() or cost < 0 or cost > 100000:
+            raise bad("cost", "must be an amount from 0 to 100000")
+        entry.update(part=part.strip(), cost=f"{cost:.2f}")
+    note = data.get("note")
+    if isinstance(note, str) and note.strip():
+        entry["note"] = note.strip()[:500]
+    with write(db):
+        wo = get_work_order(db, key)
+        if wo["status"] != "open":
+            raise conflict("work_order_done", f"Work order {wo['tote']} is finished")
+        db.execute(
+            "UPDATE work_orders SET actions = ?, minutes = minutes + ?, parts_cost = parts_cost + ? WHERE wo_id = ?",
+            [json.dumps(wo["actions"] + [entry], ensure_ascii=False), minutes, float(cost), wo["wo_id"]],
+        )
+    return get_work_order(db, wo["wo_id"])
 
 
-def _parts(db, sku):
-    used = service.parts_used(db, sku)
-    return (used + [p for p in COMMON_PARTS if p not in used])[:PART_CHIPS]
+def finish(db, key, data, user=None):
+    """Close a work order: restock as refurbished (kept apart from new stock) or scrap."""
+    if not isinstance(data, dict):
+        raise bad("body", "must be a JSON object")
+    outcome, grade = data.get("outcome"), data.get("grade")
+    if outcome not in OUTCOMES:
+        raise bad("outcome", "must be restock, scrap or crossdock")
+    if grade not in GRADES:
+        raise bad("grade", "the outcome grade: A, B, C, D or X")
+    if outcome in ("restock", "crossdock") and grade in ("D", "X"):
+        raise bad("grade", "a unit graded D or X cannot be restocked")
+    with write(db):
+        wo = get_work_order(db, key)
+        if wo["status"] != "open":
+            raise conflict("work_order_done", f"Work order {wo['tote']} is finished")
+        bin_ = None
+        if outcome in ("restock", "crossdock") and "never_restock" in sku_rules(db, wo["sku"]):
+            # a per-SKU rule (hygiene products): no unit goes back on sale, refurbished or not
+            raise conflict("never_restock", f"Policy: {wo['sku']} is never restocked: scrap it")
+        if outcome == "crossdock":
+            # a refurbished unit fills a waiting order only where the SKU's policy allows it
+            if "refurbished_can_crossdock" not in sku_rules(db, wo["sku"]):
+                raise conflict("not_allowed", f"Policy: refurbished {wo['sku']} may not fill waiting orders")
+            line = best_waiting_line(db, wo["sku"], wo["qty"])
+            if line is None:
+                raise conflict("no_open_quantity", f"No order is waiting for {wo['sku']}")
+            allocate(db, wo["item_id"], wo["sku"], wo["qty"], line["order_no"])
+            bin_ = line["order_no"]
+        elif outcome == "restock":
+            bin_ = data.get("bin") or REFURB_BIN + (wo["product_bin"] or "GENERAL")
+            if not isinstance(bin_, str) or len(bin_) > 64:
+                raise bad("bin", "must be a bin code")
+            db.execute(
+                "INSERT INTO refurb_stock (sku, bin, qty) VALUES (?, ?, ?) "
+                "ON CONFLICT (sku, bin) DO UPDATE SET qty = qty + excluded.qty",
+                [wo["sku"], bin_, wo["qty"]],
+            )
+        cursor = db.execute(
+            "UPDATE work_orders SET status = 'done', outcome = ?, outcome_grade = ?, bin = ?, closed_at = ?, closed_by = ? "
+            "WHERE wo_id = ? AND status = 'open'",
+            [outcome, grade, bin_, now_iso(), user, wo["wo_id"]],
+        )
+        if cursor.rowcount != 1:
+            raise conflict("work_order_done", f"Work order {wo['tote']} is finished")
+        db.execute(
+            "INSERT INTO item_outcomes (item_id, stage, outcome, target, note, by, at) VALUES (?, 'refurbish', ?, ?, ?, ?, ?)",
+            [wo["item_id"], outcome, bin_, f"grade {grade}", user, now_iso()],
+        )
+        emit(db, "work_order.done", wo_id=wo["wo_id"], item_id=wo["item_id"], outcome=outcome, grade=grade, bin=bin_)
+        if outcome == "restock":
+            emit(db, "stock.changed", sku=wo["sku"], bin=bin_, delta=wo["qty"], item_id=wo["item_id"], condition="refurbished")
+    return get_work_order(db, wo["wo_id"])
 
 
-@bp.get("/refurbish")
-@roles_required(*TECHNICIANS)
-def refurbish():
-    """The technician's station: the queue, oldest first, and the work order on screen."""
-    return _screen()
+def parts_used(db, sku, limit=8):
+    """Part names technicians recorded on this SKU before, most used first: tap instead of type."""
+    return [part for (part,) in db.execute(
+        "SELECT json_extract(a.value, '$.part') AS part FROM work_orders w JOIN return_items i ON i.item_id = w.item_id, "
+        "json_each(w.actions) a WHERE i.sku = ? AND json_extract(a.value, '$.action') = 'part_replaced' "
+        "GROUP BY part ORDER BY count(*) DESC, part LIMIT ?", [sku, limit]).fetchall()]
 
 
-@bp.post("/refurbish/scan")
-@roles_required(*TECHNICIANS)
-def refurbish_scan():
-    """A tote label scanned (or a queue row tapped): open that work order."""
-    code = form_text("code", 128)
-    if not code:
-        return _screen(msg("error", "Scan a tote label (RI-…)"), 400)
-    try:
-        wo = service.get_work_order(get_db(), code)
-    except ServiceError as exc:
-        return _screen(msg("error", f"No work order for {code}: scan the tote label (RI-…)"), exc.status)
-    session["wo"] = wo["wo_id"]
-    if wo["status"] != "open":
-        return _screen(msg("warn", f"Work order {wo['tote']} is finished: {wo['outcome']}"))
-    return _screen(msg("ok", f"Work order {wo['tote']} open"))
+def crossdock_line(db, wo):
+    """The waiting order line a refurbished unit of this work order may fill, or None.
+
+    Only where the SKU's policy lets refurbished units fill waiting orders and does not forbid
+    restocking it (finish() checks again).
+    """
+    rules = sku_rules(db, wo["sku"])
+    if "refurbished_can_crossdock" not in rules or "never_restock" in rules:
+        return None
+    return best_waiting_line(db, wo["sku"], wo["qty"])
 
 
-@bp.post("/refurbish/<int:wo_id>/action")
-@roles_required(*TECHNICIANS)
-def refurbish_action(wo_id):
-    """Record one action with the minutes it took (a part with its cost)."""
-    data = {"action": form_text("action", 40), "minutes": _whole(form_text("minutes", 12))}
-    if data["action"] == "part_replaced":
-        data["part"] = form_text("part_other", 200) or form_text("part", 200)
-        data["cost"] = form_text("cost", 20) or "0"
-    note = form_text("note")
-    if note:
-        data["note"] = note
-    try:
-        wo = service.record_action(get_db(), wo_id, data, user=user_name())
-    except ServiceError as exc:
-        return _screen(error_message(exc), exc.status, part_open=data["action"] == "part_replaced")
-    session["wo"] = wo["wo_id"]
-    done = wo["actions"][-1]
-    what = f"part replaced: {done['part']} ({done['cost']})" if done["action"] == "part_replaced" else done["action"]
-    return _screen(msg("ok", f"Recorded {what}, {data['minutes']} min"))
-
-
-@bp.post("/refurbish/<int:wo_id>/finish")
-@roles_required(*TECHNICIANS)
-def refurbish_finish(wo_id):
-    """Finish: restock as refurbished, fill a waiting order where policy allows, or scrap."""
-    data = {"outcome": form_text("outcome", 20), "grade": form_text("grade", 2) or None}
-    try:
-        wo = service.finish(get_db(), wo_id, data, user=user_name())
-    except ServiceError as exc:
-        return _screen(error_message(exc), exc.status)
-    session["wo"] = wo["wo_id"]
-    text = FINISHED[wo["outcome"]].format(bin=wo["bin"])
-    return _screen(msg("ok", f"{wo['tote']}: {text}. Label printing."), print_wo=wo["wo_id"])
-
-
-@bp.post("/refurbish/clear")
-@roles_required(*TECHNICIANS)
-def refurbish_clear():
-    """Take the work order off the screen."""
-    session.pop("wo", None)
-    return _screen()
-
-
-@bp.get("/refurbish/<int:wo_id>/label")
-@roles_required(*TECHNICIANS)
-def refurbish_label(wo_id):
-    """The label of a finished work order (printed from a hidden frame with ?print=1)."""
-    try:
-        wo = service.get_work_order(get_db(), wo_id)
-        if wo["status"] != "done":
-            raise ServiceError("not_finished", f"Work order {wo['tote']} is not finished: no label yet", 409)
-    except ServiceError as exc:
-        return render_template("label.html", error=exc.message), exc.status
-    data = labels.work_order_label(wo)
-    # the SVG comes from our own barcode writer and the label's own code, never user text
-    return render_template("label.html", label=data, item=wo, svg=Markup(labels.barcode_svg(data["barcode"])))
-
-
-def _whole(text):
-    """Minutes typed on the keypad: whole digits become a number; anything else goes on to be refused."""
-    if text == "":
-        return 0
-    return int(text) if text.isdigit() and len(text) <= 6 else text
+def recent(db, limit=10):
+    """Work orders finished lately, newest first: what the technician just did."""
+    return rows(
+        db,
+        "SELECT w.wo_id, w.item_id, w.tote, w.outcome, w.outcome_grade, w.bin, w.closed_at, w.closed_by, i.sku, p.name "
+        "FROM work_orders w JOIN return_items i ON i.item_id = w.item_id LEFT JOIN products p ON p.sku = i.sku "
+        "WHERE w.status = 'done' ORDER BY w.closed_at DESC, w.wo_id DESC LIMIT ?",
+        [limit],
+    )

@@ -1,124 +1,154 @@
-"""Return to vendor: open batches per supplier, batch detail, close, credit, refusals, print pages."""
-from flask import Response, abort
+"""Return to vendor: items collect in an open batch per supplier; a supervisor closes and settles it."""
+from decimal import Decimal, InvalidOperation
 
-from .. import rtv as service
-from ..db import get_db
-from ..errors import ServiceError
-from ..nav import SUPERVISORS
-from ..reports import to_csv
-from ..security import roles_required
-from . import bp
-from .common import error_message, form_text, msg, reason_note, render, user_name
-
-# why suppliers refuse a claim; the supervisor taps one (and may add a note)
-REFUSAL_REASONS = ["Not covered by warranty", "Customer damage", "Outside the RTV window", "Missing parts",
-                   "Not our product", "Serial does not match"]
-PACKING_COLUMNS = ["item_id", "sku", "name", "qty", "serial", "grade", "reason", "order_no", "shipped_at", "decided_at",
-                   "value", "status"]
+from station.db import one, rows, write
+from station.errors import bad, conflict, not_found
+from station.events import emit
+from station.timeutil import now_iso
 
 
-@bp.get("/rtv")
-@roles_required(*SUPERVISORS)
-def rtv():
-    """Batches per supplier: open ones filling up, closed ones awaiting credit, settled ones."""
-    db = get_db()
-    return render("downstream/_rtv.html", "downstream/rtv.html", open=service.batches(db, "open"),
-                  closed=service.batches(db, "closed"), settled=service.batches(db, "settled")[-20:][::-1])
+def add_to_batch(db, item_id, supplier_id, qty, unit_cost):
+    """Called inside the rtv decision's transaction: the supplier's open batch, made if needed."""
+    batch = one(db, "SELECT batch_id FROM rtv_batches WHERE supplier_id = ? AND status = 'open'", [supplier_id])
+    if batch is None:
+        cursor = db.execute("INSERT INTO rtv_batches (supplier_id, opened_at) VALUES (?, ?)", [supplier_id, now_iso()])
+        batch = {"batch_id": cursor.lastrowid}
+        emit(db, "rtv.batch_opened", batch_id=batch["batch_id"], supplier_id=supplier_id)
+    value = Decimal(str(unit_cost or 0)) * qty
+    db.execute("INSERT INTO rtv_items (item_id, batch_id, value, added_at) VALUES (?, ?, ?, ?)",
+               [item_id, batch["batch_id"], f"{value:.2f}", now_iso()])
+    return batch["batch_id"]
 
 
-def _batch(batch_id, message=None, status=200):
-    """The batch widget; a batch that does not exist is the 404 page."""
+def get_batch(db, batch_id):
     try:
-        batch = service.get_batch(get_db(), batch_id)
-    except ServiceError:
-        abort(404)
-    return render("downstream/_rtv_batch.html", "downstream/rtv_batch.html", status, batch=batch, message=message,
-                  refusal_reasons=REFUSAL_REASONS)
+        batch_id = int(batch_id)
+    except (TypeError, ValueError):
+        raise not_found("RTV batch", batch_id) from None
+    if not 0 < batch_id < 2**63:  # SQLite integers are 64-bit: a longer id would be a 500
+        raise not_found("RTV batch", batch_id)
+    batch = one(db, "SELECT b.*, s.name AS supplier_name FROM rtv_batches b JOIN suppliers s ON s.supplier_id = b.supplier_id "
+                    "WHERE b.batch_id = ?", [batch_id])
+    if batch is None:
+        raise not_found("RTV batch", batch_id)
+    batch["items"] = batch_items(db, batch_id)
+    batch["value"] = f"{sum(Decimal(i['value']) for i in batch['items'] if i['status'] != 'refused'):.2f}"
+    return batch
 
 
-@bp.get("/rtv/<int:batch_id>")
-@roles_required(*SUPERVISORS)
-def rtv_batch(batch_id):
-    """One batch: its packing list and what can be done with it now."""
-    return _batch(batch_id)
+def batch_items(db, batch_id):
+    """The packing list and evidence pack: each item with what a supplier needs to accept it."""
+    items = rows(
+        db,
+        "SELECT t.item_id, t.value, t.status, t.refused_reason, i.sku, p.name, i.qty, i.grade, i.reason, i.serial, i.notes, "
+        "r.order_no, o.shipped_at, d.decided_at FROM rtv_items t JOIN return_items i ON i.item_id = t.item_id "
+        "JOIN returns r ON r.return_id = i.return_id JOIN orders o ON o.order_no = r.order_no "
+        "LEFT JOIN products p ON p.sku = i.sku JOIN decisions d ON d.item_id = t.item_id "
+        "WHERE t.batch_id = ? ORDER BY t.item_id",
+        [batch_id],
+    )
+    for item in items:
+        item["photos"] = [p["photo_id"] for p in rows(db, "SELECT photo_id FROM photos WHERE item_id = ? ORDER BY photo_id", [item["item_id"]])]
+    return items
 
 
-@bp.post("/rtv/<int:batch_id>/close")
-@roles_required(*SUPERVISORS)
-def rtv_close(batch_id):
-    """Close the batch for shipping; the credit expected is fixed."""
+def batches(db, status=None):
+    """Batches (of one status), oldest first, each with its item count and value (refused items left out)."""
+    where, params = ("WHERE b.status = ?", [status]) if status else ("", [])
+    found = rows(
+        db,
+        "SELECT b.batch_id, b.supplier_id, s.name AS supplier_name, b.status, b.opened_at, b.closed_at, b.credit_expected, "
+        "b.credit_received, (SELECT count(*) FROM rtv_items t WHERE t.batch_id = b.batch_id) AS items "
+        f"FROM rtv_batches b JOIN suppliers s ON s.supplier_id = b.supplier_id {where} ORDER BY b.opened_at, b.batch_id",
+        params,
+    )
+    # money is summed as decimals, not as SQLite floats
+    totals = {}
+    listed = db.execute(f"SELECT t.batch_id, t.value, t.status FROM rtv_items t JOIN rtv_batches b ON b.batch_id = t.batch_id {where}",
+                        params).fetchall()
+    for batch_id, value, item_status in listed:
+        total = totals.setdefault(batch_id, {"value": Decimal("0"), "refused": 0})
+        if item_status == "refused":
+            total["refused"] += 1
+        else:
+            total["value"] += Decimal(value)
+    for batch in found:
+        total = totals.get(batch["batch_id"], {"value": Decimal("0"), "refused": 0})
+        batch["value"], batch["refused"] = f"{total['value']:.2f}", total["refused"]
+    return found
+
+
+def close_batch(db, batch_id, user=None):
+    """Close an open batch for shipping: the expected credit is fixed from its items."""
+    with write(db):
+        batch = get_batch(db, batch_id)
+        if batch["status"] != "open":
+            raise conflict("batch_not_open", f"Batch {batch['batch_id']} is {batch['status']}")
+        if not batch["items"]:
+            raise conflict("batch_empty", "An empty batch cannot be closed")
+        db.execute("UPDATE rtv_batches SET status = 'closed', closed_at = ?, closed_by = ?, credit_expected = ? WHERE batch_id = ?",
+                   [now_iso(), user, batch["value"], batch["batch_id"]])
+        emit(db, "rtv.batch_closed", batch_id=batch["batch_id"], supplier_id=batch["supplier_id"], credit_expected=batch["value"])
+    return get_batch(db, batch["batch_id"])
+
+
+def record_credit(db, batch_id, data, user=None):
+    """The supplier's credit note arrived: credit received against expected."""
+    if not isinstance(data, dict):
+        raise bad("body", "must be a JSON object")
     try:
-        batch = service.close_batch(get_db(), batch_id, user=user_name())
-    except ServiceError as exc:
-        return _batch(batch_id, error_message(exc), exc.status)
-    return _batch(batch_id, msg("ok", f"Batch {batch['batch_id']} closed: credit expected {batch['credit_expected']}"))
+        amount = Decimal(str(data.get("amount")))
+    except InvalidOperation:
+        raise bad("amount", "must be a decimal amount") from None
+    if not amount.is_finite() or amount < 0 or amount > Decimal("100000000"):
+        raise bad("amount", "must be an amount of 0 or more")
+    with write(db):
+        batch = get_batch(db, batch_id)
+        if batch["status"] != "closed":
+            raise conflict("batch_not_closed", f"Batch {batch['batch_id']} is {batch['status']}: credit is recorded on a closed batch")
+        db.execute("UPDATE rtv_batches SET status = 'settled', credit_received = ?, settled_at = ? WHERE batch_id = ?",
+                   [f"{amount:.2f}", now_iso(), batch["batch_id"]])
+        db.execute("UPDATE rtv_items SET status = 'accepted' WHERE batch_id = ? AND status = 'in_batch'", [batch["batch_id"]])
+        emit(db, "rtv.credited", batch_id=batch["batch_id"], supplier_id=batch["supplier_id"],
+             credit_expected=batch["credit_expected"], credit_received=f"{amount:.2f}")
+    return get_batch(db, batch["batch_id"])
 
 
-@bp.post("/rtv/<int:batch_id>/credit")
-@roles_required(*SUPERVISORS)
-def rtv_credit(batch_id):
-    """The supplier's credit arrived: record the amount received."""
-    amount = form_text("amount", 20)
-    if not amount:
-        return _batch(batch_id, msg("error", "amount: tap the amount credited"), 400)
+def refuse_item(db, item_id, data, user=None):
+    """The supplier refused an item: it comes back for a new decision (quarantine review)."""
+    if not isinstance(data, dict):
+        raise bad("body", "must be a JSON object")
+    reason = data.get("reason")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
+        raise bad("reason", "say why the supplier refused it")
+    with write(db):
+        item = one(db, "SELECT * FROM rtv_items WHERE item_id = ?", [_int(item_id)])
+        if item is None:
+            raise not_found("RTV item", item_id)
+        if item["status"] == "refused":
+            raise conflict("already_refused", f"Item {item_id} is already back from the supplier")
+        batch = one(db, "SELECT status, credit_expected FROM rtv_batches WHERE batch_id = ?", [item["batch_id"]])
+        if batch["status"] == "settled" or item["status"] != "in_batch":
+            # the supplier's credit note settled the batch: what it credited stands
+            raise conflict("batch_settled", f"Batch {item['batch_id']} is settled: the supplier accepted item "
+                                            f"{item['item_id']} with its credit note")
+        db.execute("UPDATE rtv_items SET status = 'refused', refused_reason = ? WHERE item_id = ?", [reason.strip(), item["item_id"]])
+        if batch["status"] == "closed":
+            # no credit comes for a refused item: what the batch still expects drops by its value
+            expected = Decimal(batch["credit_expected"] or "0") - Decimal(item["value"])
+            db.execute("UPDATE rtv_batches SET credit_expected = ? WHERE batch_id = ?",
+                       [f"{max(expected, Decimal('0')):.2f}", item["batch_id"]])
+        db.execute("INSERT INTO item_outcomes (item_id, stage, outcome, note, by, at) VALUES (?, 'rtv', 'refused', ?, ?, ?)",
+                   [item["item_id"], reason.strip(), user, now_iso()])
+        emit(db, "rtv.item_refused", item_id=item["item_id"], batch_id=item["batch_id"], reason=reason.strip())
+    return {"item_id": item["item_id"], "status": "refused", "next": "quarantine"}
+
+
+def _int(value):
     try:
-        batch = service.record_credit(get_db(), batch_id, {"amount": amount}, user=user_name())
-    except ServiceError as exc:
-        return _batch(batch_id, error_message(exc), exc.status)
-    return _batch(batch_id, msg("ok", f"Credit {batch['credit_received']} recorded against {batch['credit_expected']} expected"))
-
-
-@bp.post("/rtv/<int:batch_id>/items/<int:item_id>/refuse")
-@roles_required(*SUPERVISORS)
-def rtv_refuse(batch_id, item_id):
-    """The supplier refused an item: it goes back to quarantine review for a new decision."""
-    reason = reason_note(REFUSAL_REASONS, note_limit=250)  # the refusal reason is at most 500 characters
-    try:
-        batch = service.get_batch(get_db(), batch_id)
-        if item_id not in [i["item_id"] for i in batch["items"]]:
-            raise ServiceError("not_found", f"Item {item_id} is not in batch {batch_id}", 404)
-        service.refuse_item(get_db(), item_id, {"reason": reason}, user=user_name())
-    except ServiceError as exc:
-        if exc.code == "bad_request":
-            return _batch(batch_id, msg("error", "Tap why the supplier refused it (or write a note)"), exc.status)
-        return _batch(batch_id, error_message(exc), exc.status)
-    return _batch(batch_id, msg("warn", f"Item {item_id} refused by the supplier: back in quarantine review"))
-
-
-@bp.get("/rtv/<int:batch_id>/packing-list")
-@roles_required(*SUPERVISORS)
-def rtv_packing_list(batch_id):
-    """The packing list, printable."""
-    return _print_page("downstream/rtv_packing.html", batch_id)
-
-
-@bp.get("/rtv/<int:batch_id>/evidence")
-@roles_required(*SUPERVISORS)
-def rtv_evidence(batch_id):
-    """The evidence pack: per item photos, verified reason, serial, order and dates; printable."""
-    return _print_page("downstream/rtv_evidence.html", batch_id)
-
-
-@bp.get("/rtv/<int:batch_id>/packing-list.csv")
-@roles_required(*SUPERVISORS)
-def rtv_packing_csv(batch_id):
-    """The packing list as CSV (the same columns as the API's format=csv)."""
-    try:
-        batch = service.get_batch(get_db(), batch_id)
-    except ServiceError:
-        abort(404)
-    filename = f"rtv-batch-{batch['batch_id']}-{batch['supplier_id']}.csv"
-    return Response(to_csv(batch["items"], PACKING_COLUMNS), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_safe(filename)}"'})
-
-
-def _print_page(template, batch_id):
-    try:
-        batch = service.get_batch(get_db(), batch_id)
-    except ServiceError:
-        abort(404)
-    return render(template, template, batch=batch)
-
-
-def _safe(name):
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        number = int(value)
+    except (TypeError, ValueError):
+        raise not_found("item", value) from None
+    if not 0 < number < 2**63:  # SQLite integers are 64-bit: a longer id would be a 500
+        raise not_found("item", value)
+    return number

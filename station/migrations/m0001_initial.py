@@ -1,5 +1,5 @@
 """0001: the bench's tables - master data, returns, decisions, refunds, users, scans, events."""
-from .registry import migrations
+from station.migrations.registry import migrations
 
 
 @migrations(name="0001_initial")

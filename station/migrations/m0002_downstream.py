@@ -1,5 +1,5 @@
 """0002: the queues after the decision - refurbish, RTV, quarantine review, webhooks."""
-from .registry import migrations
+from station.migrations.registry import migrations
 
 
 @migrations(name="0002_downstream")

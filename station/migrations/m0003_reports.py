@@ -1,5 +1,5 @@
 """0003: report aggregates kept by triggers."""
-from .registry import migrations
+from station.migrations.registry import migrations
 
 
 # --- 0003: report aggregates -------------------------------------------------------------

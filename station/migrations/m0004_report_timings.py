@@ -1,6 +1,6 @@
 """0004: report timings that do not depend on the order rows arrive in."""
-from .m0003_reports import REBUILD_0003_REPORTS, _BAND, _changed, _trigger
-from .registry import migrations
+from station.migrations.m0003_reports import REBUILD_0003_REPORTS, _BAND, _changed, _trigger
+from station.migrations.registry import migrations
 
 
 # --- 0004: report timings that do not depend on the order rows arrive in ------------------

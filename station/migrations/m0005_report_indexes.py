@@ -1,5 +1,5 @@
 """0005: covering indexes for the report pages."""
-from .registry import migrations
+from station.migrations.registry import migrations
 
 
 # --- 0005: report indexes -------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """0006: the print queue - labels for network and CUPS printers, kept until the printer takes them."""
-from .registry import migrations
+from station.migrations.registry import migrations
 
 
 # --- 0006: print queue ----------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """0007: weights - a product's expected weight and the weight the bench scale measured."""
-from .registry import migrations
+from station.migrations.registry import migrations
 
 
 # --- 0007: weights --------------------------------------------------------------------------

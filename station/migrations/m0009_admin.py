@@ -1,5 +1,5 @@
 """0009: the admin screens - users can be deactivated; API tokens carry a hint and who revoked them."""
-from .registry import migrations
+from station.migrations.registry import migrations
 
 
 # --- 0009: admin ------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """0010: policy snapshots - the policy each returned item was judged by."""
-from .registry import migrations
+from station.migrations.registry import migrations
 
 
 # --- 0010: policy snapshots -------------------------------------------------------------------

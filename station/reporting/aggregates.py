@@ -8,8 +8,8 @@ import json
 
 from sqlite_utils.db import quote_identifier
 
-from .. import migrations
-from ..db import write
+from station import migrations
+from station.db import write
 
 TABLES = {
     "report_cohort": ("shipped", "returned"),

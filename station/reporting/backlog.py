@@ -2,11 +2,11 @@
 import json
 from datetime import timedelta
 
-from ..db import one, rows
-from ..errors import bad
-from .. import timeutil
-from ..timeutil import iso, parse
-from .periods import parse_range
+from station.db import one, rows
+from station.errors import bad
+from station import timeutil
+from station.timeutil import iso, parse
+from station.reporting.periods import parse_range
 
 QUEUES = {"refurbish": "Refurbish", "rtv": "Return to vendor", "quarantine": "Quarantine",
           "refunds": "Held refunds"}

@@ -1,11 +1,11 @@
 """The wall-board for the floor screen: today at the bench, the queues, and whether it keeps up."""
 from datetime import timedelta
 
-from ..db import one, rows
-from .. import timeutil
-from ..timeutil import iso
-from . import backlog
-from .throughput import BANDS
+from station.db import one, rows
+from station import timeutil
+from station.timeutil import iso
+from station.reporting import backlog
+from station.reporting.throughput import BANDS
 
 
 def board(db, at=None):

@@ -16,10 +16,10 @@ Those are returns of units already shipped. Units sold during the next H days co
 import json
 from datetime import timedelta
 
-from ..db import rows
-from ..errors import bad
-from .. import timeutil
-from .periods import decompose
+from station.db import rows
+from station.errors import bad
+from station import timeutil
+from station.reporting.periods import decompose
 
 LAG_CAP = 120      # as report_lags: later returns are counted at 120 days
 MATURE_DAYS = 60   # shipments this old have had their return window

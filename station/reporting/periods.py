@@ -3,8 +3,8 @@ import json
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
-from ..errors import bad
-from .. import timeutil
+from station.errors import bad
+from station import timeutil
 
 FIRST, LAST = date(1900, 1, 1), date(2999, 12, 31)
 # the quick choices on report pages: days back from today (None: all time)

@@ -6,11 +6,11 @@ triggers keep equal to the straight count in `return_rates_direct`.
 import json
 from datetime import date, timedelta
 
-from ..db import rows
-from ..errors import bad
-from ..policy import REASON_LABELS
-from .periods import cover, parse_bound, parse_range, previous, split_range
-from .periods import today as _today
+from station.db import rows
+from station.errors import bad
+from station.policy import REASON_LABELS
+from station.reporting.periods import cover, parse_bound, parse_range, previous, split_range
+from station.reporting.periods import today as _today
 
 GROUPS = ("sku", "supplier", "reason", "country", "channel")
 DIMS = ("sku", "supplier", "country", "channel")

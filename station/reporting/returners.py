@@ -2,11 +2,11 @@
 import json
 from datetime import timedelta
 
-from .. import policy as policy_module
-from ..db import one, rows
-from ..errors import bad, not_found
-from .. import timeutil
-from ..timeutil import iso
+from station import policy as policy_module
+from station.db import one, rows
+from station.errors import bad, not_found
+from station import timeutil
+from station.timeutil import iso
 
 
 MAX_LIST = 1000  # frequent returners listed at most (the total is always counted)

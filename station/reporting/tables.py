@@ -8,8 +8,8 @@ import io
 from dataclasses import dataclass
 from typing import Callable
 
-from ..errors import bad
-from . import backlog, forecast, rates, returners, throughput, value
+from station.errors import bad
+from station.reporting import backlog, forecast, rates, returners, throughput, value
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ From report_activity (per UTC hour, the parcel's station, the person) and report
 """
 from datetime import timedelta
 
-from ..db import rows
-from ..errors import bad
-from .periods import parse_range
+from station.db import rows
+from station.errors import bad
+from station.reporting.periods import parse_range
 
 # upper bounds in seconds of the timing bands (the last is open), and how a page names them
 BANDS = [(300, "≤ 5 min"), (900, "5–15 min"), (3600, "15–60 min"), (14400, "1–4 h"), (86400, "4–24 h"),

@@ -4,9 +4,9 @@ From report_value (migration 0003_reports), in cents, by the day the item was de
 Original value is the catalogue price x quantity; recovered is the value the station showed
 for the chosen option when it was decided; cost is unit cost x quantity.
 """
-from ..db import rows
-from ..policy import DISPOSITIONS
-from .periods import cover, parse_range
+from station.db import rows
+from station.policy import DISPOSITIONS
+from station.reporting.periods import cover, parse_range
 
 
 def _money(cents):

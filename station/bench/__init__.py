@@ -1,6 +1,0 @@
-"""The workbench screens: sign-in, scan, inspect, decide, close, labels (htmx, touchscreen first)."""
-from flask import Blueprint
-
-bp = Blueprint("bench", __name__)
-
-from . import signin, workbench, inspect, labels  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,45 @@
+"""The queues work waits in after the bench: refurbish, RTV, quarantine, held refunds."""
+import json
+
+from station.downstream import quarantine
+from station.db import rows
+from station.errors import not_found
+
+NAMES = ("refurbish", "rtv", "quarantine", "refunds")
+
+
+def queue(db, name, limit=1000):
+    """What waits in one queue, oldest first; an item leaves it when its work is done."""
+    if name not in NAMES:
+        raise not_found("queue", name)
+    if name == "refunds":
+        items = rows(
+            db,
+            "SELECT f.refund_id, f.computed_at AS since, f.return_id, r.order_no, f.amount, f.currency, f.hold_reasons "
+            "FROM refunds f JOIN returns r ON r.return_id = f.return_id WHERE f.status = 'held' "
+            "ORDER BY f.computed_at, f.refund_id LIMIT ?",
+            [limit],
+        )
+        for item in items:
+            item["hold_reasons"] = json.loads(item["hold_reasons"])
+        return {"items": items}
+    if name == "quarantine":
+        return {"items": quarantine.queue(db)[:limit]}
+    if name == "refurbish":
+        where = "JOIN work_orders w ON w.item_id = d.item_id AND w.status = 'open'"
+        extra = ", w.wo_id, w.tote"
+    else:
+        where = ("JOIN rtv_items t ON t.item_id = d.item_id AND t.status = 'in_batch' "
+                 "JOIN rtv_batches b ON b.batch_id = t.batch_id AND b.status = 'open'")
+        extra = ", t.batch_id, t.value"
+    items = rows(
+        db,
+        f"SELECT d.item_id, d.decided_at AS since, i.return_id, r.order_no, i.sku, p.name, i.qty, i.grade, i.reason, "
+        f"i.flags, d.target, p.supplier_id{extra} FROM decisions d {where} JOIN return_items i ON i.item_id = d.item_id "
+        "JOIN returns r ON r.return_id = i.return_id LEFT JOIN products p ON p.sku = i.sku "
+        "ORDER BY d.decided_at, d.item_id LIMIT ?",
+        [limit],
+    )
+    for item in items:
+        item["flags"] = json.loads(item["flags"])
+    return {"items": items}

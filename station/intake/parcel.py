@@ -1,0 +1,38 @@
+"""Everything the bench shows about the parcel on screen, in one dict."""
+from station import policy as policy_module
+from station.db import rows
+from station.intake.lookup import describe_order
+from station.intake.returns import compute_refund, get_return_row, items_of, refund_of
+from station.timeutil import parse
+
+
+def bench_view(db, return_id):
+    """The return, its order and customer card, expected lines with progress, items, refund."""
+    ret = get_return_row(db, return_id)
+    policy = policy_module.load(db)
+    card = describe_order(db, ret["order_no"], ret["rma_no"], policy, at=parse(ret["opened_at"]))
+    items = items_of(db, ret["return_id"])
+    for item in items:
+        item["photos"] = rows(db, "SELECT photo_id, sha256, taken_at FROM photos WHERE item_id = ? ORDER BY photo_id",
+                              [item["item_id"]])
+    decided = {}
+    for item in items:
+        if item["decision"]:
+            decided[item["sku"]] = decided.get(item["sku"], 0) + item["qty"]
+    for line in card["expected"]:
+        line["qty_decided"] = min(decided.get(line["sku"], 0), line["qty"])
+    all_decided = bool(items) and all(item["decision"] for item in items) and all(
+        line["qty_decided"] >= line["qty"] for line in card["expected"]
+    )
+    refund = refund_of(db, ret["return_id"])
+    preview = None
+    if refund is None and items and all(item["decision"] for item in items):
+        preview = compute_refund(db, ret, items, policy=policy)
+    return {
+        "return": {k: ret[k] for k in ("return_id", "order_no", "rma_no", "status", "station", "opened_at", "closed_at", "code", "match")},
+        **card,
+        "items": items,
+        "all_decided": all_decided,
+        "refund_preview": preview,
+        "refund": refund,
+    }

@@ -1,0 +1,14 @@
+"""Every Flask caller of the services: the bench, downstream, admin and report screens, the devices
+page and the JSON API, with sign-in and roles (security.py), the screen bar (nav.py) and the one
+page-or-fragment helper (pages.py)."""
+
+
+def init_app(app):
+    """Sign-in and CSRF checks, the screen bar, and every blueprint."""
+    from station.web import admin, api, bench, devices, downstream, nav, reports, security
+
+    security.init_app(app)
+    nav.init_app(app)
+    for blueprint in (api.bp, bench.bp, reports.bp, admin.bp, downstream.bp):
+        app.register_blueprint(blueprint)
+    devices.init_app(app)  # printers from BENCHES, /devices, /api/devices

@@ -1,0 +1,143 @@
+"""The policy editor: values with bounds, per-SKU rules with a product picker, the audit trail."""
+from flask import request
+
+from station import policy as policy_module
+from station.db import get_db, one, rows
+from station.errors import ServiceError
+from station.intake.lookup import find_product
+from station.web.nav import SUPERVISORS
+from station.rules.classify import classify
+from station.web.security import roles_required
+from station.web.admin import answer, bp, flash, render, user_name
+
+# (heading, [(key, label, help)]) in the order the editor shows them
+GROUPS = [
+    ("Refunds", [
+        ("return_window_days", "Return window", "days after delivery"),
+        ("restocking_fee", "Restocking fee", "customer-side B/C; 0.15 = 15%"),
+    ]),
+    ("Recovery values", [
+        ("refurbished_factor", "Refurbished value factor", "refurbish = price × factor − refurb cost"),
+        ("open_box_factor", "Open-box factor", "restock grade B = price × factor"),
+        ("liquidation_rate", "Liquidation rate", "scrap = price × rate"),
+    ]),
+    ("Customer flags", [
+        ("frequent_returns_count", "Frequent returner: returns", "this many returns …"),
+        ("frequent_returns_days", "… within days", "in this many days"),
+        ("frequent_return_rate", "… or return rate", "0.50 = half of the orders"),
+        ("frequent_min_orders", "… over at least orders", "orders before the rate counts"),
+        ("high_value_threshold", "High-value order", "order value, in its currency"),
+    ]),
+    ("Bench", [
+        ("candidate_days", "Product-only scans look back", "days of delivered orders offered"),
+    ]),
+]
+LABELS = {key: label for _h, fields in GROUPS for key, label, _help in fields}
+RULE_NAMES = {"never_restock": "Never restock", "refurbished_can_crossdock": "Refurbished can cross-dock"}
+LABELS.update(RULE_NAMES)
+RESULTS = 12
+
+
+def _context(db, **extra):
+    context = {
+        "groups": GROUPS, "bounds": policy_module.BOUNDS,
+        "whole": {k for k, (kind, _low, _high) in policy_module.BOUNDS.items() if kind is int},
+        "labels": LABELS, "rule_names": RULE_NAMES, "rule_help": policy_module.SKU_KEYS,
+        "values": {k: str(v) for k, v in policy_module.load(db).items()}, "errors": {},
+        "overrides": rows(db, "SELECT s.sku, s.key, p.name FROM sku_policy s LEFT JOIN products p ON p.sku = s.sku "
+                              "ORDER BY s.sku, s.key"),
+        "audit": policy_module.audit(db, 100), "product": None, "results": None, "q": "",
+    }
+    context.update(extra)
+    return context
+
+
+def _product(db, sku):
+    product = one(db, "SELECT sku, name, gtin, price, refurbishable FROM products WHERE sku = ?", [sku])
+    if product:
+        product["rules"] = policy_module.sku_rules(db, sku)
+    return product
+
+
+@bp.get("/policy")
+@roles_required(*SUPERVISORS)
+def policy():
+    """The policy editor."""
+    return render("admin/policy.html", **_context(get_db()))
+
+
+@bp.post("/policy")
+@roles_required(*SUPERVISORS)
+def policy_save():
+    """Save the changed values: all checked first, nothing saved when one is out of bounds."""
+    db = get_db()
+    form = {key: request.form[key] for key in policy_module.BOUNDS if key in request.form}
+    parsed, errors = policy_module.validate(form)
+    if errors:
+        context = _context(db, errors=errors, message=flash("error", "Nothing saved: check the marked values"))
+        context["values"].update(form)
+        return answer("admin/policy.html", "admin/_policy_values.html", 400, **context)
+    before = policy_module.load(db)
+    after = policy_module.update(db, parsed, user=user_name()) if parsed else before
+    changed = [LABELS[k] for k in parsed if not policy_module._same(before[k], after[k])]
+    text = ("Saved for new decisions: " + ", ".join(changed)) if changed else "Nothing changed"
+    return answer("admin/policy.html", "admin/_policy_values.html", oob=True,
+                  **_context(db, message=flash("ok" if changed else "warn", text)))
+
+
+@bp.get("/policy/products")
+@roles_required(*SUPERVISORS)
+def policy_products():
+    """Products whose SKU, name or GTIN matches the typed text (the picker's list)."""
+    q = request.args.get("q", "").strip()[:100]
+    found = []
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found = rows(get_db(), "SELECT sku, name, gtin FROM products WHERE sku LIKE ? ESCAPE '\\' "
+                               "OR name LIKE ? ESCAPE '\\' OR gtin LIKE ? ESCAPE '\\' ORDER BY sku LIMIT ?",
+                     [like, like, like, RESULTS])
+    return answer("admin/policy.html", "admin/_sku_results.html", **_context(get_db(), results=found, q=q))
+
+
+@bp.get("/policy/product")
+@roles_required(*SUPERVISORS)
+def policy_product():
+    """One product's per-SKU rules, picked from the list."""
+    db = get_db()
+    product = _product(db, request.args.get("sku", ""))
+    message = None if product else flash("error", "No such product")
+    return answer("admin/policy.html", "admin/_sku_product.html", 200 if product else 404,
+                  **_context(db, product=product, message=message))
+
+
+@bp.post("/policy/scan")
+@roles_required(*SUPERVISORS)
+def policy_scan():
+    """A product barcode scanned on the policy page picks that product."""
+    db = get_db()
+    code = request.form.get("code", "")
+    try:
+        found = find_product(db, classify(code))
+    except ServiceError as exc:
+        return render("admin/_sku_product.html", exc.status, **_context(db, message=flash("error", exc.message)))
+    if found is None:
+        return render("admin/_sku_product.html", 404,
+                      **_context(db, message=flash("error", f"No product has the code {code[:64]}")))
+    return render("admin/_sku_product.html", **_context(db, product=_product(db, found["sku"]),
+                                                        message=flash("ok", "Product read")))
+
+
+@bp.post("/policy/sku")
+@roles_required(*SUPERVISORS)
+def policy_sku():
+    """Turn a per-SKU rule on or off (audited)."""
+    db = get_db()
+    sku, key, enabled = request.form.get("sku", ""), request.form.get("key", ""), request.form.get("enabled") == "1"
+    try:
+        policy_module.set_sku_rule(db, sku, key, enabled, user=user_name())
+    except ServiceError as exc:
+        return answer("admin/policy.html", "admin/_sku_product.html", exc.status,
+                      **_context(db, product=_product(db, sku), message=flash("error", exc.message)))
+    text = f"{RULE_NAMES.get(key, key)}: {'on' if enabled else 'off'} for {sku}"
+    return answer("admin/policy.html", "admin/_sku_product.html", oob=True,
+                  **_context(db, product=_product(db, sku), message=flash("ok", text)))

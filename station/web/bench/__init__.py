@@ -1,0 +1,6 @@
+"""The workbench screens: sign-in, scan, inspect, decide, close, labels (htmx, touchscreen first)."""
+from flask import Blueprint
+
+bp = Blueprint("bench", __name__)
+
+from station.web.bench import signin, workbench, inspect, printing as labels  # noqa: E402,F401  (routes register on bp)

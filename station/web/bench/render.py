@@ -1,0 +1,90 @@
+"""What the bench shows: the parcel on screen and the item under inspection, kept in the session."""
+from flask import current_app, make_response, render_template, request, session
+
+from station import policy
+from station.config import bench_config
+from station.db import get_db
+from station.errors import ServiceError
+from station.web.security import current_user, station_name
+from station.web.bench import services
+
+
+def msg(tone, text):
+    """A message for the operator: tone is ok (green), warn (amber) or error (red)."""
+    return {"tone": tone, "text": text}
+
+
+def user_name():
+    user = current_user()
+    return user["name"] if user else None
+
+
+def current_view(db):
+    """The return on screen (None if none), dropping a stale id from the session."""
+    return_id = session.get("return_id")
+    if not return_id:
+        return None
+    try:
+        return services.bench_view(db, return_id)
+    except ServiceError:
+        session.pop("return_id", None)
+        session.pop("inspect", None)
+        return None
+
+
+def inspect_context(db, view):
+    """The inspect panel's state: the session's draft plus the added item, if any."""
+    draft = session.get("inspect")
+    if not draft or view is None:
+        return None
+    item = None
+    if draft.get("item_id"):
+        item = next((i for i in view["items"] if i["item_id"] == draft["item_id"]), None)
+        if item is None or item["decision"]:
+            session.pop("inspect", None)
+            return None
+        item = dict(item, photos=services.photo_count(db, item["item_id"]))
+    expected = any(line["sku"] == draft.get("sku") for line in view["expected"])
+    return dict(draft, item=item, expected=expected)
+
+
+def render_bench(message=None, status=200, **extra):
+    """The bench widget for htmx, else the whole page; one template, so they never drift."""
+    db = get_db()
+    view = current_view(db)
+    context = {
+        "view": view,
+        "inspect": inspect_context(db, view),
+        "put_aside": services.open_returns_at(db, station_name(), view["return"]["return_id"] if view else None),
+        "message": message,
+        "grades": GRADES,
+        "reasons": [(code, policy.REASON_LABELS[code]) for code in policy.REASONS],
+        "reason_labels": policy.REASON_LABELS,
+        "override_reasons": OVERRIDE_REASONS,
+        "station": station_name(),
+        # a browser bench prints the label page itself (bench.js); others queue it (labels.py)
+        "browser_print": bench_config(current_app.config, station_name())["printer"] == "browser",
+    }
+    context.update(extra)
+    template = "_bench.html" if request.headers.get("HX-Request") else "bench.html"
+    resp = make_response(render_template(template, **context), status)
+    resp.headers["Vary"] = "HX-Request"
+    return resp
+
+
+GRADES = [
+    ("A", "New: unopened or unused"),
+    ("B", "Like new: opened, complete"),
+    ("C", "Used or cosmetic damage, works"),
+    ("D", "Defective or broken"),
+    ("X", "Not ours, empty, counterfeit, tampered"),
+]
+
+# why an operator departs from the recommendation; recorded with the decision
+OVERRIDE_REASONS = [
+    "Damage the grade does not show",
+    "Missing parts or accessories",
+    "Supervisor instruction",
+    "Packaging unsellable",
+    "Wrong bin or order",
+]

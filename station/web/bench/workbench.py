@@ -1,0 +1,211 @@
+"""The bench: one scan route for every code, parcels on and off the screen, closing with a refund."""
+from flask import Response, current_app, redirect, render_template, request, session, url_for
+
+from station.db import get_db
+from station.devices import live
+from station.web import nav
+from station.errors import ServiceError
+from station.web.nav import OPERATORS
+from station.web.security import current_user, home_or_forbidden, roles_required, station_name
+from station.web.bench import bp, services
+from station.web.bench.inspect import select_item, select_product
+from station.web.bench.render import msg, render_bench, user_name
+
+
+@bp.get("/")
+@home_or_forbidden(*OPERATORS)
+def index():
+    """Sign-in for a stranger, the bench for a signed-in operator."""
+    user = current_user()
+    if user is None:  # a bench names itself with /?station=NAME as well as on the sign-in page
+        station = request.args.get("station")
+        return redirect(url_for("bench.sign_in", station=station) if station else url_for("bench.sign_in"))
+    landing = nav.home(user)
+    if landing != "bench.index":  # a technician's badge opens the refurbish station
+        return redirect(url_for(landing))
+    return render_bench()
+
+
+@bp.get("/bench")
+@roles_required(*OPERATORS)
+def bench():
+    """The bench widget (htmx) or page."""
+    return render_bench()
+
+
+ERROR_STATUS = {"bad_code": 400, "not_found": 404}
+SOURCES = ("wedge", "typed", "serial", "camera")
+DEVICE_SOURCES = ("serial", "camera")  # relayed by the page from /bench/events, with their scan_id
+
+
+@bp.post("/bench/scan")
+@roles_required(*OPERATORS)
+def scan():
+    """A scan from any scanner, the camera or the typed-code field: a parcel, or an item of the parcel."""
+    db = get_db()
+    code = request.form.get("code", "")
+    source = request.form.get("source") if request.form.get("source") in SOURCES else "wedge"
+    if _ignored(source, code):
+        return "", 204  # htmx swaps nothing: the screen stays as it is
+    result = services.process_scan(db, code, source=source, station=station_name(), user=user_name(),
+                                   current_return_id=_open_return_id(db))
+    if result["kind"] == "error" or not result["ok"]:
+        return render_bench(msg("error", result["message"]), ERROR_STATUS.get(result.get("code"), 409))
+    if result["kind"] == "parcel":
+        return _show_parcel(db, result["return_id"], _previous_note(result.get("previous")))
+    if result.get("return_id") is None:  # a product with no parcel on screen: which order?
+        session["pending_code"] = result["code"]
+        found = result.get("candidates")
+        found = services.candidates(db, code) if found is None else found
+        text = "Product with no parcel: tap its order below" if found else "No recent order has this product"
+        return render_bench(msg("warn", text), candidates=found, candidate_product=result.get("product"))
+    return select_product(db, result)
+
+
+def _ignored(source, code):
+    """A device scan another page of this bench took already, or a double read of the last scan."""
+    hub = live.hub(current_app)
+    if source in DEVICE_SOURCES:
+        try:
+            scan_id = int(request.form.get("scan_id", ""))
+        except ValueError:
+            return True
+        if not hub.claim(station_name(), scan_id):
+            return True
+    # typed codes are meant; a scanner that reads one label twice within SCAN_REPEAT_MS is not
+    return source != "typed" and hub.is_repeat(station_name(), code, current_app.config["SCAN_REPEAT_MS"])
+
+
+@bp.get("/bench/events")
+@roles_required(*OPERATORS)
+def events():
+    """This bench's serial-scanner and camera scans as server-sent events (static/js/live.js)."""
+    config, hub, bench = current_app.config, live.hub(current_app), station_name()
+    # a page holding its stream open is not an operator at work: leave the idle clock alone
+    session.permanent = False
+    session.modified = False
+    if not hub.open_stream(bench, config["LIVE_MAX_STREAMS"]):
+        return Response("Too many live bench pages open\n", 503, {"Retry-After": "15"}, mimetype="text/plain")
+    last = request.headers.get("Last-Event-ID", "")
+    body = live.stream(hub, bench, int(last) if last.isdigit() else 0,
+                       config["LIVE_HEARTBEAT_S"], config["LIVE_STREAM_MAX_S"])
+    response = Response(body, mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    response.call_on_close(lambda: hub.close_stream(bench))
+    return response
+
+
+def _previous_note(previous):
+    """What happened to the parcel that was on screen when another was scanned."""
+    if not previous:
+        return ""
+    if previous.get("closed"):
+        refund = previous["closed"]["refund"]
+        return f"Return {previous['return_id']} closed, refund {refund['amount']} {refund['currency']} {refund['status']}."
+    return f"Return {previous['return_id']} put aside (still open)."
+
+
+def _open_return_id(db):
+    """The return on screen if it is still open."""
+    return_id = session.get("return_id")
+    if not return_id:
+        return None
+    row = db.execute("SELECT status FROM returns WHERE return_id = ?", [return_id]).fetchone()
+    return return_id if row and row[0] == "open" else None
+
+
+def _set_aside(db, return_id):
+    """Take a parcel off the screen: closed if everything is decided, else put aside (still open)."""
+    if not return_id:
+        return ""
+    view = services.bench_view(db, return_id)
+    if view["return"]["status"] != "open":
+        return ""
+    if view["refund_preview"] is not None:  # the pipeline's rule: every recorded item decided
+        closed = services.close_return(db, return_id, user=user_name())
+        return _previous_note({"return_id": return_id, "closed": closed})
+    return _previous_note({"return_id": return_id})
+
+
+def _show_parcel(db, return_id, note="", tone="ok"):
+    if session.get("return_id") != return_id:
+        session.pop("inspect", None)
+    session["return_id"] = return_id
+    view = services.bench_view(db, return_id)
+    note = f" {note}" if note else ""
+    if view["return"]["status"] != "open":
+        return render_bench(msg("warn", f"Return {return_id} is closed already.{note}"))
+    undecided = next((i for i in view["items"] if not i["decision"]), None)
+    if undecided and not session.get("inspect"):
+        # a parcel brought back: its recorded item waits for its decision, no need to scan it again
+        select_item(undecided)
+    warn = view["flags"] or not view["within_window"]
+    return render_bench(msg("warn" if warn else tone, f"Parcel open: return {return_id}.{note}"))
+
+
+@bp.post("/bench/open")
+@roles_required(*OPERATORS)
+def open_order():
+    """Open the return of an order tapped in a list (no label, or a product-only scan)."""
+    db = get_db()
+    order_no = request.form.get("order_no", "")
+    try:
+        ret, _created = services.open_for_order(db, order_no, station=station_name(), user=user_name())
+    except ServiceError as exc:
+        return render_bench(msg("error", exc.message), exc.status)
+    previous = _open_return_id(db)
+    note = _set_aside(db, previous) if previous != ret["return_id"] else ""
+    response = _show_parcel(db, ret["return_id"], note)
+    pending = session.pop("pending_code", None)
+    if pending and request.form.get("with_product"):
+        result = services.process_scan(db, pending, station=station_name(), user=user_name(),
+                                       current_return_id=ret["return_id"])
+        if result["kind"] == "product":
+            return select_product(db, result)
+    return response
+
+
+@bp.post("/bench/returns/<int:return_id>/resume")
+@roles_required(*OPERATORS)
+def resume(return_id):
+    """Bring a put-aside parcel back on screen."""
+    db = get_db()
+    try:
+        previous = _open_return_id(db)
+        return _show_parcel(db, return_id, _set_aside(db, previous) if previous != return_id else "")
+    except ServiceError as exc:
+        return render_bench(msg("error", exc.message), exc.status)
+
+
+@bp.post("/bench/returns/<int:return_id>/close")
+@roles_required(*OPERATORS)
+def close(return_id):
+    """Close the parcel: the refund is computed once and shown."""
+    try:
+        refund = services.close_return(get_db(), return_id, user=user_name())["refund"]
+    except ServiceError as exc:
+        return render_bench(msg("error", exc.message), exc.status)
+    session["return_id"] = return_id
+    session.pop("inspect", None)
+    return render_bench(msg("ok", f"Closed. Refund {refund['amount']} {refund['currency']}: {refund['status']}"))
+
+
+@bp.post("/bench/clear")
+@roles_required(*OPERATORS)
+def clear():
+    """Take the parcel off the screen (it stays open) to start fresh."""
+    db = get_db()
+    note = _set_aside(db, _open_return_id(db))
+    session.pop("return_id", None)
+    session.pop("inspect", None)
+    return render_bench(msg("ok", note) if note else None)
+
+
+@bp.get("/bench/search")
+@roles_required(*OPERATORS)
+def search():
+    """No label: orders by customer name, email, phone or order number."""
+    q = request.args.get("q", "")[:80]
+    searched = services.searchable(q)
+    results = services.search_orders(get_db(), q) if searched else []
+    return render_template("_search_results.html", results=results, q=q, searched=searched)

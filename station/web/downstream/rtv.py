@@ -1,0 +1,124 @@
+"""Return to vendor: open batches per supplier, batch detail, close, credit, refusals, print pages."""
+from flask import Response, abort
+
+from station.downstream import rtv as service
+from station.db import get_db
+from station.errors import ServiceError
+from station.web.nav import SUPERVISORS
+from station.reporting.tables import to_csv
+from station.web.security import roles_required
+from station.web.downstream import bp
+from station.web.downstream.common import error_message, form_text, msg, reason_note, render, user_name
+
+# why suppliers refuse a claim; the supervisor taps one (and may add a note)
+REFUSAL_REASONS = ["Not covered by warranty", "Customer damage", "Outside the RTV window", "Missing parts",
+                   "Not our product", "Serial does not match"]
+PACKING_COLUMNS = ["item_id", "sku", "name", "qty", "serial", "grade", "reason", "order_no", "shipped_at", "decided_at",
+                   "value", "status"]
+
+
+@bp.get("/rtv")
+@roles_required(*SUPERVISORS)
+def rtv():
+    """Batches per supplier: open ones filling up, closed ones awaiting credit, settled ones."""
+    db = get_db()
+    return render("downstream/_rtv.html", "downstream/rtv.html", open=service.batches(db, "open"),
+                  closed=service.batches(db, "closed"), settled=service.batches(db, "settled")[-20:][::-1])
+
+
+def _batch(batch_id, message=None, status=200):
+    """The batch widget; a batch that does not exist is the 404 page."""
+    try:
+        batch = service.get_batch(get_db(), batch_id)
+    except ServiceError:
+        abort(404)
+    return render("downstream/_rtv_batch.html", "downstream/rtv_batch.html", status, batch=batch, message=message,
+                  refusal_reasons=REFUSAL_REASONS)
+
+
+@bp.get("/rtv/<int:batch_id>")
+@roles_required(*SUPERVISORS)
+def rtv_batch(batch_id):
+    """One batch: its packing list and what can be done with it now."""
+    return _batch(batch_id)
+
+
+@bp.post("/rtv/<int:batch_id>/close")
+@roles_required(*SUPERVISORS)
+def rtv_close(batch_id):
+    """Close the batch for shipping; the credit expected is fixed."""
+    try:
+        batch = service.close_batch(get_db(), batch_id, user=user_name())
+    except ServiceError as exc:
+        return _batch(batch_id, error_message(exc), exc.status)
+    return _batch(batch_id, msg("ok", f"Batch {batch['batch_id']} closed: credit expected {batch['credit_expected']}"))
+
+
+@bp.post("/rtv/<int:batch_id>/credit")
+@roles_required(*SUPERVISORS)
+def rtv_credit(batch_id):
+    """The supplier's credit arrived: record the amount received."""
+    amount = form_text("amount", 20)
+    if not amount:
+        return _batch(batch_id, msg("error", "amount: tap the amount credited"), 400)
+    try:
+        batch = service.record_credit(get_db(), batch_id, {"amount": amount}, user=user_name())
+    except ServiceError as exc:
+        return _batch(batch_id, error_message(exc), exc.status)
+    return _batch(batch_id, msg("ok", f"Credit {batch['credit_received']} recorded against {batch['credit_expected']} expected"))
+
+
+@bp.post("/rtv/<int:batch_id>/items/<int:item_id>/refuse")
+@roles_required(*SUPERVISORS)
+def rtv_refuse(batch_id, item_id):
+    """The supplier refused an item: it goes back to quarantine review for a new decision."""
+    reason = reason_note(REFUSAL_REASONS, note_limit=250)  # the refusal reason is at most 500 characters
+    try:
+        batch = service.get_batch(get_db(), batch_id)
+        if item_id not in [i["item_id"] for i in batch["items"]]:
+            raise ServiceError("not_found", f"Item {item_id} is not in batch {batch_id}", 404)
+        service.refuse_item(get_db(), item_id, {"reason": reason}, user=user_name())
+    except ServiceError as exc:
+        if exc.code == "bad_request":
+            return _batch(batch_id, msg("error", "Tap why the supplier refused it (or write a note)"), exc.status)
+        return _batch(batch_id, error_message(exc), exc.status)
+    return _batch(batch_id, msg("warn", f"Item {item_id} refused by the supplier: back in quarantine review"))
+
+
+@bp.get("/rtv/<int:batch_id>/packing-list")
+@roles_required(*SUPERVISORS)
+def rtv_packing_list(batch_id):
+    """The packing list, printable."""
+    return _print_page("downstream/rtv_packing.html", batch_id)
+
+
+@bp.get("/rtv/<int:batch_id>/evidence")
+@roles_required(*SUPERVISORS)
+def rtv_evidence(batch_id):
+    """The evidence pack: per item photos, verified reason, serial, order and dates; printable."""
+    return _print_page("downstream/rtv_evidence.html", batch_id)
+
+
+@bp.get("/rtv/<int:batch_id>/packing-list.csv")
+@roles_required(*SUPERVISORS)
+def rtv_packing_csv(batch_id):
+    """The packing list as CSV (the same columns as the API's format=csv)."""
+    try:
+        batch = service.get_batch(get_db(), batch_id)
+    except ServiceError:
+        abort(404)
+    filename = f"rtv-batch-{batch['batch_id']}-{batch['supplier_id']}.csv"
+    return Response(to_csv(batch["items"], PACKING_COLUMNS), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{_safe(filename)}"'})
+
+
+def _print_page(template, batch_id):
+    try:
+        batch = service.get_batch(get_db(), batch_id)
+    except ServiceError:
+        abort(404)
+    return render(template, template, batch=batch)
+
+
+def _safe(name):
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)

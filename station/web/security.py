@@ -1,0 +1,178 @@
+"""Who is asking: bench sessions (badge + PIN), API bearer tokens, CSRF for forms."""
+import functools
+import hmac
+import secrets
+
+from flask import abort, g, jsonify, redirect, request, session, url_for
+
+from station import auth
+from station.db import get_db
+from station.errors import ServiceError
+from station.timeutil import now
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def csrf_token():
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def current_user():
+    """The signed-in bench user (session) or the API token's user; None if neither."""
+    if "user" not in g:
+        g.user = None
+        header = request.headers.get("Authorization", "")
+        if request.path.startswith("/api/"):
+            # the API takes bearer tokens only: a browser's session cookie is no key to it
+            if header[:7].lower() == "bearer ":
+                g.user = auth.user_for_token(get_db(), header[7:].strip())
+            g.auth = "token"
+        elif "user_id" in session:
+            g.user = auth.get_user(get_db(), session["user_id"])
+            g.auth = "session"
+    return g.user
+
+
+def sign_in_session(user, station):
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user["id"]
+    session["station"] = station
+    session["seen"] = now().timestamp()
+    csrf_token()
+
+
+def sign_out_session():
+    session.clear()
+
+
+def station_name():
+    return session.get("station") or request.headers.get("X-Station") or "bench"
+
+
+def login_required(view):
+    """Bench pages: a user signed in on this browser, else the sign-in page."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user() is None:
+            if request.headers.get("HX-Request"):
+                # htmx follows HX-Redirect with a full page load
+                resp = jsonify(error={"code": "signed_out", "message": "Sign in again"})
+                resp.headers["HX-Redirect"] = url_for("bench.sign_in")
+                return resp, 401
+            return redirect(url_for("bench.sign_in"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def roles_required(*roles):
+    """Station pages: signed in (else the sign-in page) with one of `roles` (else a 403 page).
+
+    The 403 is a page that says which role the screen needs and offers sign-out, so a
+    technician who scans into the wrong screen is never left guessing.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user()["role"] not in roles:
+                from flask import render_template
+
+                body = render_template("forbidden.html", roles=roles, station=station_name())
+                return body, 403
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def home_or_forbidden(*roles):
+    """`/`: a role that may not use this screen and has no other screen of its own gets the 403.
+
+    The view itself sends a user whose first screen is elsewhere (a technician's refurbish
+    station) there; this only closes the door for a role with nowhere to go.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            from station.web import nav
+
+            user = current_user()
+            if user is not None and user["role"] not in roles and nav.home(user) == request.endpoint:
+                from flask import render_template
+
+                return render_template("forbidden.html", roles=roles, station=station_name()), 403
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def token_required(*roles):
+    """API routes: a valid bearer token (401 otherwise) whose user has one of `roles` (403)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                raise ServiceError("unauthorized", "a valid bearer token is required", 401)
+            if roles and user["role"] not in roles:
+                raise ServiceError("forbidden", f"needs the role {' or '.join(roles)}", 403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _idle_timeout():
+    """Sign a bench out after SESSION_IDLE_MINUTES without a request."""
+    from flask import current_app
+
+    if "user_id" in session:
+        seen = session.get("seen", 0)
+        limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
+        if now().timestamp() - seen > limit:
+            session.clear()
+            session["signed_out"] = "idle"  # the sign-in page says why
+        else:
+            session["seen"] = now().timestamp()
+
+
+def _check_csrf():
+    """Every form post from a bench page carries the session's CSRF token."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if request.path.startswith("/api/"):
+        return None  # bearer tokens are not sent by browsers on their own: no CSRF risk
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
+    expected = session.get("csrf")
+    if not expected or not hmac.compare_digest(str(sent), str(expected)):
+        if "signed_out" in session:
+            # the bench timed out since the page was loaded: its token went with the session.
+            # Back to sign-in (htmx follows HX-Redirect), not a "Bad Request" page in the bench.
+            if request.headers.get("HX-Request"):
+                resp = jsonify(error={"code": "signed_out", "message": "Sign in again"})
+                resp.headers["HX-Redirect"] = url_for("bench.sign_in")
+                resp.status_code = 401
+                return resp
+            return redirect(url_for("bench.sign_in"), 303)
+        abort(400, description="The form has expired: reload the page and try again")
+    return None
+
+
+def init_app(app):
+    app.before_request(_idle_timeout)
+    app.before_request(_check_csrf)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["current_user"] = current_user
