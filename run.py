@@ -28,17 +28,18 @@ def load_demo(db, quiet=False):
     """Demo orders and the demo users (only those whose badge is free)."""
     from station import auth
     from station.data import demo
+    from station.data.demo.tables import DEMO_USERS
     from station.errors import ServiceError
 
     summary = demo.load_demo(db)
-    for user in demo.DEMO_USERS:
+    for user in DEMO_USERS:
         try:
             auth.add_user(db, user["name"], user["role"], user["pin"], user["badge"])
         except ServiceError:
             pass  # already there
     if not quiet:
         print("demo data loaded:", ", ".join(f"{k} {v}" for k, v in summary.items() if isinstance(v, int)), file=sys.stderr)
-        for user in demo.DEMO_USERS:
+        for user in DEMO_USERS:
             print(f"  {user['role']:<10} badge {user['badge']}  PIN {user['pin']}", file=sys.stderr)
     return summary
 
@@ -87,6 +88,7 @@ def cmd_serve(args):
 
 def cmd_import(args):
     from station.data import importer
+    from station.data.importer.reading import ImportFailed
 
     directory = Path(args.dir)
     if not directory.is_dir():
@@ -97,7 +99,7 @@ def cmd_import(args):
     db = open_db(args.db)
     try:
         counts = importer.import_dir(db, directory, progress=sys.stderr.isatty())
-    except importer.ImportFailed as failed:
+    except ImportFailed as failed:
         for error in failed.errors:
             print(error, file=sys.stderr)
         # stderr holds only the FILE:LINE: reason lines, for scripts; the summary is for people
@@ -149,7 +151,7 @@ def cmd_demo(args):
     Loaded already: nothing changes (the bench's work on it is kept), exit 0. Orders that are
     not the demo's: refused, exit 1, so a real warehouse's data never gets made-up orders mixed in.
     """
-    from station.data.demo import DEMO_EXAMPLES
+    from station.data.demo.tables import DEMO_EXAMPLES
 
     db = open_db(args.db)
     try:
@@ -178,6 +180,8 @@ port.__name__ = "port"  # argparse names the type in its message: "invalid port 
 
 
 def parser():
+    from station.roles import ROLES
+
     p = argparse.ArgumentParser(prog="run.py", description="Returns Station")
     sub = p.add_subparsers(dest="command")
 
@@ -197,7 +201,7 @@ def parser():
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help="create a user")
     add.add_argument("--name", required=True)
-    add.add_argument("--role", required=True, choices=["operator", "technician", "supervisor", "admin"])
+    add.add_argument("--role", required=True, choices=list(ROLES))
     add.add_argument("--pin", required=True)
     add.add_argument("--badge", required=True)
     add.add_argument("--db", default=DEFAULT_DB)

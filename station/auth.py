@@ -9,12 +9,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from station import db as db_module
 from station.db import one
 from station.errors import ServiceError, bad, not_found
+from station.roles import ROLES
 from station.timeutil import iso, now, now_iso, parse
 
-ROLES = ("operator", "technician", "supervisor", "admin")
 PIN_RE = re.compile(r"[0-9]{4,8}")  # always fullmatch: "1234\n" is not a PIN anyone can type
-# roles that may do what a supervisor does
-SUPERVISORS = ("supervisor", "admin")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
 
 

@@ -19,25 +19,6 @@ def not_found(what, key):
     return ServiceError("not_found", f"{what} {key!s} not found", 404)
 
 
-MAX_ID = 2**63 - 1  # SQLite integers are 64-bit: a larger id in a query is an OverflowError, a 500
-
-
-def db_id(value, what):
-    """A row id from a URL: ASCII digits SQLite can hold, else 404 (there is nothing by that id)."""
-    if isinstance(value, bool):
-        raise not_found(what, value)
-    if isinstance(value, int):
-        number = value
-    else:
-        text = str(value) if value is not None else ""
-        if not (text.isascii() and text.isdigit()):
-            raise not_found(what, value)
-        number = int(text)
-    if not 0 < number <= MAX_ID:
-        raise not_found(what, value)
-    return number
-
-
 def bad(field, message):
     """400 naming the field, as the contract requires for wrong types or values."""
     return ServiceError("bad_request", f"{field}: {message}", 400, field=field)

@@ -14,6 +14,31 @@ PHONE_GTIN = "4006381333931"
 SHOE_UPC = "036000291452"
 
 
+def png_bytes(width=8, height=8, colour="white"):
+    """A real (small) PNG: photos are decoded before they are kept, so a fake header will not do."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def evidence(db, item_id, grade=None):
+    """The photo a grade D or X item needs before its decision (rules/inspection.py), stored beside
+    the database file; nothing for other grades (when `grade` is given)."""
+    from pathlib import Path
+
+    from station.intake import photos
+    from station.rules.inspection import needs_photo
+
+    if grade is not None and not needs_photo(grade):
+        return None
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    return photos.add_photo(db, item_id, png_bytes(), photo_dir=str(Path(path).parent / "photos"))
+
+
 def days_ago(n):
     return iso(now() - timedelta(days=n))
 

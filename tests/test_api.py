@@ -16,7 +16,7 @@ def env(tmp_path):
     auth.add_user(db, "olga", "operator", "1234", "OP-1")
     auth.add_user(db, "sam", "supervisor", "4321", "SV-1")
     tokens = {"operator": auth.new_token(db, "olga"), "supervisor": auth.new_token(db, "sam")}
-    app = create_app({"DATABASE": str(path), "TESTING": True, "SECRET_KEY": "test"})
+    app = create_app({"DATABASE": str(path), "TESTING": True, "SECRET_KEY": "test", "PHOTO_DIR": str(tmp_path / "photos")})
     client = app.test_client()
     yield client, tokens, db
     db.close()
@@ -350,3 +350,109 @@ def test_decode_answers_413_for_an_image_of_too_many_pixels_however_small_its_fi
     resp = client.post("/api/decode", headers=headers, data={"image": (io.BytesIO(small_file), "wide.png")})
     assert resp.status_code == 413 and resp.json["error"]["code"] == "too_large"
     assert "too large to decode" in resp.json["error"]["message"]
+
+
+# --- one rule for the bench and the API: photos, default reasons, the scan log ------------------
+
+def opened_item(client, token, item):
+    ret = call(client, token, "POST", "/api/returns", {"code": sample.CARTON, "station": "api-1"}).json
+    added = call(client, token, "POST", f"/api/returns/{ret['return_id']}/items", item)
+    assert added.status_code == 201, added.json
+    return ret["return_id"], added.json
+
+
+def upload(client, token, url, data, name="photo.png"):
+    return client.post(url, headers={"Authorization": f"Bearer {token}"},
+                       data={"image": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def test_a_grade_d_decision_through_the_api_needs_a_photo_as_at_the_bench(env, tmp_path):
+    client, tokens, db = env
+    op = tokens["operator"]
+    rid, item = opened_item(client, op, {"sku": "MUG-01", "qty": 1, "grade": "D", "reason": "defective"})
+    url = f"/api/returns/{rid}/items/{item['item_id']}"
+    refused = call(client, op, "POST", f"{url}/decision", {"disposition": item["recommendation"]["disposition"]})
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "photo_required"
+    assert db["decisions"].count == 0
+    saved = upload(client, op, f"{url}/photos", sample.png_bytes())
+    assert saved.status_code == 201 and isinstance(saved.json["photo_id"], int)
+    stored = db.execute("SELECT item_id, content_type, path FROM photos").fetchall()
+    assert [(r[0], r[1]) for r in stored] == [(item["item_id"], "image/png")]
+    assert (tmp_path / "photos" / stored[0][2]).read_bytes() == sample.png_bytes()
+    decided = call(client, op, "POST", f"{url}/decision", {"disposition": item["recommendation"]["disposition"]})
+    assert decided.status_code == 200 and db["decisions"].count == 1
+
+
+def _jpeg(size=(64, 48)):
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, "grey").save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [
+    b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>",   # a page behind a PNG header
+    _jpeg()[:300],                                                    # a JPEG cut off
+    b"GIF89a" + b"\0" * 40,                                          # not a photo we keep
+    b"",
+], ids=["html-behind-png-header", "truncated-jpeg", "gif-header", "empty"])
+def test_a_photo_that_is_not_a_whole_picture_is_a_400_and_keeps_nothing(env, tmp_path, data):
+    client, tokens, db = env
+    rid, item = opened_item(client, tokens["operator"], {"sku": "MUG-01", "qty": 1, "grade": "D", "reason": "defective"})
+    resp = upload(client, tokens["operator"], f"/api/returns/{rid}/items/{item['item_id']}/photos", data)
+    assert resp.status_code == 400 and resp.json["error"]["field"] == "image"
+    assert db["photos"].count == 0 and not list((tmp_path / "photos").rglob("*.*"))
+
+
+def test_a_photo_of_too_many_pixels_is_a_413_however_small_its_file(env):
+    from PIL import Image
+
+    client, tokens, db = env
+    rid, item = opened_item(client, tokens["operator"], {"sku": "MUG-01", "qty": 1, "grade": "D", "reason": "defective"})
+    bomb = io.BytesIO()
+    Image.new("1", (7745, 7745)).save(bomb, "PNG")  # a few kB on disk, 60 million pixels
+    resp = upload(client, tokens["operator"], f"/api/returns/{rid}/items/{item['item_id']}/photos", bomb.getvalue())
+    assert resp.status_code == 413 and resp.json["error"]["code"] == "too_large"
+    assert db["photos"].count == 0
+
+
+def test_a_photo_for_an_item_of_another_return_or_without_its_field_is_refused(env):
+    client, tokens, db = env
+    op = tokens["operator"]
+    rid, item = opened_item(client, op, {"sku": "MUG-01", "qty": 1, "grade": "D", "reason": "defective"})
+    other = call(client, op, "POST", "/api/returns", {"code": "CTN-2"}).json["return_id"]
+    assert upload(client, op, f"/api/returns/{other}/items/{item['item_id']}/photos", sample.png_bytes()).status_code == 404
+    missing = client.post(f"/api/returns/{rid}/items/{item['item_id']}/photos", headers={"Authorization": f"Bearer {op}"},
+                          data={"photo": (io.BytesIO(sample.png_bytes()), "p.png")}, content_type="multipart/form-data")
+    assert missing.status_code == 400 and missing.json["error"]["field"] == "image"
+    assert db["photos"].count == 0
+
+
+def test_an_item_without_a_reason_takes_the_rmas_reason_else_grade_a_takes_no_longer_needed(env):
+    client, tokens, db = env
+    op = tokens["operator"]
+    _, with_rma = opened_item(client, op, {"sku": "MUG-01", "qty": 1, "grade": "B"})  # RMA-1 says changed_mind
+    other = call(client, op, "POST", "/api/returns", {"code": "CTN-2"}).json["return_id"]  # SO-2 has no RMA
+    grade_a = call(client, op, "POST", f"/api/returns/{other}/items", {"sku": "SHOE-01", "qty": 1, "grade": "A"})
+    grade_b = call(client, op, "POST", f"/api/returns/{other}/items", {"sku": "SHOE-01", "qty": 1, "grade": "B"})
+    assert grade_a.status_code == 201 and grade_b.status_code == 400 and grade_b.json["error"]["field"] == "reason"
+    reasons = db.execute("SELECT item_id, reason FROM return_items ORDER BY item_id").fetchall()
+    assert reasons == [(with_rma["item_id"], "changed_mind"), (grade_a.json["item_id"], "no_longer_needed")]
+
+
+def test_scans_through_the_api_reach_the_scan_log_once_each_good_or_bad(env):
+    client, tokens, db = env
+    op = tokens["operator"]
+    opened = call(client, op, "POST", "/api/returns", {"code": sample.CARTON, "station": "api-1"})
+    again = call(client, op, "POST", "/api/returns", {"code": sample.CARTON, "station": "api-1"})
+    unknown = call(client, op, "POST", "/api/returns", {"code": "NOPE-1", "station": "api-1"})
+    rid = opened.json["return_id"]
+    item = call(client, op, "POST", f"/api/returns/{rid}/items", {"code": sample.MUG_GTIN, "qty": 1, "grade": "A"})
+    by_sku = call(client, op, "POST", f"/api/returns/{rid}/items", {"sku": "MUG-01", "qty": 1, "grade": "A"})
+    assert [r.status_code for r in (opened, again, unknown, item, by_sku)] == [201, 200, 404, 201, 201]
+    logged = db.execute("SELECT source, station, user, raw, kind, ok FROM scans ORDER BY rowid").fetchall()
+    assert logged == [("api", "api-1", "olga", sample.CARTON, "carton", 1),
+                      ("api", "api-1", "olga", sample.CARTON, "carton", 1),
+                      ("api", "api-1", "olga", "NOPE-1", "error", 0),
+                      ("api", "bench", "olga", sample.MUG_GTIN, "product", 1)]  # a SKU typed by a program is no scan

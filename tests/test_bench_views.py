@@ -5,7 +5,7 @@ import pytest
 
 from station import auth, create_app
 from station.db import connect
-from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
+from tests.sample import CARTON, MUG_GTIN, SHOE_UPC, fresh, load_sample, png_bytes
 
 BADGE, PIN = "BADGE-7", "1357"
 
@@ -191,7 +191,7 @@ def test_grade_d_needs_a_photo_before_confirming(bench):
     item_id = re.search(r"/bench/items/(\d+)/photos", page).group(1)
     bench.post(f"/bench/items/{item_id}/decide", disposition="refurbish")
     assert count(app, "SELECT count(*) FROM decisions") == 0
-    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    png = png_bytes()
     import io
 
     bench.client.post(f"/bench/items/{item_id}/photos", data={"photo": (io.BytesIO(png), "p.png", "image/png")},
@@ -320,3 +320,69 @@ def test_a_parcel_brought_back_by_its_carton_shows_its_recorded_item_ready_for_i
     assert f"/bench/items/{item_id}/decide" in page and "Confirm" in page
     bench.post(f"/bench/items/{item_id}/decide", disposition="restock")
     assert count(app, "SELECT count(*) FROM decisions WHERE item_id = ?", [item_id]) == 1
+
+
+def decided_shoe(bench, reason="defective"):
+    """CTN-2 (order SO-2, EUR) with its shoe inspected A for `reason` and confirmed: (return_id, page)."""
+    bench.scan("CTN-2")
+    bench.scan(SHOE_UPC)
+    page = text(bench.post("/bench/inspect", set_grade="A", set_reason=reason))
+    item_id = re.search(r"/bench/items/(\d+)/decide", page).group(1)
+    disposition = re.search(r'name="disposition" value="(\w+)"', page).group(1)
+    page = text(bench.post(f"/bench/items/{item_id}/decide", disposition=disposition))
+    return count(bench.client.application, "SELECT return_id FROM returns WHERE order_no = 'SO-2'"), page
+
+
+def test_the_bench_records_the_customers_return_shipping_when_it_closes_a_seller_fault_return(bench):
+    app = bench.client.application
+    return_id, page = decided_shoe(bench)
+    assert 'name="return_shipping"' in page and "(EUR)" in page
+    refused = bench.post(f"/bench/returns/{return_id}/close", return_shipping="4,50")
+    assert refused.status_code == 400 and "return_shipping" in text(refused)
+    assert count(app, "SELECT count(*) FROM refunds") == 0
+    assert count(app, "SELECT status FROM returns WHERE return_id = ?", [return_id]) == "open"
+    closed = text(bench.post(f"/bench/returns/{return_id}/close", return_shipping="4.50"))
+    assert "54.00 EUR" in closed  # 49.50 and the 4.50 the customer paid to send it back
+    assert count(app, "SELECT amount FROM refunds") == "54.00"
+    assert count(app, "SELECT return_shipping FROM returns WHERE return_id = ?", [return_id]) == 4.5
+
+
+def test_the_bench_asks_for_return_shipping_only_when_a_seller_fault_return_would_refund_it(bench):
+    _, page = decided_shoe(bench, reason="size_fit")
+    assert ">Close</button>" in page and 'name="return_shipping"' not in page
+
+
+def test_a_carton_scan_is_classified_resolved_logged_and_rendered_once(bench, monkeypatch):
+    from station.intake import lookup, parcel, pipeline, returns
+    from station.rules import classify as classify_module
+
+    calls = {"classify": 0, "resolve": 0, "bench_view": 0}
+
+    def counting(name, real):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return wrapper
+
+    for module in (pipeline, returns):
+        monkeypatch.setattr(module, "classify", counting("classify", classify_module.classify))
+        monkeypatch.setattr(module, "resolve", counting("resolve", lookup.resolve))
+    monkeypatch.setattr(parcel, "bench_view", counting("bench_view", parcel.bench_view))
+    page = text(bench.scan(CARTON))
+    assert "王小明" in page
+    assert calls == {"classify": 1, "resolve": 1, "bench_view": 1}
+    app = bench.client.application
+    assert count(app, "SELECT count(*) FROM scans") == 1
+    assert count(app, "SELECT count(*) FROM returns") == 1
+
+
+def test_a_grade_d_confirm_at_the_bench_without_a_photo_is_refused_by_the_same_rule_as_the_api(bench):
+    app = bench.client.application
+    bench.scan(CARTON)
+    bench.scan(MUG_GTIN)
+    page = text(bench.post("/bench/inspect", set_grade="D", set_reason="defective"))
+    item_id = re.search(r"/bench/items/(\d+)/photos", page).group(1)
+    disposition = re.search(r'name="disposition" value="(\w+)"', page).group(1)
+    refused = bench.post(f"/bench/items/{item_id}/decide", disposition=disposition)
+    assert refused.status_code == 409 and "take a photo" in text(refused)
+    assert count(app, "SELECT count(*) FROM decisions") == 0

@@ -8,7 +8,8 @@ from stdnum import ean
 
 from station import migrations
 from station.db import connect
-from station.data.demo import DEMO_EXAMPLES, DEMO_USERS, load_demo
+from station.data.demo import load_demo
+from station.data.demo.tables import DEMO_EXAMPLES, DEMO_USERS
 from station.timeutil import iso, now
 
 SCRIPTS = {  # country: the script its customers' names are written in

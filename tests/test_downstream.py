@@ -26,6 +26,7 @@ def db(tmp_path):
 def decided(db, code, data, disposition=None, **extra):
     ret, _ = returns.open_return(db, code, "bench-1")
     item = returns.add_item(db, ret["return_id"], data)
+    sample.evidence(db, item["item_id"], data["grade"])
     body = {"disposition": disposition or item["recommendation"]["disposition"], **extra}
     decisions.decide(db, ret["return_id"], item["item_id"], body)
     return ret["return_id"], item["item_id"]
@@ -241,6 +242,7 @@ def test_a_policy_change_after_an_item_was_inspected_leaves_its_refund_as_it_was
 def test_a_quarantine_review_before_the_parcel_closes_settles_the_refund_computed_at_close(db, outcome, status, event):
     ret, _ = returns.open_return(db, sample.CARTON, "bench-1")
     item = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "X", "reason": "changed_mind"})
+    sample.evidence(db, item["item_id"])
     decisions.decide(db, ret["return_id"], item["item_id"], {"disposition": "quarantine"})
     quarantine.review(db, item["item_id"], {"outcome": outcome, "note": "empty box"}, user="sam")
 

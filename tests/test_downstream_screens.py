@@ -13,7 +13,7 @@ from station.intake import decisions, returns
 from station.db import connect
 from station.downstream.refunds import HOLD_KINDS, hold_kinds
 from station.rules.refund import item_refund
-from tests.sample import CARTON, days_ago, fresh, load_sample
+from tests.sample import CARTON, days_ago, evidence, fresh, load_sample, png_bytes
 
 USERS = {
     "technician": ("Tess Technician", "TE-1", "1111"),
@@ -49,6 +49,7 @@ def decided(app, code, item, disposition=None, close=False, **extra):
     try:
         ret, _ = returns.open_return(db, code, "bench-1")
         added = returns.add_item(db, ret["return_id"], item)
+        evidence(db, added["item_id"], item["grade"])
         decisions.decide(db, ret["return_id"], added["item_id"],
                          {"disposition": disposition or added["recommendation"]["disposition"], **extra})
         refund = returns.close_return(db, ret["return_id"])["refund"] if close else None
@@ -252,7 +253,7 @@ def test_the_packing_list_prints_and_downloads_as_csv_and_the_evidence_pack_show
     db = connect(app.config["DATABASE"])
     from station.intake import photos
 
-    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    png = png_bytes()
     photo_id = photos.add_photo(db, item_id, png, photo_dir=app.config["PHOTO_DIR"])["photo_id"]
     db.close()
     sup = sign_in(app, "supervisor")
@@ -473,6 +474,7 @@ def test_a_held_refund_says_which_of_its_items_quarantine_review_already_decided
         ret, _ = returns.open_return(db, CARTON, "bench-1")
         shoe = returns.add_item(db, ret["return_id"], {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
         mug = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "D", "reason": "size_fit"})
+        evidence(db, mug["item_id"])
         for added in (shoe, mug):
             decisions.decide(db, ret["return_id"], added["item_id"], {"disposition": added["recommendation"]["disposition"]})
         refund = returns.close_return(db, ret["return_id"])["refund"]

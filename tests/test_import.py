@@ -5,7 +5,8 @@ import textwrap
 import pytest
 
 from station import db as db_module
-from station.data.importer import ImportFailed, import_dir, import_rows
+from station.data.importer import import_dir, import_rows
+from station.data.importer.reading import ImportFailed
 
 FILES = {
     "suppliers.csv": """
@@ -551,7 +552,7 @@ def test_file_names_match_in_any_case_and_two_spellings_of_one_file_are_an_error
 
 
 def test_a_large_import_that_fails_while_writing_leaves_no_row_and_every_report_trigger(fresh_db, monkeypatch):
-    import station.data.importer as importer_module
+    import station.data.importer.writing as writing_module
 
     orders = [dict(order_no=f"SO-{n}", customer_id="C1", placed_at="2026-03-01T08:00:00Z",
                    shipped_at="2026-03-02T08:00:00Z", currency="CNY", status="delivered") for n in range(6000)]
@@ -560,14 +561,14 @@ def test_a_large_import_that_fails_while_writing_leaves_no_row_and_every_report_
                            "products": [dict(sku="MUG-01", name="Mug", price="9.90")]})
     triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
     before = fresh_db.execute(triggers).fetchall()
-    real_write = importer_module._write
+    real_write = writing_module._write
 
     def write_then_fail(db, spec, *args):
         if spec.file == "order_lines":
             raise sqlite3.OperationalError("disk I/O error")  # what a full disk looks like
         return real_write(db, spec, *args)
 
-    monkeypatch.setattr(importer_module, "_write", write_then_fail)
+    monkeypatch.setattr(writing_module, "_write", write_then_fail)
     with pytest.raises(sqlite3.OperationalError):
         import_rows(fresh_db, {"orders": orders, "order_lines": lines})
 

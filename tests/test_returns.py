@@ -215,6 +215,7 @@ def close(db, code, *items, **close_args):
     ret, _ = returns.open_return(db, code, "bench-1")
     for data in items:
         item = returns.add_item(db, ret["return_id"], data)
+        sample.evidence(db, item["item_id"], data["grade"])
         decisions.decide(db, ret["return_id"], item["item_id"], {"disposition": item["recommendation"]["disposition"]})
     return returns.close_return(db, ret["return_id"], close_args or None)
 

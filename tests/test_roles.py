@@ -10,13 +10,11 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from station import auth, create_app
-from station.web import nav
+from station.roles import ADMINS, OPERATORS, ROLES, SUPERVISORS, TECHNICIANS
 from station.timeutil import now
 from tests.sample import fresh, load_sample
 
-ROLES = ("operator", "technician", "supervisor", "admin")
 ANY = ROLES
-OPERATORS, TECHNICIANS, SUPERVISORS, ADMINS = nav.OPERATORS, nav.TECHNICIANS, nav.SUPERVISORS, nav.ADMINS
 PUBLIC = {"static", "healthz", "bench.sign_in", "bench.sign_in_badge", "bench.sign_in_pin", "bench.sign_out"}
 
 # endpoint (or a pattern for another area's blueprint) -> the roles that may use it; first match wins

@@ -9,6 +9,7 @@ from hardware import registry
 from hardware.scale import ScaleState, SerialScale, parse_line
 from station import auth, create_app
 from station.data import importer
+from station.data.importer.reading import ImportFailed
 from station.devices import live
 from station.db import connect
 from tests.fakeports import FakeSerialPort
@@ -131,7 +132,7 @@ def test_a_bad_weight_is_reported_with_its_line_and_nothing_is_imported(tmp_path
     folder = tmp_path / "csv"
     folder.mkdir()
     (folder / "products.csv").write_text(PRODUCTS.format(extra_head=",weight_g", extra=f",{weight}"))
-    with pytest.raises(importer.ImportFailed) as failed:
+    with pytest.raises(ImportFailed) as failed:
         importer.import_dir(db, folder)
     assert failed.value.errors[0].startswith("products.csv:2: weight_g")
     assert db.execute("SELECT count(*) FROM products").fetchone()[0] == 0

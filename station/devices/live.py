@@ -22,7 +22,7 @@ import threading
 import time
 
 from station.db import connect
-from station.intake.pipeline import record_scan
+from station.intake.scan_log import record_scan
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,8 @@ import json
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from station.db import one, rows, write
-from station.errors import bad, conflict, db_id, not_found
+from station.inputs import db_id
+from station.errors import bad, conflict, not_found
 from station.events import emit
 from station.timeutil import now_iso
 

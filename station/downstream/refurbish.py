@@ -6,8 +6,8 @@ from station.db import one, rows, write
 from station.errors import bad, conflict, not_found
 from station.downstream.crossdock import allocate, best_waiting_line
 from station.events import emit
-from station.policy import sku_rules
-from station.policy import GRADES
+from station.inputs import maybe_id
+from station.policy import GRADES, sku_rules
 from station.timeutil import now_iso
 
 ACTIONS = ("cleaned", "repackaged", "part_replaced", "tested", "relabelled", "other")
@@ -32,9 +32,8 @@ def get_work_order(db, key):
     """By work-order id, item id or the scanned tote code."""
     key = str(key).strip()
     found = one(db, "SELECT * FROM work_orders WHERE tote = ? OR tote = ?", [key, key.upper()])
-    # ASCII digits only (int() reads "٣" too) and within SQLite's 64-bit integers
-    if found is None and key.isascii() and key.isdigit() and len(key) <= 18:
-        found = one(db, "SELECT * FROM work_orders WHERE wo_id = ?", [int(key)])
+    if found is None and maybe_id(key) is not None:
+        found = one(db, "SELECT * FROM work_orders WHERE wo_id = ?", [maybe_id(key)])
     if found is None:
         raise not_found("work order", key)
     found["actions"] = json.loads(found["actions"])

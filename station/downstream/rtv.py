@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 from station.db import one, rows, write
 from station.errors import bad, conflict, not_found
 from station.events import emit
+from station.inputs import db_id
 from station.timeutil import now_iso
 
 
@@ -122,7 +123,7 @@ def refuse_item(db, item_id, data, user=None):
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
         raise bad("reason", "say why the supplier refused it")
     with write(db):
-        item = one(db, "SELECT * FROM rtv_items WHERE item_id = ?", [_int(item_id)])
+        item = one(db, "SELECT * FROM rtv_items WHERE item_id = ?", [db_id(item_id, "item")])
         if item is None:
             raise not_found("RTV item", item_id)
         if item["status"] == "refused":
@@ -143,12 +144,3 @@ def refuse_item(db, item_id, data, user=None):
         emit(db, "rtv.item_refused", item_id=item["item_id"], batch_id=item["batch_id"], reason=reason.strip())
     return {"item_id": item["item_id"], "status": "refused", "next": "quarantine"}
 
-
-def _int(value):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise not_found("item", value) from None
-    if not 0 < number < 2**63:  # SQLite integers are 64-bit: a longer id would be a 500
-        raise not_found("item", value)
-    return number

@@ -1,8 +1,7 @@
 """Customer history and flags: frequent returner, earlier fraud."""
 from datetime import timedelta
-from decimal import Decimal
 
-from station import policy as policy_module
+from station.rules.customer_flags import customer_flags
 from station.timeutil import iso, now
 
 
@@ -18,18 +17,9 @@ def history(db, customer_id, policy):
 
 
 def flags(db, customer, policy, counts=None):
-    """Customer-level flags: `frequent_returner`, `earlier_fraud`."""
+    """Customer-level flags: `frequent_returner`, `earlier_fraud` (station/rules/customer_flags.py)."""
     orders_count, returns_count, recent = counts or history(db, customer["customer_id"], policy)
-    result = []
-    rate_hit = (
-        orders_count >= int(policy["frequent_min_orders"])
-        and Decimal(returns_count) / Decimal(orders_count) >= policy_module.dec(policy, "frequent_return_rate")
-    )
-    if recent >= int(policy["frequent_returns_count"]) or rate_hit:
-        result.append("frequent_returner")
-    if customer.get("fraud"):
-        result.append("earlier_fraud")
-    return result
+    return customer_flags(orders_count, returns_count, recent, customer.get("fraud"), policy)
 
 
 def describe(db, customer_id, policy):

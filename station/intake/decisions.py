@@ -1,27 +1,33 @@
 """Decide where an inspected item goes, and make it so: stock, allocation, queues."""
 import json
 
-from station.downstream import refurbish, rtv
-from station.downstream.crossdock import allocate
 from station.db import one, write
-from station.errors import bad, conflict, db_id, not_found
+from station.downstream import refurbish, rtv
+from station.downstream.crossdock import allocate, best_waiting_line
+from station.errors import bad, conflict, not_found
 from station.events import emit
+from station.inputs import db_id
+from station.intake.items import any_bin
+from station.intake.returns import get_return_row, station_of
 from station.policy import DISPOSITIONS
-from station.intake.returns import _any_bin, get_return_row, station_of
+from station.rules.inspection import needs_photo
 from station.timeutil import now_iso
 
 
 def _default_target(db, item, product, disposition):
     if disposition == "restock":
-        return (product["bin"] or _any_bin(db, item["sku"])) if product else None
+        return (product["bin"] or any_bin(db, item["sku"])) if product else None
     if disposition == "rtv":
         return product["supplier_id"] if product else None
     if disposition == "crossdock":
-        from station.downstream.crossdock import best_waiting_line
-
         line = best_waiting_line(db, item["sku"], item["qty"])
         return line["order_no"] if line else None
     return None
+
+
+def decision_of(db, item_id):
+    """The decision recorded for an item, or None."""
+    return one(db, "SELECT disposition, target FROM decisions WHERE item_id = ?", [item_id])
 
 
 def decide(db, return_id, item_id, data, user=None, station=None):
@@ -59,6 +65,8 @@ def decide(db, return_id, item_id, data, user=None, station=None):
             raise bad("override_reason", f"differs from the recommendation ({rec['disposition']} {rec['target'] or ''}): give a reason")
         if product is None and disposition in ("restock", "crossdock", "rtv", "refurbish"):
             raise conflict("unknown_product", "An item that is not in the catalogue can only be quarantined or scrapped")
+        if needs_photo(item["grade"]) and not one(db, "SELECT 1 FROM photos WHERE item_id = ?", [item["item_id"]]):
+            raise conflict("photo_required", f"Grade {item['grade']}: take a photo of item {item['item_id']} before deciding")
         if disposition == "restock":
             if not target:
                 raise bad("target", "restock needs a bin")

@@ -7,6 +7,7 @@ from station import policy as policy_module
 from station.db import one, rows
 from station.errors import ServiceError
 from station.rules.classify import classify
+from station.rules.window import within_window
 from station.timeutil import iso, now, parse
 
 ORDER_FIELDS = ("order_no", "placed_at", "shipped_at", "delivered_at", "channel", "currency", "status", "priority")
@@ -106,18 +107,6 @@ def expected_lines(db, order_no, rma_no):
         "LEFT JOIN products p ON p.sku = ol.sku WHERE ol.order_no = ? ORDER BY ol.line_no",
         [order_no],
     )
-
-
-def window_start(order):
-    return parse(order["delivered_at"] or order["shipped_at"]) if order else None
-
-
-def within_window(order, at, policy):
-    """The return window runs from delivery (else shipment) to the parcel's first scan."""
-    start = window_start(order)
-    if start is None:
-        return True
-    return at - start <= timedelta(days=int(policy["return_window_days"]))
 
 
 def first_scan_time(db, order_no):

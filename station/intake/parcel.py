@@ -2,7 +2,8 @@
 from station import policy as policy_module
 from station.db import rows
 from station.intake.lookup import describe_order
-from station.intake.returns import compute_refund, get_return_row, items_of, refund_of
+from station.intake.items import items_of
+from station.intake.returns import compute_refund, get_return_row, refund_of
 from station.timeutil import parse
 
 
@@ -34,5 +35,7 @@ def bench_view(db, return_id):
         "items": items,
         "all_decided": all_decided,
         "refund_preview": preview,
+        # the customer's return shipping is refunded with a seller-fault return: the bench asks for it then
+        "shipping_refundable": any(item["reason"] in policy_module.SELLER_FAULT for item in items),
         "refund": refund,
     }

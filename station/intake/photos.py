@@ -1,36 +1,43 @@
-"""Photo evidence for an inspected item: stored on disk with a checksum, linked to the item."""
+"""Photo evidence for an inspected item: checked to be a whole picture, stored on disk with its
+checksum, linked to the item. The bench and `POST /api/returns/<id>/items/<item_id>/photos` both
+come here."""
 import hashlib
 from pathlib import Path
 
+from hardware.images import ImageTooLarge, NotAnImage, check_image
 from station.db import one, write
 from station.errors import ServiceError, not_found
+from station.inputs import db_id
 from station.timeutil import now_iso
 
-TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
-MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"RIFF": "image/webp"}
+SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 MAX_BYTES = 10 * 1024 * 1024
 
 
-def sniff(data):
-    for magic, content_type in MAGIC.items():
-        if data.startswith(magic):
-            return content_type
-    return None
+def add_photo(db, item_id, data, content_type=None, photo_dir="instance/photos", user=None, return_id=None,
+              field="photo"):
+    """Store one photo for an item; what it is comes from decoding the bytes, never from the client.
 
-
-def add_photo(db, item_id, data, content_type=None, photo_dir="instance/photos", user=None):
-    """Store one photo for an item; the type is read from the bytes, not trusted from the client."""
-    if one(db, "SELECT 1 FROM return_items WHERE item_id = ?", [item_id]) is None:
+    return_id: when given (the API's route), the item must belong to that return. `field`: the
+    form field named in a 400 or 413.
+    """
+    item_id = db_id(item_id, "item")
+    item = one(db, "SELECT return_id FROM return_items WHERE item_id = ?", [item_id])
+    if item is None or (return_id is not None and item["return_id"] != db_id(return_id, "return")):
         raise not_found("item", item_id)
     if not data:
-        raise ServiceError("bad_photo", "the photo is empty", 400, field="photo")
+        raise ServiceError("bad_photo", "the photo is empty", 400, field=field)
     if len(data) > MAX_BYTES:
-        raise ServiceError("too_large", "the photo is larger than 10 MB", 413, field="photo")
-    kind = sniff(data)
-    if kind is None:
-        raise ServiceError("bad_photo", "the photo must be a JPEG, PNG or WebP image", 400, field="photo")
+        raise ServiceError("too_large", "the photo is larger than 10 MB", 413, field=field)
+    try:
+        kind, _width, _height = check_image(data)
+    except ImageTooLarge as exc:
+        raise ServiceError("too_large", f"the photo has too many pixels ({exc})", 413, field=field) from None
+    except NotAnImage as exc:
+        raise ServiceError("bad_photo", f"the photo must be a whole JPEG, PNG or WebP image: {exc}", 400,
+                           field=field) from None
     digest = hashlib.sha256(data).hexdigest()
-    relative = Path(str(item_id)) / f"{digest[:16]}{TYPES[kind]}"
+    relative = Path(str(item_id)) / f"{digest[:16]}{SUFFIXES[kind]}"
     path = Path(photo_dir) / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
@@ -43,6 +50,10 @@ def add_photo(db, item_id, data, content_type=None, photo_dir="instance/photos",
             [item_id, str(relative), digest, kind, user, now_iso()],
         )
     return {"photo_id": cursor.lastrowid, "sha256": digest, "content_type": kind}
+
+
+def photo_count(db, item_id):
+    return db.execute("SELECT count(*) FROM photos WHERE item_id = ?", [item_id]).fetchone()[0]
 
 
 def photo_file(db, photo_id, photo_dir):

@@ -1,20 +1,26 @@
-"""A return at the bench: open it from a scan, add the items inspected, close it with a refund."""
+"""A return at the bench: opened from a scan, put aside, closed with a refund.
+
+Its items are recorded and listed by station/intake/items.py, decided by decisions.py; the
+one scan pipeline (pipeline.py) opens returns through `open_found`.
+"""
 import json
 from decimal import Decimal, InvalidOperation
 
 from station import policy as policy_module
-from station.downstream.crossdock import best_waiting_line
 from station.db import one, rows, write
-from station.errors import ServiceError, bad, conflict, db_id, not_found
+from station.errors import ServiceError, bad, conflict, not_found
 from station.events import emit
-from station.intake.lookup import find_product, resolve, within_window
-from station.rules.recommend import recommend
-from station.rules.refund import return_refund
+from station.inputs import db_id
+from station.intake import items as items_module
+from station.intake.items import items_of
+from station.intake.lookup import resolve
+from station.intake.scan_log import record_scan
 from station.rules.classify import classify
+from station.rules.inspection import WEIGHT_TOLERANCE
+from station.rules.refund import return_refund
+from station.rules.window import within_window
 from station.timeutil import now_iso, parse
 
-MAX_QTY = 10_000
-MAX_TEXT = 2_000
 NOT_RETURNABLE = ("cancelled", "awaiting_stock", "ready_to_ship")
 
 
@@ -24,20 +30,6 @@ def get_return_row(db, return_id):
     if row is None:
         raise not_found("return", return_id)
     return row
-
-
-def _text(data, key, required=False, limit=MAX_TEXT):
-    value = data.get(key)
-    if value is None or value == "":
-        if required:
-            raise bad(key, "is required")
-        return None
-    if not isinstance(value, str):
-        raise bad(key, "must be a string")
-    value = value.strip()
-    if len(value) > limit:
-        raise bad(key, f"is longer than {limit} characters")
-    return value or None
 
 
 MAX_STATION = 64
@@ -57,15 +49,36 @@ def station_of(value):
     return value or None
 
 
-def open_return(db, code, station=None, user=None, order_no=None):
-    """Open (or answer the already open) return for the parcel a code identifies."""
+def open_return(db, code, station=None, user=None, order_no=None, source=None):
+    """Open (or answer the already open) return for the parcel a code identifies.
+
+    `source` ("api"): the code is a scan and goes to the scan log, in the same transaction as
+    the return it opens, or on its own when it is refused. The bench's scans come through
+    pipeline.process_scan instead (one classification, one resolution).
+    """
     if not isinstance(code, str):
         raise bad("code", "must be a string")
     station = station_of(station)
-    scan = classify(code)
-    found = resolve(db, scan)
-    if found is None:
-        raise ServiceError("not_found", f"No carton, RMA, tracking number, order or product matches {scan.text!r}", 404)
+    try:
+        scan = classify(code)
+        found = resolve(db, scan)
+        if found is None:
+            raise ServiceError("not_found", f"No carton, RMA, tracking number, order or product matches {scan.text!r}", 404)
+        with write(db):
+            ret, created = open_found(db, scan, found, station, user, order_no)
+            if source:
+                record_scan(db, code, source, station, user, found[0], True,
+                            f"{'Opened' if created else 'Back to'} return {ret['return_id']}")
+    except ServiceError as exc:
+        if source:
+            record_scan(db, code, source, station, user, "error", False, exc.message)
+        raise
+    return ret, created
+
+
+def open_found(db, scan, found, station=None, user=None, order_no=None):
+    """Open the return of a classified and resolved scan (found: lookup.resolve's answer), or answer
+    the one already open for that order; (return, created)."""
     match, found_order, rma_no, _product = found
     if order_no is not None:  # a product-only scan where the operator chose the order
         if not isinstance(order_no, str) or not one(db, "SELECT 1 FROM orders WHERE order_no = ?", [order_no]):
@@ -92,168 +105,35 @@ def open_return(db, code, station=None, user=None, order_no=None):
     return {"return_id": return_id, "order_no": found_order, "status": "open"}, True
 
 
+def put_aside(db, return_id, user=None):
+    """Take a parcel off the screen when another comes: closed (its refund computed) when every
+    recorded item is decided, else left open with what was recorded. None when it is not open.
+
+    Answers {"return_id", "closed": close_return's answer} or {"return_id", "set_aside": True}.
+    """
+    ret = one(db, "SELECT status FROM returns WHERE return_id = ?", [return_id])
+    if ret is None or ret["status"] != "open":
+        return None
+    counts = one(db, "SELECT count(*) AS n, count(d.item_id) AS decided FROM return_items i "
+                     "LEFT JOIN decisions d ON d.item_id = i.item_id WHERE i.return_id = ?", [return_id])
+    if counts["n"] and counts["n"] == counts["decided"]:
+        return {"return_id": return_id, "closed": close_return(db, return_id, user=user)}
+    return {"return_id": return_id, "set_aside": True}
+
+
 def _require_open(ret):
     if ret["status"] != "open":
         raise conflict("return_closed", f"Return {ret['return_id']} is closed")
 
 
-def _parse_item(data):
-    if not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
-    qty = data.get("qty", 1)
-    if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= MAX_QTY:
-        raise bad("qty", f"must be a whole number from 1 to {MAX_QTY}")
-    grade = data.get("grade")
-    if grade not in policy_module.GRADES:
-        raise bad("grade", "must be one of A, B, C, D, X")
-    reason = data.get("reason")
-    if reason not in policy_module.REASONS:
-        raise bad("reason", "must be a reason code: " + ", ".join(policy_module.REASONS))
-    sku, code = _text(data, "sku", limit=128), _text(data, "code", limit=128)
-    if not sku and not code:
-        raise bad("sku", "give the sku or the scanned code")
-    notes = _text(data, "notes")
-    if reason == "other" and not notes:
-        raise bad("notes", "the reason 'other' needs a note")
-    return {"qty": qty, "grade": grade, "reason": reason, "sku": sku, "code": code,
-            "serial": _text(data, "serial", limit=128), "notes": notes}
-
-
-def item_facts(db, ret, sku, qty, serial, exclude_item=None):
-    """Flags for an item against its order: mismatch, serial, quantity."""
-    flags = []
-    product = one(db, "SELECT * FROM products WHERE sku = ?", [sku])
-    lines = rows(db, "SELECT line_no, qty, serials FROM order_lines WHERE order_no = ? AND sku = ?", [ret["order_no"], sku])
-    if product is None:
-        flags.append("unknown_product")
-    elif not lines:
-        flags.append("item_mismatch")
-    if product and lines:
-        shipped = sum(line["qty"] for line in lines)
-        already = one(
-            db,
-            "SELECT coalesce(sum(i.qty), 0) AS n FROM return_items i JOIN returns r ON r.return_id = i.return_id "
-            "WHERE r.order_no = ? AND i.sku = ? AND i.item_id IS NOT ? "
-            "AND i.flags NOT LIKE '%item_mismatch%' AND i.flags NOT LIKE '%unknown_product%'",
-            [ret["order_no"], sku, exclude_item],
-        )["n"]
-        if already + qty > shipped:
-            flags.append("qty_exceeds_order")
-    shipped_serials = {s.strip() for line in lines for s in (line["serials"] or "").split(";") if s.strip()}
-    # a serial is checked on a product that carries one (the catalogue says so, or the order recorded
-    # serials for it); on one that does not (a maker's serial in its GS1 code) it is kept, not a mismatch
-    carries_serial = product is not None and (product["has_serial"] or shipped_serials)
-    if carries_serial and serial:
-        if serial not in shipped_serials:
-            flags.append("serial_mismatch")
-    elif product is not None and product["has_serial"] and not serial:
-        flags.append("serial_missing")
-    return product, flags
-
-
-WEIGHT_TOLERANCE = (10, 20)  # percent of the expected weight, or grams, whichever is more
-
-
-def weight_mismatch(product, qty, measured_g, tolerance=WEIGHT_TOLERANCE):
-    """True when the scale and the catalogue disagree beyond the tolerance: an empty box, a
-    swapped item. None when there is nothing to compare (no scale reading, no catalogue weight).
-
-    Shown on the item and kept in its flags, but not a mismatch flag (policy.MISMATCH_FLAGS): a
-    bench scale also weighs manuals, cables and a hand on the plate, so a weight alone does not
-    hold the refund or quarantine the item; the operator opens the box and grades X if it is
-    empty, which does.
-    """
-    if measured_g is None or not product or not product.get("weight_g"):
-        return None
-    expected = product["weight_g"] * qty
-    pct, grams = tolerance
-    return abs(measured_g - expected) > max(grams, expected * pct / 100)
-
-
-def _rtv_eligible(db, product, order_no):
-    supplier = one(db, "SELECT accepts_rtv, rtv_window_days FROM suppliers WHERE supplier_id = ?", [product["supplier_id"]])
-    if not supplier or not supplier["accepts_rtv"]:
-        return False
-    if supplier["rtv_window_days"] is None:
-        return True
-    shipped = one(db, "SELECT shipped_at FROM orders WHERE order_no = ?", [order_no])["shipped_at"]
-    if not shipped:
-        return True
-    from datetime import timedelta
-
-    from station.timeutil import now
-
-    # to the second, like the return window: 90 days and 12 hours is outside a 90-day window
-    return now() - parse(shipped) <= timedelta(days=supplier["rtv_window_days"])
-
-
-def recommendation_for(db, ret, product, grade, flags, qty, policy):
-    if product is None:
-        return recommend(grade, flags, None, qty, policy)
-    waiting = best_waiting_line(db, product["sku"], qty) if grade == "A" else None
-    return recommend(
-        grade, flags, product, qty, policy,
-        waiting_line=waiting,
-        rtv_eligible=_rtv_eligible(db, product, ret["order_no"]),
-        bin_=product["bin"] or _any_bin(db, product["sku"]),
-        supplier_id=product["supplier_id"],
-        never_restock="never_restock" in policy_module.sku_rules(db, product["sku"]),
-    )
-
-
-def _any_bin(db, sku):
-    row = one(db, "SELECT bin FROM stock WHERE sku = ? ORDER BY qty DESC, bin LIMIT 1", [sku])
-    return row["bin"] if row else None
-
-
-def add_item(db, return_id, data, user=None, measured_g=None, weight_tolerance=WEIGHT_TOLERANCE):
-    """Record one inspected item with its flags and the recommended disposition.
-
-    `measured_g`: what the bench scale read for it, checked against the catalogue weight.
-    """
+def add_item(db, return_id, data, user=None, measured_g=None, weight_tolerance=WEIGHT_TOLERANCE, source=None,
+             station=None):
+    """Record one inspected item of an open return (station/intake/items.py): its flags and the
+    recommended disposition."""
     ret = get_return_row(db, return_id)
     _require_open(ret)
-    item = _parse_item(data)
-    sku, serial = item["sku"], item["serial"]
-    if not sku:
-        scan = classify(item["code"])
-        product = find_product(db, scan)
-        sku = product["sku"] if product else scan.text
-        serial = serial or scan.serial
-    policy = policy_module.load(db)
-    with write(db):
-        product, flags = item_facts(db, ret, sku, item["qty"], serial)
-        if weight_mismatch(product, item["qty"], measured_g, weight_tolerance):
-            flags.append("weight_mismatch")
-        rec = recommendation_for(db, ret, product, item["grade"], flags, item["qty"], policy)
-        cursor = db.execute(
-            "INSERT INTO return_items (return_id, sku, code, qty, grade, reason, serial, notes, flags, recommendation, "
-            "added_by, added_at, measured_weight_g, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [ret["return_id"], sku, item["code"], item["qty"], item["grade"], item["reason"], serial, item["notes"],
-             json.dumps(flags), json.dumps(rec, ensure_ascii=False), user, now_iso(), measured_g, json.dumps(policy)],
-        )
-        item_id = cursor.lastrowid
-        emit(db, "item.added", return_id=ret["return_id"], item_id=item_id, sku=sku, qty=item["qty"],
-             grade=item["grade"], reason=item["reason"], flags=flags)
-    return {"item_id": item_id, "flags": flags, "recommendation": rec}
-
-
-def items_of(db, return_id):
-    items = rows(
-        db,
-        "SELECT i.*, p.name, p.weight_g, d.disposition, d.target, d.override_reason, d.decided_at FROM return_items i "
-        "LEFT JOIN products p ON p.sku = i.sku LEFT JOIN decisions d ON d.item_id = i.item_id "
-        "WHERE i.return_id = ? ORDER BY i.item_id",
-        [return_id],
-    )
-    for item in items:
-        item["flags"] = json.loads(item["flags"])
-        item["recommendation"] = json.loads(item["recommendation"])
-        item["policy"] = json.loads(item["policy"]) if item["policy"] else None
-        item["decision"] = (
-            {"disposition": item["disposition"], "target": item["target"]} if item["disposition"] else None
-        )
-    return items
+    return items_module.add_item(db, ret, data, user=user, measured_g=measured_g, weight_tolerance=weight_tolerance,
+                                 source=source, station=station)
 
 
 def compute_refund(db, ret, items, return_shipping=None, policy=None):
@@ -340,6 +220,20 @@ def _settle_by_earlier_reviews(db, return_id):
     rejecting = [r for r in reviews if r["outcome"] in REJECTS_REFUND]
     review = rejecting[0] if rejecting else reviews[-1]
     settle_refund(db, return_id, review["outcome"], review["note"], review["reviewed_by"])
+
+
+def open_at(db, station, exclude=None, limit=8):
+    """Parcels put aside at this station (still open), newest first."""
+    return rows(
+        db,
+        "SELECT r.return_id, r.order_no, r.opened_at, c.name AS customer_name, "
+        " (SELECT count(*) FROM return_items i WHERE i.return_id = r.return_id) AS n_items "
+        "FROM returns r LEFT JOIN orders o ON o.order_no = r.order_no "
+        "LEFT JOIN customers c ON c.customer_id = o.customer_id "
+        "WHERE r.status = 'open' AND r.station = ? AND r.return_id IS NOT ? "
+        "ORDER BY r.opened_at DESC LIMIT ?",
+        [station, exclude, limit],
+    )
 
 
 def refund_of(db, return_id):

@@ -3,7 +3,7 @@ import json
 from datetime import timedelta
 
 from station.db import one, rows
-from station.errors import bad
+from station.inputs import whole_number
 from station import timeutil
 from station.timeutil import iso, parse
 from station.reporting.periods import parse_range
@@ -56,15 +56,7 @@ def queues(db, at=None):
 
 
 def lead_days_arg(value):
-    if value in (None, ""):
-        return LEAD_DAYS
-    try:
-        days = int(value)
-    except (TypeError, ValueError):
-        raise bad("lead_days", "must be a whole number of days") from None
-    if not 0 <= days <= 365:
-        raise bad("lead_days", "must be from 0 to 365")
-    return days
+    return whole_number(value, "lead_days", 0, 365, default=LEAD_DAYS, unit=" of days")
 
 
 def crossdock_fills(db, from_=None, to=None, lead_days=LEAD_DAYS):

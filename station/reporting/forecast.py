@@ -17,7 +17,7 @@ import json
 from datetime import timedelta
 
 from station.db import rows
-from station.errors import bad
+from station.inputs import whole_number
 from station import timeutil
 from station.reporting.periods import decompose
 
@@ -29,15 +29,7 @@ PACE_DAYS = 30
 
 
 def days_arg(value):
-    if value in (None, ""):
-        return 30
-    try:
-        days = int(value)
-    except (TypeError, ValueError):
-        raise bad("days", "must be a whole number of days") from None
-    if not 1 <= days <= 90:
-        raise bad("days", "must be from 1 to 90")
-    return days
+    return whole_number(value, "days", 1, 90, default=30, unit=" of days")
 
 
 def arrival_curve(db, as_of):

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from station import policy as policy_module
 from station.db import one, rows
-from station.errors import bad, not_found
+from station.errors import not_found
+from station.inputs import whole_number
 from station import timeutil
 from station.timeutil import iso
 
@@ -13,15 +14,7 @@ MAX_LIST = 1000  # frequent returners listed at most (the total is always counte
 
 
 def limit_arg(value, default=100, high=5000, field="limit"):
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise bad(field, "must be a whole number") from None
-    if not 1 <= number <= high:
-        raise bad(field, f"must be from 1 to {high}")
-    return number
+    return whole_number(value, field, 1, high, default=default)
 
 
 def frequent_returners(db, limit=100, at=None):

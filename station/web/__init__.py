@@ -6,7 +6,9 @@ page-or-fragment helper (pages.py)."""
 def init_app(app):
     """Sign-in and CSRF checks, the screen bar, and every blueprint."""
     from station.web import admin, api, bench, devices, downstream, nav, reports, security
+    from station.web.pages import IdConverter
 
+    app.url_map.converters["id"] = IdConverter  # before any route that uses it
     security.init_app(app)
     nav.init_app(app)
     for blueprint in (api.bp, bench.bp, reports.bp, admin.bp, downstream.bp):

@@ -6,10 +6,7 @@ answers 403.
 """
 from flask import current_app, request, url_for
 
-OPERATORS = ("operator", "supervisor", "admin")
-TECHNICIANS = ("technician", "supervisor", "admin")
-SUPERVISORS = ("supervisor", "admin")
-ADMINS = ("admin",)
+from station.roles import ADMINS, OPERATORS, SUPERVISORS, TECHNICIANS
 
 # (endpoint, label, roles)
 SCREENS = [

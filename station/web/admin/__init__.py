@@ -4,40 +4,31 @@ Views are short callers of the services (station/policy.py, auth.py, webhooks.py
 parse the form, call one function, render the partial that owns the swapped widget. A
 ServiceError comes back as the same partial with the message next to the field, 4xx.
 """
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint
 
 from station.errors import ServiceError
+from station.web.pages import page_or_fragment, wants_fragment
 from station.web.security import current_user, station_name
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def wants_fragment():
-    return bool(request.headers.get("HX-Request"))
-
-
 def render(template, status=200, **context):
     """A page or a partial; never cached (a shown API token or secret must not linger)."""
     context.setdefault("station", station_name())
-    resp = make_response(render_template(template, **context), status)
-    resp.headers["Vary"] = "HX-Request"
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return page_or_fragment(template, status=status, no_store=True, **context)
 
 
 def answer(page, partial, status=200, **context):
     """The partial for htmx (with its out-of-band companions), else the whole page."""
     if not wants_fragment():
         context.pop("oob", None)  # a whole page holds every widget once already
-    return render(partial if wants_fragment() else page, status, **context)
+    context.setdefault("station", station_name())
+    return page_or_fragment(page, partial, status=status, no_store=True, **context)
 
 
 def user_name():
     return current_user()["name"]
-
-
-def flash(tone, text):
-    return {"tone": tone, "text": text}
 
 
 @bp.errorhandler(ServiceError)

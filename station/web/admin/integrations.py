@@ -7,12 +7,14 @@ from station import daterange
 from station.data import exports, webhooks
 from station.db import get_db
 from station.errors import ServiceError
+from station.inputs import whole_number
 from station.events import feed
-from station.web.nav import ADMINS
+from station.roles import ADMINS
 from station.reporting.tables import to_csv
 from station.web.security import roles_required
 from station.timeutil import now
-from station.web.admin import answer, bp, flash, render
+from station.web.pages import msg
+from station.web.admin import answer, bp, render
 
 KINDS = [("decisions", "Decisions"), ("stock-changes", "Stock changes"), ("refunds", "Refunds")]
 PRESETS = [("today", "Today"), ("yesterday", "Yesterday"), ("last-7-days", "Last 7 days"),
@@ -101,10 +103,10 @@ def webhook_add():
         return answer("admin/integrations.html", "admin/_webhook_form.html", exc.status,
                       **_context(db, form=form, errors={field: exc.message.split(": ", 1)[-1]}))
     return answer("admin/integrations.html", "admin/_webhook_form.html", oob=True,
-                  **_context(db, secret=hook["secret"], message=flash("ok", f"Added {hook['name']}: it receives events from now on")))
+                  **_context(db, secret=hook["secret"], message=msg("ok", f"Added {hook['name']}: it receives events from now on")))
 
 
-@bp.post("/integrations/webhooks/<int:webhook_id>/active")
+@bp.post("/integrations/webhooks/<id:webhook_id>/active")
 @roles_required(*ADMINS)
 def webhook_active(webhook_id):
     """Pause or resume a subscriber."""
@@ -113,7 +115,7 @@ def webhook_active(webhook_id):
     return answer("admin/integrations.html", "admin/_webhook_table.html", **_context(get_db()))
 
 
-@bp.post("/integrations/webhooks/<int:webhook_id>/retry")
+@bp.post("/integrations/webhooks/<id:webhook_id>/retry")
 @roles_required(*ADMINS)
 def webhook_retry(webhook_id):
     """Try a failing subscriber again now instead of after the backoff."""
@@ -153,8 +155,8 @@ def export_csv():
 def feed_page():
     """The pull feed as integrations read it, a page at a time (newest cursor last)."""
     try:
-        after = max(0, min(int(request.args.get("after", "0")), 2**62))
-    except ValueError:
+        after = whole_number(request.args.get("after"), "after", 0, 2**62, default=0)
+    except ServiceError:  # a hand-edited URL: the start of the feed
         after = 0
     page = feed(get_db(), after, FEED_PAGE)
     return render("admin/feed.html", page=page, after=after, limit=FEED_PAGE,

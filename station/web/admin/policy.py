@@ -5,10 +5,11 @@ from station import policy as policy_module
 from station.db import get_db, one, rows
 from station.errors import ServiceError
 from station.intake.lookup import find_product
-from station.web.nav import SUPERVISORS
+from station.roles import SUPERVISORS
 from station.rules.classify import classify
 from station.web.security import roles_required
-from station.web.admin import answer, bp, flash, render, user_name
+from station.web.pages import msg
+from station.web.admin import answer, bp, render, user_name
 
 # (heading, [(key, label, help)]) in the order the editor shows them
 GROUPS = [
@@ -74,7 +75,7 @@ def policy_save():
     form = {key: request.form[key] for key in policy_module.BOUNDS if key in request.form}
     parsed, errors = policy_module.validate(form)
     if errors:
-        context = _context(db, errors=errors, message=flash("error", "Nothing saved: check the marked values"))
+        context = _context(db, errors=errors, message=msg("error", "Nothing saved: check the marked values"))
         context["values"].update(form)
         return answer("admin/policy.html", "admin/_policy_values.html", 400, **context)
     before = policy_module.load(db)
@@ -82,7 +83,7 @@ def policy_save():
     changed = [LABELS[k] for k in parsed if not policy_module._same(before[k], after[k])]
     text = ("Saved for new decisions: " + ", ".join(changed)) if changed else "Nothing changed"
     return answer("admin/policy.html", "admin/_policy_values.html", oob=True,
-                  **_context(db, message=flash("ok" if changed else "warn", text)))
+                  **_context(db, message=msg("ok" if changed else "warn", text)))
 
 
 @bp.get("/policy/products")
@@ -105,7 +106,7 @@ def policy_product():
     """One product's per-SKU rules, picked from the list."""
     db = get_db()
     product = _product(db, request.args.get("sku", ""))
-    message = None if product else flash("error", "No such product")
+    message = None if product else msg("error", "No such product")
     return answer("admin/policy.html", "admin/_sku_product.html", 200 if product else 404,
                   **_context(db, product=product, message=message))
 
@@ -119,12 +120,12 @@ def policy_scan():
     try:
         found = find_product(db, classify(code))
     except ServiceError as exc:
-        return render("admin/_sku_product.html", exc.status, **_context(db, message=flash("error", exc.message)))
+        return render("admin/_sku_product.html", exc.status, **_context(db, message=msg("error", exc.message)))
     if found is None:
         return render("admin/_sku_product.html", 404,
-                      **_context(db, message=flash("error", f"No product has the code {code[:64]}")))
+                      **_context(db, message=msg("error", f"No product has the code {code[:64]}")))
     return render("admin/_sku_product.html", **_context(db, product=_product(db, found["sku"]),
-                                                        message=flash("ok", "Product read")))
+                                                        message=msg("ok", "Product read")))
 
 
 @bp.post("/policy/sku")
@@ -137,7 +138,7 @@ def policy_sku():
         policy_module.set_sku_rule(db, sku, key, enabled, user=user_name())
     except ServiceError as exc:
         return answer("admin/policy.html", "admin/_sku_product.html", exc.status,
-                      **_context(db, product=_product(db, sku), message=flash("error", exc.message)))
+                      **_context(db, product=_product(db, sku), message=msg("error", exc.message)))
     text = f"{RULE_NAMES.get(key, key)}: {'on' if enabled else 'off'} for {sku}"
     return answer("admin/policy.html", "admin/_sku_product.html", oob=True,
-                  **_context(db, product=_product(db, sku), message=flash("ok", text)))
+                  **_context(db, product=_product(db, sku), message=msg("ok", text)))

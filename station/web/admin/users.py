@@ -4,15 +4,16 @@ from flask import request
 from station import auth
 from station.db import get_db
 from station.errors import ServiceError
-from station.web.nav import ADMINS
+from station.roles import ADMINS, ROLES
 from station.web.security import current_user, roles_required
-from station.web.admin import answer, bp, flash, render, user_name
+from station.web.pages import msg
+from station.web.admin import answer, bp, render, user_name
 
 FORM_FIELDS = ("name", "role", "badge", "pin")
 
 
 def _context(db, **extra):
-    context = {"users": auth.list_users(db), "roles": auth.ROLES, "form": {}, "errors": {},
+    context = {"users": auth.list_users(db), "roles": ROLES, "form": {}, "errors": {},
                "detail": None, "tokens": [], "new_token": None, "message": None, "detail_message": None}
     context.update(extra)
     return context
@@ -37,9 +38,9 @@ def _on_detail(user_id, action, done):
         name = action(db)
     except ServiceError as exc:
         return answer("admin/users.html", "admin/_user_detail.html", exc.status,
-                      **_detail(db, user_id, detail_message=flash("error", exc.message)))
+                      **_detail(db, user_id, detail_message=msg("error", exc.message)))
     return answer("admin/users.html", "admin/_user_detail.html", oob=True,
-                  **_detail(db, user_id, detail_message=flash("ok", done(name))))
+                  **_detail(db, user_id, detail_message=msg("ok", done(name))))
 
 
 @bp.get("/users")
@@ -63,7 +64,7 @@ def user_add():
         return answer("admin/users.html", "admin/_user_form.html", exc.status,
                       **_context(db, form=form, errors={field: exc.message.split(": ", 1)[-1]}))
     return answer("admin/users.html", "admin/_user_form.html", oob=True,
-                  **_context(db, message=flash("ok", f"Added {user['name']} ({user['role']}), badge {user['badge']}")))
+                  **_context(db, message=msg("ok", f"Added {user['name']} ({user['role']}), badge {user['badge']}")))
 
 
 @bp.post("/users/badge")
@@ -76,14 +77,14 @@ def user_badge_scan():
     return render("admin/_badge_field.html", 409 if taken else 200, form={"badge": code}, errors=errors)
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 @roles_required(*ADMINS)
 def user_detail(user_id):
     """One user's panel."""
     return answer("admin/users.html", "admin/_user_detail.html", **_detail(get_db(), user_id))
 
 
-@bp.post("/users/<int:user_id>/pin")
+@bp.post("/users/<id:user_id>/pin")
 @roles_required(*ADMINS)
 def user_pin(user_id):
     """Set a new PIN (and lift any lockout)."""
@@ -91,14 +92,14 @@ def user_pin(user_id):
     return _on_detail(user_id, lambda db: auth.reset_pin(db, user_id, pin), lambda n: f"New PIN set for {n}")
 
 
-@bp.post("/users/<int:user_id>/unlock")
+@bp.post("/users/<id:user_id>/unlock")
 @roles_required(*ADMINS)
 def user_unlock(user_id):
     """Lift a lockout after wrong PINs."""
     return _on_detail(user_id, lambda db: auth.unlock(db, user_id), lambda n: f"{n} can sign in again")
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<id:user_id>/active")
 @roles_required(*ADMINS)
 def user_active(user_id):
     """Deactivate or reactivate a user."""
@@ -108,7 +109,7 @@ def user_active(user_id):
                       lambda n: f"{n} is {'active again' if active else 'deactivated: badge and tokens refused'}")
 
 
-@bp.post("/users/<int:user_id>/tokens")
+@bp.post("/users/<id:user_id>/tokens")
 @roles_required(*ADMINS)
 def user_token(user_id):
     """Issue an API token; it is shown this once and stored only as a hash."""
@@ -118,13 +119,13 @@ def user_token(user_id):
         token = auth.new_token(db, name, created_by=user_name())
     except ServiceError as exc:
         return answer("admin/users.html", "admin/_user_detail.html", exc.status,
-                      **_detail(db, user_id, detail_message=flash("error", exc.message)))
+                      **_detail(db, user_id, detail_message=msg("error", exc.message)))
     return answer("admin/users.html", "admin/_user_detail.html", oob=True,
                   **_detail(db, user_id, new_token=token,
-                            detail_message=flash("ok", f"New API token for {name}: copy it now, it is not shown again")))
+                            detail_message=msg("ok", f"New API token for {name}: copy it now, it is not shown again")))
 
 
-@bp.post("/users/<int:user_id>/tokens/<token_id>/revoke")
+@bp.post("/users/<id:user_id>/tokens/<token_id>/revoke")
 @roles_required(*ADMINS)
 def user_token_revoke(user_id, token_id):
     """Revoke one API token."""

@@ -1,17 +1,17 @@
 """The JSON API (CONTRACT.md): short callers of the service layer, bearer tokens only."""
 import json
-import re
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from station.downstream import crossdock, queues, refunds, stock
-from station.intake import decisions, lookup, returns
+from station.intake import decisions, lookup, photos, returns
 from station import events
-from station.auth import SUPERVISORS
-from station.web.nav import OPERATORS  # the bench's own routes: not a technician's token
+from station.roles import SUPERVISORS
+from station.roles import OPERATORS  # the bench's own routes: not a technician's token
 from station.db import get_db
-from station.errors import ServiceError, bad, db_id, not_found
+from station.inputs import db_id, whole_number
+from station.errors import ServiceError, bad, not_found
 from station.web.security import current_user, station_name, token_required
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -84,19 +84,6 @@ def user_name():
     return current_user()["name"]
 
 
-def int_arg(name, default, low, high):
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    # ASCII digits only: int() would also take '٣', '１', '1_000' and ' 5'
-    if not re.fullmatch(r"-?[0-9]{1,30}", raw):
-        raise bad(name, "must be a whole number")
-    value = int(raw)
-    if not low <= value <= high:
-        raise bad(name, f"must be from {low} to {high}")
-    return value
-
-
 @bp.get("/lookup")
 @token_required(*OPERATORS)
 def lookup_code():
@@ -110,11 +97,11 @@ def lookup_code():
 @bp.post("/returns")
 @token_required(*OPERATORS)
 def open_return():
-    """Open the return for a parcel (or answer the open one)."""
+    """Open the return for a parcel (or answer the open one); the code goes to the scan log."""
     data = body()
     station = returns.station_of(data.get("station")) or station_name()  # a wrong type is a 400, not a default
     ret, created = returns.open_return(
-        get_db(), data.get("code"), station=station, user=user_name(), order_no=data.get("order_no"),
+        get_db(), data.get("code"), station=station, user=user_name(), order_no=data.get("order_no"), source="api",
     )
     return jsonify(ret), 201 if created else 200
 
@@ -129,8 +116,23 @@ def get_return(return_id):
 @bp.post("/returns/<return_id>/items")
 @token_required(*OPERATORS)
 def add_item(return_id):
-    """Record an inspected item; answers its flags and the recommendation."""
-    return jsonify(returns.add_item(get_db(), return_id, body(), user=user_name())), 201
+    """Record an inspected item; answers its flags and the recommendation (a scanned `code` is logged)."""
+    data = body()
+    station = returns.station_of(data.get("station")) or station_name()
+    return jsonify(returns.add_item(get_db(), return_id, data, user=user_name(), source="api", station=station)), 201
+
+
+@bp.post("/returns/<return_id>/items/<item_id>/photos")
+@token_required(*OPERATORS)
+def add_photo(return_id, item_id):
+    """A photo of an inspected item (multipart field `image`): required before a grade D or X decision."""
+    upload = request.files.get("image")
+    if upload is None:
+        raise bad("image", "send the picture as the multipart field 'image'")
+    data = upload.read(photos.MAX_BYTES + 1)
+    saved = photos.add_photo(get_db(), item_id, data, photo_dir=current_app.config["PHOTO_DIR"], user=user_name(),
+                             return_id=return_id, field="image")
+    return jsonify(photo_id=saved["photo_id"], sha256=saved["sha256"], content_type=saved["content_type"]), 201
 
 
 @bp.post("/returns/<return_id>/items/<item_id>/decision")
@@ -199,8 +201,8 @@ def get_refund(refund_id):
 @token_required()
 def event_feed():
     """The event feed, after a cursor."""
-    after = int_arg("after", 0, 0, 2**62)
-    limit = int_arg("limit", 100, 1, events.MAX_LIMIT)
+    after = whole_number(request.args.get("after"), "after", 0, 2**62, default=0)
+    limit = whole_number(request.args.get("limit"), "limit", 1, events.MAX_LIMIT, default=100)
     return jsonify(events.feed(get_db(), after, limit))
 
 

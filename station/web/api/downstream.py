@@ -4,7 +4,7 @@ from flask import Response, jsonify, request
 from station.data import exports, webhooks
 from station.downstream import quarantine, refurbish, rtv
 from station import policy as policy_module
-from station.auth import SUPERVISORS
+from station.roles import SUPERVISORS
 from station.db import get_db
 from station.reporting.tables import to_csv
 from station.web.api import body, bp, user_name

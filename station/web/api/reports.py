@@ -5,7 +5,7 @@ by station.reporting.tables exactly as the pages show them.
 """
 from flask import Response, jsonify, request
 
-from station.auth import SUPERVISORS
+from station.roles import SUPERVISORS
 from station.db import get_db
 from station.reporting import rates, returners, tables
 from station.web.security import token_required

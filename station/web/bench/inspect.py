@@ -5,12 +5,14 @@ from station.devices import live
 from station import policy
 from station.db import get_db
 from station.errors import ServiceError
-from station.web.nav import OPERATORS
+from station.roles import OPERATORS
 from station.web.security import roles_required, station_name
-from station.web.bench import bp, services
-from station.web.bench.render import current_view, msg, render_bench, user_name
-
-PHOTO_GRADES = ("D", "X")  # DESIGN.md: photos are required for grades D and X
+from station.db import one
+from station.intake import decisions, items, photos, returns
+from station.rules.inspection import default_reason
+from station.web.bench import bp
+from station.web.bench.render import current_view, render_bench, user_name
+from station.web.pages import msg
 
 
 def select_item(item):
@@ -28,18 +30,30 @@ def select_product(db, result):
     open_item = next((i for i in view["items"] if sku and i["sku"] == sku and not i["decision"]), None)
     if open_item:
         select_item(open_item)
-        return render_bench(msg("ok", "Item selected"))
-    rma_reason = (view.get("rma") or {}).get("reason")
+        return render_bench(msg("ok", "Item selected"), view=view)
     session["inspect"] = {
         "sku": sku, "code": result.get("code"), "name": product.get("name"), "serial": result.get("serial"),
-        "qty": 1, "grade": None, "reason": rma_reason if rma_reason in policy.REASONS else None, "notes": None,
+        "qty": 1, "grade": None, "reason": default_reason(None, (view.get("rma") or {}).get("reason")), "notes": None,
         "weight_g": _weigh(), "expected_g": product.get("weight_g"),
     }
     if sku is None:
-        return render_bench(msg("warn", "Unknown product: it will go to quarantine"))
+        return render_bench(msg("warn", "Unknown product: it will go to quarantine"), view=view)
     if not any(line["sku"] == sku for line in view["expected"]):
-        return render_bench(msg("warn", "Not on this order: it will go to quarantine"))
-    return render_bench(msg("ok", "Item scanned: tap its grade"))
+        return render_bench(msg("warn", "Not on this order: it will go to quarantine"), view=view)
+    return render_bench(msg("ok", "Item scanned: tap its grade"), view=view)
+
+
+def select_pending(db, pending):
+    """The product scanned before its order was tapped (kept resolved in the session): its item."""
+    product = one(db, "SELECT * FROM products WHERE sku = ?", [pending["sku"]])
+    return select_product(db, dict(pending, product=product))
+
+
+def _open_return(db):
+    """The return on screen, when it is still open (else None)."""
+    return_id = session.get("return_id")
+    ret = one(db, "SELECT return_id, order_no, rma_no, status FROM returns WHERE return_id = ?", [return_id]) if return_id else None
+    return ret if ret and ret["status"] == "open" else None
 
 
 def _weigh(wait=0.0):
@@ -61,7 +75,8 @@ def inspect():
     """A tap on a grade or reason (with qty, serial, notes): add the item once both are known."""
     db = get_db()
     draft = session.get("inspect")
-    if not draft or current_view(db) is None:
+    ret = _open_return(db)
+    if not draft or ret is None:
         return render_bench(msg("error", "Scan an item first"), 409)
     if draft.get("item_id"):
         return render_bench()
@@ -72,8 +87,8 @@ def inspect():
         draft["grade"] = form["set_grade"]
     if form.get("set_reason") in policy.REASONS:
         draft["reason"] = form["set_reason"]
-    if draft["grade"] == "A" and not draft.get("reason"):
-        draft["reason"] = "no_longer_needed"  # CONTRACT: without an RMA, grade A pre-fills this
+    if draft.get("grade") and not draft.get("reason"):
+        draft["reason"] = default_reason(draft["grade"], items.rma_reason(db, ret))
     session["inspect"] = draft
     if not draft.get("grade") or not draft.get("reason"):
         return render_bench()
@@ -87,8 +102,8 @@ def inspect():
     measured = draft.get("weight_g") if measured is None else measured
     tolerance = (current_app.config["WEIGHT_TOLERANCE_PCT"], current_app.config["WEIGHT_TOLERANCE_G"])
     try:
-        added = services.add_item(db, session["return_id"], data, user=user_name(), measured_g=measured,
-                                  weight_tolerance=tolerance)
+        added = returns.add_item(db, ret["return_id"], data, user=user_name(), measured_g=measured,
+                                 weight_tolerance=tolerance)
     except ServiceError as exc:
         return render_bench(msg("error", exc.message), exc.status)
     session["inspect"] = dict(draft, item_id=added["item_id"])
@@ -103,26 +118,26 @@ def cancel_inspect():
     return render_bench()
 
 
-@bp.post("/bench/items/<int:item_id>/decide")
+@bp.post("/bench/items/<id:item_id>/decide")
 @roles_required(*OPERATORS)
 def decide(item_id):
     """Confirm the recommendation, or override it with a reason; the label prints."""
     db = get_db()
+    item = items.item_row(db, item_id)
+    if item is None:
+        return render_bench(msg("error", f"Item {item_id} not found"), 404)
+    data = {"disposition": request.form.get("disposition", "")}
+    if request.form.get("override_reason"):
+        data["override_reason"] = request.form["override_reason"]
     try:
-        item = services.item_row(db, item_id)
-        done = services.decision_of(db, item_id)
-        if done and done["disposition"] == request.form.get("disposition"):
+        decided = decisions.decide(db, item["return_id"], item_id, data, user=user_name(), station=station_name())
+    except ServiceError as exc:
+        done = decisions.decision_of(db, item_id) if exc.code == "already_decided" else None
+        if done and done["disposition"] == data["disposition"]:
             # the same Confirm twice (a double tap, a retried request): it is recorded; say so
             session.pop("inspect", None)
             where = done["disposition"].upper() + (f" {done['target']}" if done.get("target") else "")
             return render_bench(msg("ok", f"{where}: confirmed already"))
-        if item["grade"] in PHOTO_GRADES and services.photo_count(db, item_id) == 0:
-            return render_bench(msg("error", f"Grade {item['grade']}: take a photo before confirming"), 409)
-        data = {"disposition": request.form.get("disposition", "")}
-        if request.form.get("override_reason"):
-            data["override_reason"] = request.form["override_reason"]
-        decided = services.decide(db, item["return_id"], item_id, data, user=user_name(), station=station_name())
-    except ServiceError as exc:
         return render_bench(msg("error", exc.message), exc.status)
     session.pop("inspect", None)
     session["last_item"] = item_id
@@ -130,7 +145,7 @@ def decide(item_id):
     return render_bench(msg("ok", f"{where}: label printing"), print_item=item_id)
 
 
-@bp.post("/bench/items/<int:item_id>/photos")
+@bp.post("/bench/items/<id:item_id>/photos")
 @roles_required(*OPERATORS)
 def photo(item_id):
     """A photo from the bench camera or a file."""
@@ -139,14 +154,14 @@ def photo(item_id):
     if upload is None:
         return render_bench(msg("error", "No photo received"), 400)
     try:
-        services.add_photo(db, item_id, upload.read(), upload.mimetype, current_app.config["PHOTO_DIR"],
-                           user=user_name())
+        photos.add_photo(db, item_id, upload.read(photos.MAX_BYTES + 1), photo_dir=current_app.config["PHOTO_DIR"],
+                         user=user_name())
     except ServiceError as exc:
         return render_bench(msg("error", exc.message), exc.status)
     return render_bench(msg("ok", "Photo saved"))
 
 
-@bp.post("/bench/items/<int:item_id>/camera-photo")
+@bp.post("/bench/items/<id:item_id>/camera-photo")
 @roles_required(*OPERATORS)
 def camera_photo(item_id):
     """A photo from this bench's own camera (BENCHES camera), stored like an uploaded one."""
@@ -157,7 +172,7 @@ def camera_photo(item_id):
         return render_bench(msg("error", "This bench has no camera running"), 409)
     try:
         data = camera.snapshot()
-        services.add_photo(get_db(), item_id, data, "image/jpeg", current_app.config["PHOTO_DIR"], user=user_name())
+        photos.add_photo(get_db(), item_id, data, photo_dir=current_app.config["PHOTO_DIR"], user=user_name())
     except CameraError as exc:
         return render_bench(msg("error", f"Bench camera: {exc}"), 409)
     except ServiceError as exc:

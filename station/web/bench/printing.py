@@ -2,7 +2,7 @@
 
 A bench's printer is set in BENCHES (station/config.py): "browser" prints the label page
 (4x6 or 2x1 in, @page sized) from a hidden frame, as before; "zpl://host:9100" or
-"cups://queue" puts the label in the print queue (hardware/print_queue.py) at Confirm, and
+"cups://queue" puts the label in the print queue (station/devices/print_queue.py) at Confirm, and
 the hidden frame then only says where it went. "Reprint" queues it again, or prints the page.
 """
 import logging
@@ -10,16 +10,15 @@ import logging
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from markupsafe import Markup
 
-from station.devices import print_queue
 from hardware.barcodes import LabelError
-
-from station.intake import label_content as label_render
 from station.config import LABEL_SIZES, bench_config
 from station.db import get_db
+from station.devices import print_queue
 from station.errors import ServiceError
-from station.web.nav import OPERATORS
+from station.intake import items, label_content
+from station.roles import OPERATORS
 from station.web.security import current_user, roles_required, station_name
-from station.web.bench import bp, services
+from station.web.bench import bp
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +29,8 @@ def queue_label(db, item_id, bench_name, *, reprint=False, size=None):
     `size` is the stock the label page shows (its 4x6 / 2x1 switch); the bench's label_size else."""
     bench = bench_config(current_app.config, bench_name)
     size = size or bench["label_size"]
-    data = label_render.label_data(db, item_id)
-    zpl = label_render.label_zpl(data, size, bench["dpi"])
+    data = label_content.label_data(db, item_id)
+    zpl = label_content.label_zpl(data, size, bench["dpi"])
     user = current_user()
     description = f"{'Reprint ' if reprint else ''}{data['title']} {data['barcode']} ({size})"
     job_id = print_queue.enqueue(db, bench=bench_name, printer=bench["printer"], payload=zpl,
@@ -61,12 +60,6 @@ def print_on_confirm(response):
     return response
 
 
-def _known_id(item_id):
-    """SQLite integers are 64-bit: a longer id is an item that does not exist, not a 500."""
-    if not 0 < item_id < 2**63:
-        raise ServiceError("not_found", f"decided item {item_id} not found", 404)
-
-
 def _size(bench):
     size = request.args.get("size") or bench["label_size"]
     if size not in LABEL_SIZES:
@@ -74,7 +67,7 @@ def _size(bench):
     return size
 
 
-@bp.get("/bench/items/<int:item_id>/label")
+@bp.get("/bench/items/<id:item_id>/label")
 @roles_required(*OPERATORS)
 def label(item_id):
     """The label page (opened in a hidden frame with ?print=1 at Confirm, or shown for Reprint).
@@ -84,11 +77,10 @@ def label(item_id):
     db = get_db()
     bench = bench_config(current_app.config, station_name())
     try:
-        _known_id(item_id)
         size = _size(bench)
-        data = services.label_data(db, item_id)
-        item = services.item_row(db, item_id)
-        codes = label_render.label_codes(data, size, bench["dpi"])
+        data = label_content.label_data(db, item_id)
+        item = items.item_row(db, item_id)
+        codes = label_content.label_codes(data, size, bench["dpi"])
     except ServiceError as exc:
         return render_template("label.html", error=exc.message), exc.status
     except LabelError as exc:
@@ -109,7 +101,7 @@ def label(item_id):
     )
 
 
-@bp.post("/bench/items/<int:item_id>/reprint")
+@bp.post("/bench/items/<id:item_id>/reprint")
 @roles_required(*OPERATORS)
 def reprint(item_id):
     """Reprint: into the bench printer's queue (JSON to a script, else back to the label page), or
@@ -119,10 +111,9 @@ def reprint(item_id):
     bench = bench_config(current_app.config, bench_name)
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        _known_id(item_id)
         size = _size(bench)
         if bench["printer"] == "browser":
-            services.label_data(db, item_id)  # 404 for an undecided or unknown item
+            label_content.label_data(db, item_id)  # 404 for an undecided or unknown item
             return redirect(url_for("bench.label", item_id=item_id, size=size, print=1))
         job_id, printer = queue_label(db, item_id, bench_name, reprint=True, size=size)
     except ServiceError as exc:

@@ -1,17 +1,15 @@
 """What the bench shows: the parcel on screen and the item under inspection, kept in the session."""
-from flask import current_app, make_response, render_template, request, session
+from flask import current_app, session
 
 from station import policy
 from station.config import bench_config
 from station.db import get_db
 from station.errors import ServiceError
+from station.intake import parcel, photos, returns
+from station.web.pages import page_or_fragment
 from station.web.security import current_user, station_name
-from station.web.bench import services
 
-
-def msg(tone, text):
-    """A message for the operator: tone is ok (green), warn (amber) or error (red)."""
-    return {"tone": tone, "text": text}
+_UNSET = object()
 
 
 def user_name():
@@ -25,7 +23,7 @@ def current_view(db):
     if not return_id:
         return None
     try:
-        return services.bench_view(db, return_id)
+        return parcel.bench_view(db, return_id)
     except ServiceError:
         session.pop("return_id", None)
         session.pop("inspect", None)
@@ -43,33 +41,35 @@ def inspect_context(db, view):
         if item is None or item["decision"]:
             session.pop("inspect", None)
             return None
-        item = dict(item, photos=services.photo_count(db, item["item_id"]))
+        item = dict(item, photos=photos.photo_count(db, item["item_id"]))
     expected = any(line["sku"] == draft.get("sku") for line in view["expected"])
     return dict(draft, item=item, expected=expected)
 
 
-def render_bench(message=None, status=200, **extra):
-    """The bench widget for htmx, else the whole page; one template, so they never drift."""
+def render_bench(message=None, status=200, view=_UNSET, **extra):
+    """The bench widget for htmx, else the whole page; one template, so they never drift.
+
+    view: the parcel as the caller built it in this request (built here when not given), so a
+    request builds the parcel view once.
+    """
     db = get_db()
-    view = current_view(db)
+    if view is _UNSET:
+        view = current_view(db)
     context = {
         "view": view,
         "inspect": inspect_context(db, view),
-        "put_aside": services.open_returns_at(db, station_name(), view["return"]["return_id"] if view else None),
+        "put_aside": returns.open_at(db, station_name(), view["return"]["return_id"] if view else None),
         "message": message,
         "grades": GRADES,
         "reasons": [(code, policy.REASON_LABELS[code]) for code in policy.REASONS],
         "reason_labels": policy.REASON_LABELS,
         "override_reasons": OVERRIDE_REASONS,
         "station": station_name(),
-        # a browser bench prints the label page itself (bench.js); others queue it (labels.py)
+        # a browser bench prints the label page itself (bench.js); others queue it (printing.py)
         "browser_print": bench_config(current_app.config, station_name())["printer"] == "browser",
     }
     context.update(extra)
-    template = "_bench.html" if request.headers.get("HX-Request") else "bench.html"
-    resp = make_response(render_template(template, **context), status)
-    resp.headers["Vary"] = "HX-Request"
-    return resp
+    return page_or_fragment("bench.html", "_bench.html", status, **context)
 
 
 GRADES = [

@@ -1,11 +1,12 @@
 """Sign-in at a bench: scan the badge, then the PIN on the keypad (or typed digits + Enter)."""
 import re
 
-from flask import current_app, make_response, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 
 from station import auth
 from station.db import get_db
 from station.errors import ServiceError
+from station.web.pages import page_or_fragment
 from station.web.security import current_user, sign_in_session, sign_out_session
 from station.web.bench import bp
 
@@ -21,10 +22,9 @@ def station_cookie():
     return name if STATION_RE.match(name) else DEFAULT_STATION
 
 
-def _page(template, status=200, **context):
+def _page(template, partial=None, status=200, **context):
     context.setdefault("station", station_cookie())
-    resp = make_response(render_template(template, **context), status)
-    resp.headers["Vary"] = "HX-Request"
+    resp = page_or_fragment(template, partial, status=status, **context)
     if request.args.get("station") and STATION_RE.match(request.args["station"]):
         resp.set_cookie(STATION_COOKIE, request.args["station"], max_age=TEN_YEARS, samesite="Lax", httponly=True)
     return resp
@@ -36,8 +36,7 @@ def _signin(status=200, **context):
     if session.get("signed_out") == "idle" and not context.get("message") and not context["badge_user"]:
         minutes = current_app.config["SESSION_IDLE_MINUTES"]
         context["message"] = {"tone": "warn", "text": f"Signed out after {minutes} minutes without use: scan your badge"}
-    template = "_signin.html" if request.headers.get("HX-Request") else "signin.html"
-    return _page(template, status, **context)
+    return _page("signin.html", "_signin.html", status, **context)
 
 
 @bp.get("/sign-in")

@@ -5,11 +5,14 @@ from station.db import get_db
 from station.devices import live
 from station.web import nav
 from station.errors import ServiceError
-from station.web.nav import OPERATORS
+from station.inputs import maybe_id
+from station.roles import OPERATORS
 from station.web.security import current_user, home_or_forbidden, roles_required, station_name
-from station.web.bench import bp, services
-from station.web.bench.inspect import select_item, select_product
-from station.web.bench.render import msg, render_bench, user_name
+from station.intake import parcel, pipeline, returns, search as order_search
+from station.web.bench import bp
+from station.web.bench.inspect import select_item, select_pending, select_product
+from station.web.bench.render import render_bench, user_name
+from station.web.pages import msg
 
 
 @bp.get("/")
@@ -47,16 +50,16 @@ def scan():
     source = request.form.get("source") if request.form.get("source") in SOURCES else "wedge"
     if _ignored(source, code):
         return "", 204  # htmx swaps nothing: the screen stays as it is
-    result = services.process_scan(db, code, source=source, station=station_name(), user=user_name(),
+    result = pipeline.process_scan(db, code, source=source, station=station_name(), user=user_name(),
                                    current_return_id=_open_return_id(db))
     if result["kind"] == "error" or not result["ok"]:
         return render_bench(msg("error", result["message"]), ERROR_STATUS.get(result.get("code"), 409))
     if result["kind"] == "parcel":
         return _show_parcel(db, result["return_id"], _previous_note(result.get("previous")))
     if result.get("return_id") is None:  # a product with no parcel on screen: which order?
-        session["pending_code"] = result["code"]
-        found = result.get("candidates")
-        found = services.candidates(db, code) if found is None else found
+        # kept as resolved: the order tapped next opens with this item, without a second scan
+        session["pending_product"] = {"sku": result["sku"], "code": result["code"], "serial": result["serial"]}
+        found = result["candidates"]
         text = "Product with no parcel: tap its order below" if found else "No recent order has this product"
         return render_bench(msg("warn", text), candidates=found, candidate_product=result.get("product"))
     return select_product(db, result)
@@ -87,7 +90,7 @@ def events():
     if not hub.open_stream(bench, config["LIVE_MAX_STREAMS"]):
         return Response("Too many live bench pages open\n", 503, {"Retry-After": "15"}, mimetype="text/plain")
     last = request.headers.get("Last-Event-ID", "")
-    body = live.stream(hub, bench, int(last) if last.isdigit() else 0,
+    body = live.stream(hub, bench, maybe_id(last) or 0,
                        config["LIVE_HEARTBEAT_S"], config["LIVE_STREAM_MAX_S"])
     response = Response(body, mimetype="text/event-stream",
                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
@@ -115,32 +118,27 @@ def _open_return_id(db):
 
 
 def _set_aside(db, return_id):
-    """Take a parcel off the screen: closed if everything is decided, else put aside (still open)."""
+    """Take a parcel off the screen (returns.put_aside: closed if everything is decided, else kept
+    open); the note that says which."""
     if not return_id:
         return ""
-    view = services.bench_view(db, return_id)
-    if view["return"]["status"] != "open":
-        return ""
-    if view["refund_preview"] is not None:  # the pipeline's rule: every recorded item decided
-        closed = services.close_return(db, return_id, user=user_name())
-        return _previous_note({"return_id": return_id, "closed": closed})
-    return _previous_note({"return_id": return_id})
+    return _previous_note(returns.put_aside(db, return_id, user=user_name()))
 
 
 def _show_parcel(db, return_id, note="", tone="ok"):
     if session.get("return_id") != return_id:
         session.pop("inspect", None)
     session["return_id"] = return_id
-    view = services.bench_view(db, return_id)
+    view = parcel.bench_view(db, return_id)
     note = f" {note}" if note else ""
     if view["return"]["status"] != "open":
-        return render_bench(msg("warn", f"Return {return_id} is closed already.{note}"))
+        return render_bench(msg("warn", f"Return {return_id} is closed already.{note}"), view=view)
     undecided = next((i for i in view["items"] if not i["decision"]), None)
     if undecided and not session.get("inspect"):
         # a parcel brought back: its recorded item waits for its decision, no need to scan it again
         select_item(undecided)
     warn = view["flags"] or not view["within_window"]
-    return render_bench(msg("warn" if warn else tone, f"Parcel open: return {return_id}.{note}"))
+    return render_bench(msg("warn" if warn else tone, f"Parcel open: return {return_id}.{note}"), view=view)
 
 
 @bp.post("/bench/open")
@@ -150,22 +148,20 @@ def open_order():
     db = get_db()
     order_no = request.form.get("order_no", "")
     try:
-        ret, _created = services.open_for_order(db, order_no, station=station_name(), user=user_name())
+        ret, _created = returns.open_return(db, order_no, station=station_name(), user=user_name(), order_no=order_no)
     except ServiceError as exc:
         return render_bench(msg("error", exc.message), exc.status)
     previous = _open_return_id(db)
     note = _set_aside(db, previous) if previous != ret["return_id"] else ""
-    response = _show_parcel(db, ret["return_id"], note)
-    pending = session.pop("pending_code", None)
+    pending = session.pop("pending_product", None)
     if pending and request.form.get("with_product"):
-        result = services.process_scan(db, pending, station=station_name(), user=user_name(),
-                                       current_return_id=ret["return_id"])
-        if result["kind"] == "product":
-            return select_product(db, result)
-    return response
+        session["return_id"] = ret["return_id"]
+        session.pop("inspect", None)
+        return select_pending(db, pending)
+    return _show_parcel(db, ret["return_id"], note)
 
 
-@bp.post("/bench/returns/<int:return_id>/resume")
+@bp.post("/bench/returns/<id:return_id>/resume")
 @roles_required(*OPERATORS)
 def resume(return_id):
     """Bring a put-aside parcel back on screen."""
@@ -177,12 +173,13 @@ def resume(return_id):
         return render_bench(msg("error", exc.message), exc.status)
 
 
-@bp.post("/bench/returns/<int:return_id>/close")
+@bp.post("/bench/returns/<id:return_id>/close")
 @roles_required(*OPERATORS)
 def close(return_id):
     """Close the parcel: the refund is computed once and shown."""
+    shipping = request.form.get("return_shipping", "").strip()
     try:
-        refund = services.close_return(get_db(), return_id, user=user_name())["refund"]
+        refund = returns.close_return(get_db(), return_id, {"return_shipping": shipping}, user=user_name())["refund"]
     except ServiceError as exc:
         return render_bench(msg("error", exc.message), exc.status)
     session["return_id"] = return_id
@@ -206,6 +203,6 @@ def clear():
 def search():
     """No label: orders by customer name, email, phone or order number."""
     q = request.args.get("q", "")[:80]
-    searched = services.searchable(q)
-    results = services.search_orders(get_db(), q) if searched else []
+    searched = order_search.searchable(q)
+    results = order_search.search_orders(get_db(), q) if searched else []
     return render_template("_search_results.html", results=results, q=q, searched=searched)

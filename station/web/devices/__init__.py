@@ -14,7 +14,7 @@ themselves. A device configured in BENCHES for which no driver registered shows 
 import inspect
 import logging
 
-from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 
 from station.devices import print_queue
 from hardware import registry
@@ -22,7 +22,8 @@ from hardware import registry
 from station.config import BENCH_DEFAULTS
 from station.db import get_db
 from station.errors import ServiceError
-from station.web.nav import SUPERVISORS
+from station.roles import SUPERVISORS
+from station.web.pages import page_or_fragment, wants_fragment
 from station.web.security import current_user, roles_required, station_name, token_required
 
 log = logging.getLogger(__name__)
@@ -79,13 +80,10 @@ def _panel_context(message=None, tone="ok"):
 
 def _answer(message=None, tone="ok", status=200):
     """The panel for htmx; a plain form post goes back to the page (the message is lost then)."""
-    if request.method == "POST" and not request.headers.get("HX-Request"):
+    if request.method == "POST" and not wants_fragment():
         return redirect(url_for("devices.index"))
-    template = "devices/_panel.html" if request.headers.get("HX-Request") else "devices/index.html"
-    resp = make_response(render_template(template, **_panel_context(message, tone)), status)
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["Vary"] = "HX-Request"
-    return resp
+    return page_or_fragment("devices/index.html", "devices/_panel.html", status=status, no_store=True,
+                            **_panel_context(message, tone))
 
 
 @bp.get("", strict_slashes=False)
@@ -124,7 +122,7 @@ def act():
     return _answer(message or "Done")
 
 
-@bp.post("/jobs/<int:job_id>/reprint")
+@bp.post("/jobs/<id:job_id>/reprint")
 @roles_required(*SUPERVISORS)
 def reprint_job(job_id):
     new_id = print_queue.reprint(get_db(), job_id, user=current_user()["name"])
@@ -133,7 +131,7 @@ def reprint_job(job_id):
     return _answer(f"Label queued again (job {new_id})")
 
 
-@bp.post("/jobs/<int:job_id>/cancel")
+@bp.post("/jobs/<id:job_id>/cancel")
 @roles_required(*SUPERVISORS)
 def cancel_job(job_id):
     if print_queue.cancel(get_db(), job_id):

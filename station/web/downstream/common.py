@@ -1,20 +1,16 @@
 """What the downstream screens share: rendering a widget or its page, messages, ages, photos."""
-from flask import current_app, make_response, render_template, request, send_file
+from flask import current_app, request, send_file
 
 from station.db import get_db
 from station.errors import ServiceError
-from station.web.nav import TECHNICIANS
+from station.roles import TECHNICIANS
+from station.web.pages import msg, page_or_fragment
 from station.web.security import current_user, roles_required, station_name
 from station.timeutil import now, parse
 from station.web.downstream import bp
 
 # a queue entry this old is shown amber, then red (the bench's own day is 8 to 10 hours)
 WARN_HOURS, LATE_HOURS = 24, 72
-
-
-def msg(tone, text):
-    """A message on the screen: tone ok (green), warn (amber) or error (red)."""
-    return {"tone": tone, "text": text}
 
 
 def user_name():
@@ -24,10 +20,7 @@ def user_name():
 def render(partial, page, status=200, **context):
     """The widget alone for htmx, else the whole page that includes it: one template, no drift."""
     context.setdefault("station", station_name())
-    template = partial if request.headers.get("HX-Request") else page
-    resp = make_response(render_template(template, **context), status)
-    resp.headers["Vary"] = "HX-Request"
-    return resp
+    return page_or_fragment(page, partial, status=status, **context)
 
 
 def error_message(exc):
@@ -75,7 +68,7 @@ def age_filter(since):
     return age(since)
 
 
-@bp.get("/photos/<int:photo_id>")
+@bp.get("/photos/<id:photo_id>")
 @roles_required(*TECHNICIANS)
 def photo(photo_id):
     """An inspection photo (quarantine review, evidence pack, work order)."""

@@ -2,7 +2,7 @@
 from station.downstream import quarantine as service
 from station.db import get_db, one
 from station.errors import ServiceError
-from station.web.nav import SUPERVISORS
+from station.roles import SUPERVISORS
 from station.policy import sku_rules
 from station.web.security import roles_required
 from station.web.downstream import bp
@@ -34,7 +34,7 @@ def quarantine():
     return _screen()
 
 
-@bp.post("/quarantine/<int:item_id>/review")
+@bp.post("/quarantine/<id:item_id>/review")
 @roles_required(*SUPERVISORS)
 def quarantine_review(item_id):
     """An outcome for one item; its held refund is released or rejected in the same transaction."""

@@ -4,7 +4,7 @@ from flask import request
 from station.downstream import refunds as service
 from station.db import get_db, rows
 from station.errors import ServiceError
-from station.web.nav import SUPERVISORS
+from station.roles import SUPERVISORS
 from station.web.security import roles_required
 from station.web.downstream import bp
 from station.web.downstream.common import error_message, msg, reason_note, render, user_name
@@ -69,14 +69,14 @@ def _decide(refund_id, action, reasons, done):
     return _screen("held", msg("ok", f"Refund {refund['refund_id']} {done}: {refund['amount']} {refund['currency']}"))
 
 
-@bp.post("/refunds/<int:refund_id>/approve")
+@bp.post("/refunds/<id:refund_id>/approve")
 @roles_required(*SUPERVISORS)
 def refund_approve(refund_id):
     """Approve a held refund: it is ready for the payment system."""
     return _decide(refund_id, service.approve, APPROVE_REASONS, "approved, ready for payment")
 
 
-@bp.post("/refunds/<int:refund_id>/reject")
+@bp.post("/refunds/<id:refund_id>/reject")
 @roles_required(*SUPERVISORS)
 def refund_reject(refund_id):
     """Reject a held refund."""

@@ -6,7 +6,7 @@ from station.intake import label_content as labels
 from station.downstream import refurbish as service
 from station.db import get_db
 from station.errors import ServiceError
-from station.web.nav import TECHNICIANS
+from station.roles import TECHNICIANS
 from station.policy import GRADES, sku_rules
 from station.web.security import roles_required
 from station.web.downstream import bp
@@ -67,7 +67,7 @@ def refurbish_scan():
     return _screen(msg("ok", f"Work order {wo['tote']} open"))
 
 
-@bp.post("/refurbish/<int:wo_id>/action")
+@bp.post("/refurbish/<id:wo_id>/action")
 @roles_required(*TECHNICIANS)
 def refurbish_action(wo_id):
     """Record one action with the minutes it took (a part with its cost)."""
@@ -88,7 +88,7 @@ def refurbish_action(wo_id):
     return _screen(msg("ok", f"Recorded {what}, {data['minutes']} min"))
 
 
-@bp.post("/refurbish/<int:wo_id>/finish")
+@bp.post("/refurbish/<id:wo_id>/finish")
 @roles_required(*TECHNICIANS)
 def refurbish_finish(wo_id):
     """Finish: restock as refurbished, fill a waiting order where policy allows, or scrap."""
@@ -110,7 +110,7 @@ def refurbish_clear():
     return _screen()
 
 
-@bp.get("/refurbish/<int:wo_id>/label")
+@bp.get("/refurbish/<id:wo_id>/label")
 @roles_required(*TECHNICIANS)
 def refurbish_label(wo_id):
     """The label of a finished work order (printed from a hidden frame with ?print=1)."""

@@ -4,7 +4,7 @@ from flask import Response, abort
 from station.downstream import rtv as service
 from station.db import get_db
 from station.errors import ServiceError
-from station.web.nav import SUPERVISORS
+from station.roles import SUPERVISORS
 from station.reporting.tables import to_csv
 from station.web.security import roles_required
 from station.web.downstream import bp
@@ -36,14 +36,14 @@ def _batch(batch_id, message=None, status=200):
                   refusal_reasons=REFUSAL_REASONS)
 
 
-@bp.get("/rtv/<int:batch_id>")
+@bp.get("/rtv/<id:batch_id>")
 @roles_required(*SUPERVISORS)
 def rtv_batch(batch_id):
     """One batch: its packing list and what can be done with it now."""
     return _batch(batch_id)
 
 
-@bp.post("/rtv/<int:batch_id>/close")
+@bp.post("/rtv/<id:batch_id>/close")
 @roles_required(*SUPERVISORS)
 def rtv_close(batch_id):
     """Close the batch for shipping; the credit expected is fixed."""
@@ -54,7 +54,7 @@ def rtv_close(batch_id):
     return _batch(batch_id, msg("ok", f"Batch {batch['batch_id']} closed: credit expected {batch['credit_expected']}"))
 
 
-@bp.post("/rtv/<int:batch_id>/credit")
+@bp.post("/rtv/<id:batch_id>/credit")
 @roles_required(*SUPERVISORS)
 def rtv_credit(batch_id):
     """The supplier's credit arrived: record the amount received."""
@@ -68,7 +68,7 @@ def rtv_credit(batch_id):
     return _batch(batch_id, msg("ok", f"Credit {batch['credit_received']} recorded against {batch['credit_expected']} expected"))
 
 
-@bp.post("/rtv/<int:batch_id>/items/<int:item_id>/refuse")
+@bp.post("/rtv/<id:batch_id>/items/<id:item_id>/refuse")
 @roles_required(*SUPERVISORS)
 def rtv_refuse(batch_id, item_id):
     """The supplier refused an item: it goes back to quarantine review for a new decision."""
@@ -85,21 +85,21 @@ def rtv_refuse(batch_id, item_id):
     return _batch(batch_id, msg("warn", f"Item {item_id} refused by the supplier: back in quarantine review"))
 
 
-@bp.get("/rtv/<int:batch_id>/packing-list")
+@bp.get("/rtv/<id:batch_id>/packing-list")
 @roles_required(*SUPERVISORS)
 def rtv_packing_list(batch_id):
     """The packing list, printable."""
     return _print_page("downstream/rtv_packing.html", batch_id)
 
 
-@bp.get("/rtv/<int:batch_id>/evidence")
+@bp.get("/rtv/<id:batch_id>/evidence")
 @roles_required(*SUPERVISORS)
 def rtv_evidence(batch_id):
     """The evidence pack: per item photos, verified reason, serial, order and dates; printable."""
     return _print_page("downstream/rtv_evidence.html", batch_id)
 
 
-@bp.get("/rtv/<int:batch_id>/packing-list.csv")
+@bp.get("/rtv/<id:batch_id>/packing-list.csv")
 @roles_required(*SUPERVISORS)
 def rtv_packing_csv(batch_id):
     """The packing list as CSV (the same columns as the API's format=csv)."""

@@ -1,10 +1,11 @@
 """The supervisor's report pages under /reports: signed-in supervisors and admins only."""
 import functools
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint
 
-from station.auth import SUPERVISORS
+from station.roles import SUPERVISORS
 from station.errors import ServiceError
+from station.web.pages import page_or_fragment
 from station.web.security import current_user, login_required, station_name
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -23,23 +24,16 @@ def supervisor_required(view):
     return wrapped
 
 
-def page(template, status=200, **context):
-    """A report page (or its htmx fragment, when the template is one); never cached by the browser."""
+def page(template, status=200, partial=None, **context):
+    """A report page (or `partial`, its htmx fragment); never cached by the browser."""
     context.setdefault("station", station_name())
-    resp = make_response(render_template(template, **context), status)
-    resp.headers["Vary"] = "HX-Request"
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return page_or_fragment(template, partial, status=status, no_store=True, **context)
 
 
 @bp.errorhandler(ServiceError)
 def service_error(exc):
     """A bad parameter (or an unknown customer) is a page naming it, with its status; never a 500."""
     return page("reports/error.html", exc.status, message=exc.message, field=exc.extra.get("field"))
-
-
-def wants_fragment():
-    return bool(request.headers.get("HX-Request"))
 
 
 from station.web.reports import pages  # noqa: E402,F401  (routes register on bp)

@@ -6,7 +6,7 @@ from station.db import get_db
 from station.errors import ServiceError, bad
 from station.policy import REASON_LABELS
 from station.reporting import backlog, board, charts, forecast, periods, rates, returners, tables, throughput, value
-from station.web.reports import bp, fmt, page, supervisor_required, wants_fragment
+from station.web.reports import bp, fmt, page, supervisor_required
 
 SORTS = {"excess": "excess_returns", "rate": "rate", "returned": "units_returned", "shipped": "units_shipped"}
 
@@ -149,8 +149,7 @@ def purchasing():
 def wall_board():
     """The floor screen: today at the bench and the queues; it refreshes itself (htmx, every `refresh` s)."""
     refresh = returners.limit_arg(request.args.get("refresh"), 30, 3600, "refresh")
-    template = "reports/_board.html" if wants_fragment() else "reports/board.html"
-    return page(template, b=board.board(get_db()), refresh=refresh)
+    return page("reports/board.html", partial="reports/_board.html", b=board.board(get_db()), refresh=refresh)
 
 
 @bp.get("/export/<name>.csv")

@@ -1,0 +1,167 @@
+"""Per-column value parsers and checks: numbers, money, flags, ISO codes, timestamps, GTINs, codes and text."""
+import math
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from stdnum import ean
+from stdnum.exceptions import ValidationError
+
+from station.timeutil import normalise
+
+_CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
+_NAIVE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}\Z")
+_INT = re.compile(r"[+-]?[0-9]+\Z")
+_UPPER = {2: re.compile(r"[A-Z]{2}\Z"), 3: re.compile(r"[A-Z]{3}\Z")}
+# ISO 3166-1 alpha-2: the 249 assigned codes, and XK (Kosovo), which carriers and marketplaces use.
+COUNTRIES = frozenset("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE
+EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM
+HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC
+LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
+NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
+SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
+TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW XK
+""".split())
+# ISO 4217 currencies money is paid in (recently withdrawn ones too, for older orders); not the
+# precious metals, bond units, SDR or the testing and "no currency" codes (XAU, XDR, XTS, XXX, ...).
+CURRENCIES = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP
+BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB
+EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD JOD
+JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU
+MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD
+RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY
+TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW
+ZWG ZWL
+""".split())
+_CODE_HINTS = {"UK": " (the United Kingdom is GB)", "EL": " (Greece is GR)", "RMB": " (the renminbi is CNY)",
+               "NTD": " (the New Taiwan dollar is TWD)", "UKP": " (the pound sterling is GBP)"}
+
+
+# --- value parsers: take stripped, non-empty text, return the stored value or raise ValueError
+
+
+def _text(value):
+    return value
+
+
+def _integer(minimum=None):
+    def parse(value):
+        if not _INT.match(value):
+            raise ValueError(f"not an integer: {value!r}")
+        number = int(value)
+        if abs(number) >= 2**63:  # SQLite's INTEGER is 64-bit
+            raise ValueError(f"out of range: {value!r}")
+        if minimum is not None and number < minimum:
+            raise ValueError(f"must be at least {minimum}, got {number}")
+        return number
+
+    return parse
+
+
+def _money(value):
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"not a decimal number: {value!r}") from None
+    if not number.is_finite() or number < 0 or math.isinf(float(number)):
+        raise ValueError(f"must be a decimal number of at least 0, got {value!r}")
+    return float(number)
+
+
+def _grams(value):
+    """A product's weight in grams (optional column weight_g): above 0, at most 1,000 kg."""
+    try:
+        number = float(Decimal(value))
+    except (InvalidOperation, OverflowError):
+        raise ValueError(f"not a weight in grams: {value!r}") from None
+    if not 0 < number <= 1_000_000:
+        raise ValueError(f"must be a weight in grams above 0 and at most 1000000, got {value!r}")
+    return number
+
+
+def _flag(value):
+    if value not in ("0", "1"):
+        raise ValueError(f"must be 0 or 1, got {value!r}")
+    return int(value)
+
+
+def _choice(*allowed):
+    def parse(value):
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    return parse
+
+
+def _letters(length, what, known):
+    """An ISO code, any case, stored upper-case: assigned codes only (`XX` or `XYZ` is refused)."""
+    def parse(value):
+        upper = value.upper()
+        if not _UPPER[length].match(upper):
+            raise ValueError(f"not a {what} ({length} letters A-Z): {value!r}")
+        if upper not in known:
+            hint = _CODE_HINTS.get(upper, "")
+            raise ValueError(f"not an assigned {what}: {value!r}{hint}")
+        return upper
+
+    return parse
+
+
+def _timestamp(value):
+    try:
+        # Fast paths for the two commonest exports (stored form, and no offset = UTC):
+        # check it is a real time and reuse the text; anything else goes the long way.
+        if _CANONICAL_TIME.match(value):
+            datetime.fromisoformat(value[:-1])
+            return value
+        if _NAIVE_TIME.match(value):
+            datetime.fromisoformat(value)
+            return f"{value[:10]}T{value[11:]}Z"
+        return normalise(value)
+    except (ValueError, OverflowError):  # year 9999 with an offset overflows on the way to UTC
+        raise ValueError(f"not an ISO 8601 time: {value!r}") from None
+
+
+def _gtin(value):
+    try:
+        ean.validate(value)
+    except ValidationError:
+        raise ValueError(f"not a valid EAN-8/UPC-A/EAN-13/GTIN-14 (length or check digit): {value!r}") from None
+    return value
+
+
+# Columns that are codes: scanned at the bench, printed on labels or typed as a key. Like a scan
+# (station.scans: at most 128 characters, no control characters), else nothing could ever find them.
+CODE_COLUMNS = frozenset({"supplier_id", "sku", "customer_id", "order_no", "carton_code", "tracking_no",
+                          "rma_no", "return_tracking_no", "bin"})
+CODE_MAX = 128
+_CODE_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
+_TEXT_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # the same but tab and line breaks
+_SCAN_CHUNK = 65536  # cells per regex pass
+
+
+def _check_text(name, cells, problems):
+    """Report codes that are too long or hold control characters, and control characters in text.
+
+    One regex pass over a chunk of joined cells, cell by cell only when something is wrong:
+    the import stays as fast as before for the files that are fine.
+    """
+    code = name in CODE_COLUMNS
+    bad = _CODE_BAD if code or name == "serials" else _TEXT_BAD
+    for start in range(0, len(cells), _SCAN_CHUNK):
+        chunk = cells[start:start + _SCAN_CHUNK]
+        if not (code and max(map(len, chunk)) > CODE_MAX) and not bad.search(" ".join(chunk)):
+            continue
+        for i, c in enumerate(chunk, start):
+            found = bad.search(c)
+            if found:
+                what = "a code" if code else "the serials" if name == "serials" else "the text"
+                problems.setdefault(i, []).append(
+                    f"{name}: control character U+{ord(found.group()):04X} in {what}")
+            elif code and len(c) > CODE_MAX:
+                problems.setdefault(i, []).append(
+                    f"{name}: a code is at most {CODE_MAX} characters (as a scan), got {len(c)}")

@@ -1,0 +1,10 @@
+"""The roles a user may have, and which roles may do what: the one list every check reads."""
+
+ROLES = ("operator", "technician", "supervisor", "admin")
+
+# who may do what (a supervisor and an admin may also do the work below them, not a technician's
+# badge at the bench: a technician's screen is the refurbish station)
+OPERATORS = ("operator", "supervisor", "admin")
+TECHNICIANS = ("technician", "supervisor", "admin")
+SUPERVISORS = ("supervisor", "admin")
+ADMINS = ("admin",)
