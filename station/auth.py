@@ -7,6 +7,7 @@ from datetime import timedelta
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from station import db as db_module
+from station.inputs import db_id
 from station.db import one
 from station.errors import ServiceError, bad, not_found
 from station.roles import ROLES
@@ -138,12 +139,7 @@ def user_for_token(db, token):
 
 
 def _user_row(db, user_id):
-    try:
-        user_id = int(user_id)
-    except (TypeError, ValueError):
-        raise not_found("user", user_id) from None
-    if not 0 < user_id < 2**63:  # beyond SQLite's integers: no such user (and no OverflowError)
-        raise not_found("user", user_id)
+    user_id = db_id(user_id, "user")
     row = one(db, "SELECT * FROM users WHERE id = ?", [user_id])
     if row is None:
         raise not_found("user", user_id)

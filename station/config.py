@@ -1,7 +1,9 @@
 """Configuration: defaults, then instance/config.json, then STATION_* environment variables.
 
-Environment values are parsed strictly: a bad value stops start-up with a message naming it.
+Both are checked strictly, key by key with the same checkers: a bad value (or an unknown key in
+the file) stops start-up with a message naming the variable, or the file and the key.
 """
+import difflib
 import json
 import os
 import secrets
@@ -49,45 +51,133 @@ LABEL_SIZES = ("4x6", "2x1")
 PRINTER_DPIS = (203, 300)
 
 
+# Lower bounds of the integer keys, from instance/config.json and STATION_* alike (a key not
+# listed here takes any integer); 0 would leave these without meaning (no sign-in lasts, every
+# connect times out at once, a stream that ends as it starts ...).
+MINIMUMS = dict.fromkeys([k for k, v in DEFAULTS.items() if type(v) is int and k != "DEMO_SEED"], 0)
+MINIMUMS.update(dict.fromkeys(["SESSION_IDLE_MINUTES", "PIN_ATTEMPTS", "SCAN_MIN_LENGTH", "LIVE_HEARTBEAT_S",
+                               "LIVE_STREAM_MAX_S", "MAX_CONTENT_LENGTH", "DECODE_MAX_BYTES", "PRINTER_TIMEOUT_MS",
+                               "PRINT_RETRY_MAX_S"], 1))
+SCAN_TERMINATORS = ("Enter", "Tab")
+
+
 class ConfigError(SystemExit):
     pass
 
 
-def _parse(key, raw, default):
-    if isinstance(default, bool):
-        if raw.lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.lower() in ("0", "false", "no", "off"):
-            return False
-        raise ConfigError(f"STATION_{key}: expected a boolean, got {raw!r}")
-    if isinstance(default, dict):
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            raise ConfigError(f"STATION_{key}: expected a JSON object, got {raw!r}") from None
-        if not isinstance(value, dict):
-            raise ConfigError(f"STATION_{key}: expected a JSON object, got {raw!r}")
+# One checker per kind of value, used for STATION_<KEY> (always text) and for instance/config.json
+# (a JSON value; text there is read as the environment variable's text would be). `where` names
+# the source in the message: "STATION_PIN_ATTEMPTS" or ".../instance/config.json: PIN_ATTEMPTS".
+
+def _shown(value):
+    shown = repr(value) if isinstance(value, str) else json.dumps(value)
+    return shown if len(shown) <= 200 else shown[:200] + " ..."
+
+
+def _boolean(where, value):
+    if isinstance(value, bool):
         return value
-    if isinstance(default, int):
+    if isinstance(value, str):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+    raise ConfigError(f"{where}: expected a boolean, got {_shown(value)}")
+
+
+def _integer(where, value, minimum=None):
+    number = None
+    if isinstance(value, str):
         try:
-            return int(raw)
+            number = int(value)
         except ValueError:
-            raise ConfigError(f"STATION_{key}: expected an integer, got {raw!r}") from None
-    return raw
+            pass
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    if number is None:
+        raise ConfigError(f"{where}: expected an integer, got {_shown(value)}")
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{where}: expected an integer of at least {minimum}, got {_shown(value)}")
+    return number
+
+
+def _string(where, value, choices=None, optional=False):
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected {'a string or null' if optional else 'a string'}, got {_shown(value)}")
+    if choices and value not in choices:
+        raise ConfigError(f"{where}: expected {' or '.join(choices)}, got {_shown(value)}")
+    return value
+
+
+def _object(where, value, check=None):
+    shown = _shown(value)
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigError(f"{where}: expected a JSON object, got {shown}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a JSON object, got {shown}")
+    return check(value, where) if check else value
+
+
+def _value(key, where, value):
+    """`value` for DEFAULTS[key], checked and converted; a bad one stops start-up naming `where`."""
+    default = DEFAULTS[key]
+    if key == "SECRET_KEY":
+        return _string(where, value, optional=True)
+    if key == "SCAN_TERMINATOR":
+        return _string(where, value, choices=SCAN_TERMINATORS)
+    if key == "BENCHES":
+        return _object(where, value, check=benches)
+    if isinstance(default, bool):
+        return _boolean(where, value)
+    if isinstance(default, dict):
+        return _object(where, value)
+    if isinstance(default, int):
+        return _integer(where, value, MINIMUMS.get(key))
+    return _string(where, value)
+
+
+def _from_file(config_file):
+    """instance/config.json's settings, checked like the environment's; {} without the file."""
+    try:
+        text = config_file.read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"{config_file}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{config_file}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        kind = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}.get(type(data), "a number")
+        raise ConfigError(f"{config_file}: expected a JSON object of settings, got {kind}")
+    settings = {}
+    for key, value in data.items():
+        if key not in DEFAULTS:
+            close = difflib.get_close_matches(key.upper(), DEFAULTS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else " (the keys are in README: Configuration)"
+            raise ConfigError(f"{config_file}: {key}: unknown key{hint}")
+        settings[key] = _value(key, f"{config_file}: {key}", value)
+    return settings
 
 
 def load(instance_path, overrides=None):
+    """DEFAULTS, then instance/config.json, then STATION_<KEY>, then `overrides`.
+
+    The file and the environment are checked key by key with the same checkers (a bad value, or
+    an unknown key in the file, stops start-up naming it); `overrides` (create_app's argument,
+    used by tests) is taken as it is, apart from the checks on the merged result below."""
     config = dict(DEFAULTS)
-    config_file = Path(instance_path) / "config.json"
-    if config_file.exists():
-        try:
-            config.update(json.loads(config_file.read_text("utf-8")))
-        except ValueError as exc:
-            raise ConfigError(f"{config_file}: not valid JSON ({exc})") from None
-    for key, default in DEFAULTS.items():
+    config.update(_from_file(Path(instance_path) / "config.json"))
+    for key in DEFAULTS:
         raw = os.environ.get(f"STATION_{key}")
         if raw is not None:
-            config[key] = _parse(key, raw, default)
+            config[key] = _value(key, f"STATION_{key}", raw)
     config.update(overrides or {})
     _check_scanner_keys(config)
     config["BENCHES"] = benches(config.get("BENCHES"))
@@ -96,16 +186,17 @@ def load(instance_path, overrides=None):
     return config
 
 
-def benches(raw):
+def benches(raw, source="BENCHES"):
     """BENCHES checked and filled in: {bench: {printer, label_size, dpi, scanner_port, scale_port,
-    camera, ...}}. A bad value stops start-up naming it; keys we do not know are kept for drivers."""
+    camera, ...}}. A bad value stops start-up naming it (`source`.bench.key: "BENCHES.bench-2.dpi",
+    "STATION_BENCHES.bench-2.dpi"); keys we do not know are kept for drivers."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"BENCHES: expected an object of bench name -> settings, got {raw!r}")
+        raise ConfigError(f"{source}: expected an object of bench name -> settings, got {raw!r}")
     out = {}
     for name, spec in raw.items():
-        where = f"BENCHES.{name}"
+        where = f"{source}.{name}"
         if not isinstance(spec, dict):
             raise ConfigError(f"{where}: expected an object, got {spec!r}")
         bench = dict(BENCH_DEFAULTS)
@@ -151,7 +242,7 @@ def bench_config(config, bench):
 
 def _check_scanner_keys(config):
     """The scanner and scale settings the bench page and the drivers rely on."""
-    if config["SCAN_TERMINATOR"] not in ("Enter", "Tab"):
+    if config["SCAN_TERMINATOR"] not in SCAN_TERMINATORS:
         raise ConfigError(f"SCAN_TERMINATOR: expected Enter or Tab, got {config['SCAN_TERMINATOR']!r}")
     for key in ("SCAN_REPEAT_MS", "CAMERA_REPEAT_MS", "LIVE_HEARTBEAT_S", "LIVE_STREAM_MAX_S", "LIVE_MAX_STREAMS",
                 "WEIGHT_TOLERANCE_PCT", "WEIGHT_TOLERANCE_G"):

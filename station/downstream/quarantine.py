@@ -1,6 +1,7 @@
 """Quarantine review: a supervisor looks at the photos and flags and decides the item's fate."""
 import json
 
+from station.inputs import db_id
 from station.db import one, rows, write
 from station.errors import bad, conflict, not_found
 from station.events import emit
@@ -61,12 +62,7 @@ def review(db, item_id, data, user=None):
     note = data.get("note")
     if not isinstance(note, str) or not note.strip() or len(note) > 2000:
         raise bad("note", "a note saying why is required")
-    try:
-        item_id = int(item_id)
-    except (TypeError, ValueError):
-        raise not_found("item", item_id) from None
-    if not 0 < item_id < 2**63:  # SQLite integers are 64-bit: a longer id would be a 500
-        raise not_found("item", item_id)
+    item_id = db_id(item_id, "item")
     with write(db):
         pending = one(db, f"SELECT item_id FROM ({PENDING}) WHERE item_id = ?", [item_id])
         if pending is None:

@@ -22,12 +22,7 @@ def add_to_batch(db, item_id, supplier_id, qty, unit_cost):
 
 
 def get_batch(db, batch_id):
-    try:
-        batch_id = int(batch_id)
-    except (TypeError, ValueError):
-        raise not_found("RTV batch", batch_id) from None
-    if not 0 < batch_id < 2**63:  # SQLite integers are 64-bit: a longer id would be a 500
-        raise not_found("RTV batch", batch_id)
+    batch_id = db_id(batch_id, "RTV batch")
     batch = one(db, "SELECT b.*, s.name AS supplier_name FROM rtv_batches b JOIN suppliers s ON s.supplier_id = b.supplier_id "
                     "WHERE b.batch_id = ?", [batch_id])
     if batch is None:

@@ -1,7 +1,7 @@
 """Classify a raw scan: what kind of code it could be, before looking anything up.
 
 Every input source (keyboard wedge, serial scanner, camera, typed text, API) hands its raw
-string to `classify`; `station.lookup.resolve` then matches it against the data.
+string to `classify`; `station.intake.lookup.resolve` then matches it against the data.
 """
 import logging
 import re

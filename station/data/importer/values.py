@@ -135,7 +135,7 @@ def _gtin(value):
 
 
 # Columns that are codes: scanned at the bench, printed on labels or typed as a key. Like a scan
-# (station.scans: at most 128 characters, no control characters), else nothing could ever find them.
+# (station/rules/classify.py: at most 128 characters, no control characters), else nothing could ever find them.
 CODE_COLUMNS = frozenset({"supplier_id", "sku", "customer_id", "order_no", "carton_code", "tracking_no",
                           "rma_no", "return_tracking_no", "bin"})
 CODE_MAX = 128
