@@ -15,10 +15,11 @@ def wants_fragment():
     return bool(request.headers.get("HX-Request"))
 
 
-def page_or_fragment(page, partial=None, status=200, *, no_store=False, **context):
+def page_or_fragment(page, partial=None, status=200, no_store=False, /, **context):
     """`partial` for htmx (when given), else `page`, rendered with `context`.
 
-    no_store: never kept by the browser (a report, a shown API token or secret).
+    no_store: never kept by the browser (a report, a shown API token or secret). The parameters
+    are positional only, so a context may hold any name (`page`, `status`).
     """
     template = partial if partial and wants_fragment() else page
     resp = make_response(render_template(template, **context), status)

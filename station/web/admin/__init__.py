@@ -13,18 +13,18 @@ from station.web.security import current_user, station_name
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def render(template, status=200, **context):
+def render(template, status=200, /, **context):
     """A page or a partial; never cached (a shown API token or secret must not linger)."""
     context.setdefault("station", station_name())
-    return page_or_fragment(template, status=status, no_store=True, **context)
+    return page_or_fragment(template, None, status, True, **context)
 
 
-def answer(page, partial, status=200, **context):
+def answer(page, partial, status=200, /, **context):
     """The partial for htmx (with its out-of-band companions), else the whole page."""
     if not wants_fragment():
         context.pop("oob", None)  # a whole page holds every widget once already
     context.setdefault("station", station_name())
-    return page_or_fragment(page, partial, status=status, no_store=True, **context)
+    return page_or_fragment(page, partial, status, True, **context)
 
 
 def user_name():

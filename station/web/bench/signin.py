@@ -24,7 +24,7 @@ def station_cookie():
 
 def _page(template, partial=None, status=200, **context):
     context.setdefault("station", station_cookie())
-    resp = page_or_fragment(template, partial, status=status, **context)
+    resp = page_or_fragment(template, partial, status, **context)
     if request.args.get("station") and STATION_RE.match(request.args["station"]):
         resp.set_cookie(STATION_COOKIE, request.args["station"], max_age=TEN_YEARS, samesite="Lax", httponly=True)
     return resp

@@ -82,7 +82,7 @@ def _answer(message=None, tone="ok", status=200):
     """The panel for htmx; a plain form post goes back to the page (the message is lost then)."""
     if request.method == "POST" and not wants_fragment():
         return redirect(url_for("devices.index"))
-    return page_or_fragment("devices/index.html", "devices/_panel.html", status=status, no_store=True,
+    return page_or_fragment("devices/index.html", "devices/_panel.html", status, True,
                             **_panel_context(message, tone))
 
 

@@ -17,10 +17,10 @@ def user_name():
     return current_user()["name"]
 
 
-def render(partial, page, status=200, **context):
+def render(partial, page, status=200, /, **context):
     """The widget alone for htmx, else the whole page that includes it: one template, no drift."""
     context.setdefault("station", station_name())
-    return page_or_fragment(page, partial, status=status, **context)
+    return page_or_fragment(page, partial, status, **context)
 
 
 def error_message(exc):

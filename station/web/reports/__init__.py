@@ -27,7 +27,7 @@ def supervisor_required(view):
 def page(template, status=200, partial=None, **context):
     """A report page (or `partial`, its htmx fragment); never cached by the browser."""
     context.setdefault("station", station_name())
-    return page_or_fragment(template, partial, status=status, no_store=True, **context)
+    return page_or_fragment(template, partial, status, True, **context)
 
 
 @bp.errorhandler(ServiceError)
