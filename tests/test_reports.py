@@ -33,6 +33,7 @@ from station.db import write
 from station.errors import ServiceError
 from station.reporting import aggregates, backlog, board, forecast, rates, returners, throughput, value
 from station.reporting.periods import decompose
+from tests import sample
 
 NOW = datetime(2025, 4, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -115,6 +116,7 @@ def parcel(db, clock, at, order_no, station, user, items, close_at=None):
         if reason == "other":
             data["notes"] = "empty box"
         item = returns.add_item(db, ret["return_id"], data, user=user)
+        sample.evidence(db, item["item_id"], grade)
         clock.set(decided)
         choice = {"disposition": override or item["recommendation"]["disposition"]}
         if override:

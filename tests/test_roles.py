@@ -10,6 +10,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from station import auth, create_app
+from station.web import nav
 from station.roles import ADMINS, OPERATORS, ROLES, SUPERVISORS, TECHNICIANS
 from station.timeutil import now
 from tests.sample import fresh, load_sample
@@ -33,7 +34,7 @@ TABLE = [
     ("devices_api.*", SUPERVISORS),
     # the JSON API. The contract's routes keep taking operator, supervisor and admin tokens (the
     # acceptance checks make them with `run.py user add`); the bench's own routes are not a technician's.
-    ("api.lookup_code", OPERATORS), ("api.open_return", OPERATORS), ("api.add_item", OPERATORS),
+    ("api.lookup_code", OPERATORS), ("api.open_return", OPERATORS), ("api.add_item", OPERATORS), ("api.add_photo", OPERATORS),
     ("api.decide", OPERATORS), ("api.close_return", OPERATORS),
     ("api.get_return", ANY), ("api.item_label", ANY), ("api.queue", ANY), ("api.get_refund", ANY),
     ("api.refund_paid", ANY), ("api.event_feed", ANY), ("api.return_rates", ANY), ("api.decode", ANY),
@@ -180,7 +181,7 @@ def test_the_screen_bar_offers_each_role_the_screens_the_table_gives_it(world):
 
 def test_the_contract_routes_take_operator_supervisor_and_admin_tokens():
     """The acceptance checks' tokens come from `run.py user add --role operator|supervisor|admin`."""
-    for endpoint in ("api.lookup_code", "api.open_return", "api.add_item", "api.decide", "api.close_return",
+    for endpoint in ("api.lookup_code", "api.open_return", "api.add_item", "api.add_photo", "api.decide", "api.close_return",
                      "api.get_return", "api.queue", "api.refund_paid", "api.event_feed", "api.return_rates",
                      "api.decode", "api.stock_of", "api.order", "api.item_label"):
         assert {"operator", "supervisor", "admin"} <= set(allowed_roles(endpoint)), endpoint

@@ -12,7 +12,8 @@ from station.rules.classify import classify
 from station.rules.inspection import WEIGHT_TOLERANCE, default_reason, item_flags, weight_mismatch
 from station.rules.recommend import recommend
 from station.rules.window import rtv_open
-from station.timeutil import now, now_iso
+from station import timeutil
+from station.timeutil import now_iso
 
 MAX_QTY = 10_000
 MAX_TEXT = 2_000
@@ -85,7 +86,7 @@ def any_bin(db, sku):
 def rtv_eligible(db, product, order_no):
     supplier = one(db, "SELECT accepts_rtv, rtv_window_days FROM suppliers WHERE supplier_id = ?", [product["supplier_id"]])
     shipped = one(db, "SELECT shipped_at FROM orders WHERE order_no = ?", [order_no])["shipped_at"]
-    return rtv_open(supplier, shipped, now())
+    return rtv_open(supplier, shipped, timeutil.now())
 
 
 def recommendation_for(db, ret, product, grade, flags, qty, policy):
