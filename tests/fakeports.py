@@ -1,5 +1,8 @@
-"""A pseudo-terminal standing in for a serial device (scanner, scale) at a fixed path."""
+"""Ports for tests: a pseudo-terminal standing in for a serial device (scanner, scale) at a fixed
+path, and TCP ports on 127.0.0.1."""
 import os
+import socket
+import time
 
 
 class FakeSerialPort:
@@ -30,3 +33,20 @@ class FakeSerialPort:
     def close(self):
         if self.master is not None:
             self.unplug()
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that nothing listens on (closed on return)."""
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, tries=200):
+    """Waits until something accepts connections on 127.0.0.1:`port` (a server starting up)."""
+    for _ in range(tries):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("the server did not start")

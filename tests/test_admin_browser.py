@@ -1,13 +1,12 @@
 """The admin screens in real headless Chromium against a real HTTP server and a real SQLite file.
 
-Debian's /usr/bin/chromium through Playwright's Python API (never a downloaded browser), as in
-tests/test_bench_browser.py. Screenshots land in tests/screenshots/admin-*.png. The webhook test
-runs the real dispatcher thread against a real local HTTP listener.
+Debian's /usr/bin/chromium through Playwright's Python API (never a downloaded browser; the set-up
+is in tests/browser.py and tests/conftest.py). Screenshots land in tests/screenshots/admin-*.png.
+The webhook test runs the real dispatcher thread against a real local HTTP listener.
 """
 import hashlib
 import hmac
 import json
-import shutil
 import threading
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,30 +14,25 @@ from pathlib import Path
 
 import pytest
 
-from station import auth, create_app
+from station import auth
 from station.intake import decisions, returns
 from station.data import webhooks
 from station.db import connect
+from tests.browser import (enter_badge, expect, needs_chromium, new_page, scan, serve, shooter, sign_in_as, station_app,
+                           tap_pin)
+from tests.helpers import query
 from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-SHOTS = Path(__file__).parent / "screenshots"
 USERS = {"admin": ("Ada Admin", "AD-3001", "9999"), "supervisor": ("Sam Supervisor", "SV-2001", "4321"),
          "operator": ("Olga Operator", "OP-1001", "1234")}
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = needs_chromium
+shot = shooter("admin-", full_page=True)
 
 
 @pytest.fixture
 def server(tmp_path):
-    """The app on a real HTTP server (werkzeug, own thread) over a temp SQLite file; the webhook dispatcher runs."""
-    from werkzeug.serving import make_server
-
+    """The app on a real HTTP server over a temp SQLite file; the webhook dispatcher runs."""
     path = tmp_path / "station.db"
     db = fresh(path)
     load_sample(db)
@@ -47,80 +41,14 @@ def server(tmp_path):
     for role, (name, badge, pin) in USERS.items():
         auth.add_user(db, name, role, pin, badge)
     db.close()
-    app = create_app({"DATABASE": str(path), "SECRET_KEY": "admin-browser", "PHOTO_DIR": str(tmp_path / "photos")})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    stop = webhooks.start_dispatcher(str(path), interval=0.2)
-    yield {"url": f"http://127.0.0.1:{http.server_port}", "db": path}
-    stop.set()
-    http.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def new_page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.set_default_timeout(10_000)
-    return page
-
-
-@pytest.fixture
-def page(browser, server):
-    """A 1280x800 touchscreen page on which any browser dialog fails the test."""
-    page = new_page(browser)
-    yield page
-    page.context.close()
-    assert page.dialogs == [], f"a browser dialog opened: {page.dialogs}"
-
-
-def shot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"admin-{name}.png"), animations="disabled", full_page=True)
-
-
-def scan(page, code):
-    """Type the code the way a keyboard-wedge scanner does: keys with no delay, then Enter."""
-    page.keyboard.type(code, delay=0)
-    page.keyboard.press("Enter")
-
-
-def enter_badge(page, server, badge):
-    page.goto(f"{server['url']}/sign-in?station=office")
-    expect(page.get_by_text("Scan your badge")).to_be_visible()
-    scan(page, badge)
-
-
-def tap_pin(page, pin):
-    expect(page.get_by_label("PIN")).to_be_visible()
-    for digit in pin:
-        page.get_by_role("button", name=digit, exact=True).click()
-    page.get_by_role("button", name="OK", exact=True).click()
+    with serve(station_app(path)) as server:
+        stop = webhooks.start_dispatcher(str(path), interval=0.2)
+        yield server
+        stop.set()
 
 
 def sign_in(page, server, role):
-    name, badge, pin = USERS[role]
-    enter_badge(page, server, badge)
-    tap_pin(page, pin)
-    expect(page.locator(".topbar .who")).to_have_text(name)
-
-
-def query(server, sql, params=()):
-    db = connect(server["db"])
-    try:
-        return db.execute(sql, list(params)).fetchall()
-    finally:
-        db.close()
+    sign_in_as(page, server, USERS[role])
 
 
 def assert_every_target_tappable(page):

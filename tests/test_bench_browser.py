@@ -1,30 +1,23 @@
 """The workbench in real headless Chromium against a real HTTP server, driven like a scanner types.
 
-Debian's /usr/bin/chromium through Playwright's Python API (never a downloaded browser). Each
-test gets its own SQLite file and server. Screenshots land in tests/screenshots/ (git-ignored).
+Debian's /usr/bin/chromium through Playwright's Python API (never a downloaded browser; the set-up
+is in tests/browser.py and tests/conftest.py). Each test gets its own SQLite file and server.
+Screenshots land in tests/screenshots/ (git-ignored).
 """
 import re
-import shutil
-import threading
-from pathlib import Path
 
 import pytest
 
-from tests.sample import CARTON, MUG_GTIN, SHOE_UPC, days_ago, fresh, load_sample
-from station import auth, create_app
+from tests.browser import expect, needs_chromium, open_sign_in, scan, serve, shot, station_app, tap_pin
+from tests.helpers import query
+from tests.sample import CARTON, MUG_GTIN, SHOE_UPC, days_ago, fresh, load_sample, png_bytes
+from station import auth
 from station.db import connect
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-SHOTS = Path(__file__).parent / "screenshots"
 BADGE, PIN = "BADGE-0042", "2468"
 ARABIC = "فاطمة الزهراء"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = needs_chromium
 
 
 def add_bench_rows(db):
@@ -38,77 +31,31 @@ def add_bench_rows(db):
         db["cartons"].insert({"carton_code": "CTN-AR", "order_no": "SO-AR", "tracking_no": None, "carrier": "Aramex"})
 
 
-@pytest.fixture
-def server(tmp_path):
-    """The app on a real HTTP server (werkzeug, own thread) over a temp SQLite file."""
-    from werkzeug.serving import make_server
-
-    path = tmp_path / "station.db"
+def bench_station(path):
+    """A station database at `path`: the sample, the bench rows, an operator with BADGE and PIN."""
     db = fresh(path)
     load_sample(db)
     add_bench_rows(db)
     auth.add_user(db, "Dana Operator", "operator", PIN, BADGE)
     db.close()
-    app = create_app({"DATABASE": str(path), "SECRET_KEY": "browser-test", "PHOTO_DIR": str(tmp_path / "photos")})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{http.server_port}", "db": path}
-    http.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
+    return path
 
 
 @pytest.fixture
-def page(browser, server):
-    """A 1280x800 touchscreen page on which any browser dialog fails the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-    assert dialogs == [], f"a browser dialog opened: {dialogs}"
-
-
-def shot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), animations="disabled")
-
-
-def scan(page, code):
-    """Type the code the way a keyboard-wedge scanner does: keys with no delay, then Enter."""
-    page.keyboard.type(code, delay=0)
-    page.keyboard.press("Enter")
+def server(tmp_path):
+    """The app on a real HTTP server over a temp SQLite file."""
+    with serve(station_app(bench_station(tmp_path / "station.db"))) as server:
+        yield server
 
 
 def sign_in(page, server, station="bench-9"):
-    page.goto(f"{server['url']}/sign-in?station={station}")
-    expect(page.get_by_text("Scan your badge")).to_be_visible()
+    open_sign_in(page, server, station)
     shot(page, "00-badge")
     scan(page, BADGE)
     expect(page.get_by_label("PIN")).to_be_visible()
     shot(page, "00-keypad")
-    for digit in PIN:
-        page.get_by_role("button", name=digit, exact=True).click()
-    page.get_by_role("button", name="OK", exact=True).click()
+    tap_pin(page, PIN)
     expect(page.get_by_text("Scan a parcel")).to_be_visible()
-
-
-def query(server, sql, params=()):
-    db = connect(server["db"])
-    try:
-        return db.execute(sql, list(params)).fetchall()
-    finally:
-        db.close()
 
 
 def assert_every_button_tappable(page):
@@ -335,9 +282,7 @@ def test_grade_d_takes_a_photo_before_confirm_and_the_label_shows_where_it_goes(
     confirm = page.get_by_role("button", name=re.compile(r"^Confirm"))
     expect(confirm).to_be_disabled()
     photo = tmp_path / "box.png"
-    photo.write_bytes(bytes.fromhex(
-        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-        "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"))
+    photo.write_bytes(png_bytes())
     page.locator("input[type=file][name=photo]").set_input_files(str(photo))
     expect(page.get_by_text("Photos: 1")).to_be_visible()
     expect(confirm).to_be_enabled()
@@ -522,9 +467,6 @@ def test_every_reason_button_shows_its_reason_code_and_the_code_is_tapped_for_a_
     assert query(server, "SELECT grade, reason FROM return_items") == [("B", "size_fit")]
 
 
-PNG_1PX = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 
 
 def test_an_override_chosen_before_the_photo_stays_open_with_its_choice_after_the_photo(page, server, tmp_path):
@@ -539,7 +481,7 @@ def test_an_override_chosen_before_the_photo_stays_open_with_its_choice_after_th
     expect(because).to_be_disabled()  # no photo yet: grade D
     assert because.evaluate("el => getComputedStyle(el).opacity") != "1"  # and it looks it
     photo = tmp_path / "box.png"
-    photo.write_bytes(PNG_1PX)
+    photo.write_bytes(png_bytes())
     page.locator("input[type=file][name=photo]").set_input_files(str(photo))
     expect(page.get_by_text("Photos: 1")).to_be_visible()
     expect(page.locator(".override")).to_be_visible()  # it used to close with the photo's answer
@@ -575,3 +517,37 @@ def test_typing_by_hand_after_a_tap_on_the_on_screen_keyboard_goes_on_in_the_sea
     page.keyboard.type("m@", delay=150)  # a person at a keyboard: the tapped key had the focus, the keys were lost
     expect(page.locator("#q")).to_have_value("xm@")
     expect(page.locator("#search-results .result").filter(has_text="SO-1")).to_be_visible()
+
+
+# The page's clock, moved by the test: key timing exactly as written, however busy the machine.
+FAKE_CLOCK = """(() => {
+    let t = 0;
+    performance.now = () => t;
+    window.advanceClock = ms => { t += ms; };
+})()"""
+
+
+def test_a_scan_held_back_for_a_moment_by_a_busy_machine_is_still_one_scan(page, server):
+    page.add_init_script(FAKE_CLOCK)
+    sign_in(page, server)
+    page.keyboard.type(CARTON[:6], delay=0)
+    page.evaluate("advanceClock(400)")  # the rest of the burst comes 400 ms late (a hiccup is 250)
+    page.keyboard.type(CARTON[6:], delay=0)
+    page.keyboard.press("Enter")
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    assert query(server, "SELECT raw, ok FROM scans") == [(CARTON, 1)]
+
+
+def test_keys_typed_by_hand_before_a_pause_are_not_part_of_the_scan_that_follows(page, server):
+    page.add_init_script(FAKE_CLOCK)
+    sign_in(page, server)
+    page.get_by_role("button", name="No label").click()
+    expect(page.get_by_role("textbox", name="Search")).to_be_focused()
+    for ch in "wa":  # a person: 150 ms between keys
+        page.evaluate("advanceClock(150)")
+        page.keyboard.type(ch)
+    page.evaluate("advanceClock(400)")
+    scan(page, "CTN-AR")
+    expect(page.locator(".customer-name")).to_have_text(ARABIC)
+    assert page.locator("#q").input_value() == "wa"  # the operator's own typing is kept
+    assert query(server, "SELECT raw FROM scans") == [("CTN-AR",)]

@@ -1,6 +1,5 @@
 """The bench camera: a generated video file of python-barcode images stands in for the camera."""
 import hashlib
-import re
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from hardware.camera import CameraReader, CameraState, Sightings
 from station import auth, create_app
 from station.devices import live
 from station.db import connect
+from tests.helpers import bench_client, post, wait_until
 from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
 
 FPS = 10
@@ -132,26 +132,8 @@ def app(tmp_path, clip):
     live.stop_devices(app)
 
 
-def wait_until(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
 def sign_in(app, station="bench-3"):
-    client = app.test_client()
-    token = re.search(r'data-csrf="([^"]+)"', client.get(f"/sign-in?station={station}").get_data(True)).group(1)
-    client.post("/sign-in/badge", data={"code": BADGE}, headers={"X-CSRF-Token": token, "HX-Request": "true"})
-    assert client.post("/sign-in", data={"pin": PIN, "csrf_token": token}).status_code == 302
-    client.token = re.search(r'data-csrf="([^"]+)"', client.get("/").get_data(True)).group(1)
-    return client
-
-
-def post(client, url, **data):
-    return client.post(url, data=data, headers={"X-CSRF-Token": client.token, "HX-Request": "true"})
+    return bench_client(app, BADGE, PIN, station)
 
 
 def camera_of(app):

@@ -1,42 +1,31 @@
 """The devices page in real headless Chromium against a real HTTP server, a TCP printer and the
 print queue's worker thread: a supervisor presses Reprint and the printer receives the label.
 
-Debian's /usr/bin/chromium through Playwright (never a downloaded browser), as in
-tests/test_bench_browser.py. Screenshots land in tests/screenshots/.
+Debian's /usr/bin/chromium through Playwright (never a downloaded browser; the set-up is in
+tests/browser.py and tests/conftest.py). Screenshots land in tests/screenshots/.
 """
-import shutil
-import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from station.devices import print_queue
 from hardware.decode import decode_image
-from station import auth, create_app
+from station import auth
 from station.intake import label_content as labels
 from station.db import connect
+from tests.browser import enter_badge, expect, needs_chromium, serve, shot, station_app, tap_pin
 from tests.sample import fresh, load_sample
 from tests.test_hardware_printer import FakeZebra, hs_reply, wait_for_jobs
 from tests.test_printing import decided
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-SHOTS = Path(__file__).parent / "screenshots"
 BADGE, PIN = "SV-0042", "8642"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def server(tmp_path):
-    """The app on a real HTTP server (werkzeug, own thread), a printer on TCP, the queue's worker."""
-    from werkzeug.serving import make_server
-
+    """The app on a real HTTP server, a printer on TCP, the queue's worker."""
     zebra = FakeZebra(hs_reply())
     path = tmp_path / "station.db"
     db = fresh(path)
@@ -49,57 +38,19 @@ def server(tmp_path):
                                  description=f"CROSS-DOCK RI-{item_id} (4x6)", item_id=item_id)
     db.execute("UPDATE print_jobs SET status = 'sent', attempts = 1, sent_at = created_at")
     db.close()
-    app = create_app({"DATABASE": str(path), "SECRET_KEY": "devices-browser", "PRINTER_TIMEOUT_MS": 1000,
-                      "BENCHES": {"bench-1": {"printer": printer, "scanner_port": "/dev/ttyACM0"},
-                                  "bench-2": {"printer": "browser", "label_size": "2x1", "dpi": 300}}})
+    app = station_app(path, PRINTER_TIMEOUT_MS=1000,
+                      BENCHES={"bench-1": {"printer": printer, "scanner_port": "/dev/ttyACM0"},
+                               "bench-2": {"printer": "browser", "label_size": "2x1", "dpi": 300}})
     worker = print_queue.start_worker(str(path), interval=0.1, timeout=1)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{http.server_port}", "db": path, "zebra": zebra, "zpl": zpl,
-           "job_id": job_id, "item_id": item_id, "printer": printer}
-    http.shutdown()
-    thread.join(5)
+    with serve(app) as server:
+        yield {**server, "zebra": zebra, "zpl": zpl, "job_id": job_id, "item_id": item_id, "printer": printer}
     worker.set()
     zebra.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-    assert dialogs == [], f"a browser dialog opened: {dialogs}"
-
-
-def shot(page, name, **kwargs):
-    SHOTS.mkdir(exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), animations="disabled", **kwargs)
-    return path
-
-
 def sign_in(page, server, station="bench-1"):
-    page.goto(f"{server['url']}/sign-in?station={station}")
-    expect(page.get_by_text("Scan your badge")).to_be_visible()
-    page.keyboard.type(BADGE, delay=0)
-    page.keyboard.press("Enter")
-    expect(page.get_by_label("PIN")).to_be_visible()
-    for digit in PIN:
-        page.get_by_role("button", name=digit, exact=True).click()
-    page.get_by_role("button", name="OK", exact=True).click()
+    enter_badge(page, server, BADGE, station)
+    tap_pin(page, PIN)
     page.wait_for_load_state()
 
 

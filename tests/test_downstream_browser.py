@@ -1,13 +1,13 @@
 """The downstream screens in real headless Chromium against a real HTTP server and SQLite file.
 
-Debian's /usr/bin/chromium through Playwright's Python API (never a downloaded browser), as in
-test_bench_browser.py. Badges are scanned as a keyboard-wedge scanner types them, the PIN is
-tapped, and every screen is driven by taps and scans. Screenshots land in tests/screenshots/.
+Debian's /usr/bin/chromium through Playwright's Python API (never a downloaded browser; the set-up
+is in tests/browser.py and tests/conftest.py). Badges are scanned as a keyboard-wedge scanner
+types them, the PIN is tapped, and every screen is driven by taps and scans. Screenshots land in
+tests/screenshots/.
 """
 import io
 import json
 import re
-import shutil
 import threading
 import urllib.error
 import urllib.request
@@ -15,18 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from station import auth, create_app
+from station import auth
 from station.intake import decisions, photos, returns
 from station.db import connect
+from tests.browser import expect, needs_chromium, new_page, scan, serve, sign_in_as, station_app
+from tests.browser import shot as screenshot
+from tests.helpers import query
 from tests.sample import CARTON, days_ago, fresh, load_sample
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-SHOTS = Path(__file__).parent / "screenshots"
 USERS = {
     "technician": ("Tess Technician", "TECH-0007", "1111"),
     "supervisor": ("Sam Supervisor", "SUPV-0001", "2222"),
@@ -34,7 +30,7 @@ USERS = {
     "operator": ("Olly Operator", "OPER-0003", "4444"),
 }
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = needs_chromium
 
 
 def photo_png(text):
@@ -85,9 +81,7 @@ def add_rows(db, photo_dir):
 
 @pytest.fixture
 def server(tmp_path):
-    """The app on a real HTTP server (werkzeug, own thread) over a temp SQLite file."""
-    from werkzeug.serving import make_server
-
+    """The app on a real HTTP server over a temp SQLite file, work in every queue."""
     path = tmp_path / "station.db"
     photo_dir = str(tmp_path / "photos")
     db = fresh(path)
@@ -97,71 +91,17 @@ def server(tmp_path):
     ids = add_rows(db, photo_dir)
     token = auth.new_token(db, "Sam Supervisor")
     db.close()
-    app = create_app({"DATABASE": str(path), "SECRET_KEY": "downstream-browser", "PHOTO_DIR": photo_dir})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{http.server_port}", "db": path, "ids": ids, "token": token}
-    http.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def new_page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.set_default_timeout(10_000)
-    return page
-
-
-@pytest.fixture
-def page(browser, server):
-    """A 1280x800 touchscreen page on which any browser dialog fails the test."""
-    page = new_page(browser)
-    yield page
-    page.context.close()
-    assert page.dialogs == [], f"a browser dialog opened: {page.dialogs}"
+    with serve(station_app(path, PHOTO_DIR=photo_dir)) as server:
+        yield {**server, "ids": ids, "token": token}
 
 
 def shot(page, name, full_page=False):
-    SHOTS.mkdir(exist_ok=True)
     page.evaluate("() => { const f = document.getElementById('flash'); if (f) f.className = ''; }")  # the scan flash
-    page.screenshot(path=str(SHOTS / f"downstream-{name}.png"), animations="disabled", full_page=full_page)
-
-
-def scan(page, code):
-    """Type the code the way a keyboard-wedge scanner does: keys with no delay, then Enter."""
-    page.keyboard.type(code, delay=0)
-    page.keyboard.press("Enter")
+    screenshot(page, f"downstream-{name}", full_page=full_page)
 
 
 def sign_in(page, server, who):
-    name, badge, pin = USERS[who]
-    page.goto(f"{server['url']}/sign-in?station=back-room")
-    expect(page.get_by_text("Scan your badge")).to_be_visible()
-    scan(page, badge)
-    expect(page.get_by_label("PIN")).to_be_visible()
-    for digit in pin:
-        page.get_by_role("button", name=digit, exact=True).click()
-    page.get_by_role("button", name="OK", exact=True).click()
-    expect(page.locator(".topbar .who")).to_have_text(name)
-
-
-def query(server, sql, params=()):
-    db = connect(server["db"])
-    try:
-        return db.execute(sql, list(params)).fetchall()
-    finally:
-        db.close()
+    sign_in_as(page, server, USERS[who], station="back-room")
 
 
 def assert_every_button_tappable(page, least=48):

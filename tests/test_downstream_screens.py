@@ -13,6 +13,7 @@ from station.intake import decisions, returns
 from station.db import connect
 from station.downstream.refunds import HOLD_KINDS, hold_kinds
 from station.rules.refund import item_refund
+from tests.helpers import query
 from tests.sample import CARTON, days_ago, evidence, fresh, load_sample, png_bytes
 
 USERS = {
@@ -33,14 +34,6 @@ def app(tmp_path):
     db.close()
     return create_app({"DATABASE": str(path), "SECRET_KEY": "downstream-test", "TESTING": True,
                        "PHOTO_DIR": str(tmp_path / "photos")})
-
-
-def query(app, sql, params=()):
-    db = connect(app.config["DATABASE"])
-    try:
-        return db.execute(sql, list(params)).fetchall()
-    finally:
-        db.close()
 
 
 def decided(app, code, item, disposition=None, close=False, **extra):

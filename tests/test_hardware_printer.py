@@ -7,6 +7,7 @@ import pytest
 
 from hardware.decode import decode_image
 from hardware.printers import PrinterError, PrinterOffline, PrinterStatus, ZplPrinter, parse_host_status, zpl_label, zpl_text
+from tests.fakeports import free_port
 
 
 def hs_reply(paper_out=0, paused=0, formats=0, head_up=0, ribbon_out=0, remaining=0, over_temp=0):
@@ -166,11 +167,6 @@ def test_a_printer_that_stays_silent_is_a_fault_not_offline():
             printer.host_status()
     finally:
         zebra.close()
-
-
-def free_port():
-    with socket.create_server(("127.0.0.1", 0)) as s:
-        return s.getsockname()[1]  # closed on return: nothing listens there
 
 
 def test_a_printer_nobody_answers_for_is_offline_and_printing_to_it_fails():

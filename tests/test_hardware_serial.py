@@ -1,4 +1,5 @@
-"""SerialScanner against a real pseudo-terminal standing in for the scanner's serial port."""
+"""SerialScanner against a real pseudo-terminal standing in for the scanner's serial port (the
+`port` fixture, tests/conftest.py)."""
 
 import os
 import queue
@@ -6,44 +7,7 @@ import queue
 import pytest
 
 from hardware.scanners import ScannerError, ScannerStatus, SerialScanner
-
-
-class FakeScannerPort:
-    """A pty whose slave end is reachable at a fixed path, like /dev/ttyACM0.
-
-    unplug() closes the pty and removes the path, as the kernel does when a USB-CDC
-    scanner is pulled; plug() makes a new pty at the same path.
-    """
-
-    def __init__(self, path):
-        self.path = path
-        self.master = None
-        self.plug()
-
-    def plug(self):
-        self.master, slave = os.openpty()
-        self._slave = slave  # held open so the pty survives until unplug
-        os.symlink(os.ttyname(slave), self.path)
-
-    def unplug(self):
-        os.unlink(self.path)
-        os.close(self.master)
-        os.close(self._slave)
-        self.master = None
-
-    def send(self, data: bytes):
-        os.write(self.master, data)
-
-    def close(self):
-        if self.master is not None:
-            self.unplug()
-
-
-@pytest.fixture
-def port(tmp_path):
-    fake = FakeScannerPort(str(tmp_path / "ttyACM0"))
-    yield fake
-    fake.close()
+from tests.fakeports import FakeSerialPort
 
 
 @pytest.fixture
@@ -134,7 +98,7 @@ def test_a_scanner_missing_at_start_connects_when_it_appears(tmp_path, scans):
     s.start()
     try:
         assert s.wait_for(ScannerStatus.DISCONNECTED)
-        fake = FakeScannerPort(path)
+        fake = FakeSerialPort(path)
         try:
             assert s.wait_for(ScannerStatus.CONNECTED)
             fake.send(b"LATE\n")

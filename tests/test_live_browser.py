@@ -1,122 +1,52 @@
 """Scanners at the bench in real headless Chromium against a real HTTP server.
 
 A pty stands in for the serial scanner (its reader thread started as `run.py serve` does);
-keyboard-wedge bursts are typed with Playwright's keyboard. Screenshots: tests/screenshots/live-*.
+keyboard-wedge bursts are typed with Playwright's keyboard. The browser set-up is in
+tests/browser.py and tests/conftest.py. Screenshots: tests/screenshots/live-*.
 """
-import threading
-import time
+from contextlib import ExitStack
 
 import pytest
 
 from hardware import registry
-from station import auth, create_app
 from station.devices import live
 from station.db import connect
+from tests.browser import checked_page, enter_badge, expect, needs_chromium, scan, serve, shooter, station_app
 from tests.fakeports import FakeSerialPort
-from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
-from tests.test_bench_browser import ARGS, BADGE, CHROMIUM, PIN, SHOTS, add_bench_rows
+from tests.helpers import query, wait_until
+from tests.sample import CARTON, MUG_GTIN
+from tests.test_bench_browser import BADGE, PIN, bench_station
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-pytestmark = pytest.mark.skipif(not CHROMIUM or not __import__("os").path.exists(CHROMIUM),
-                                reason="Debian's chromium is not installed")
+pytestmark = needs_chromium
 BENCH = "bench-9"
-
-
-@pytest.fixture
-def port(tmp_path):
-    fake = FakeSerialPort(tmp_path / "ttyACM0")
-    yield fake
-    fake.close()
+shot = shooter("live-")
 
 
 @pytest.fixture
 def start_server(tmp_path):
     """start_server(**config): the app on a real HTTP server, its bench devices started."""
-    from werkzeug.serving import make_server
+    with ExitStack() as running:
+        def start(**config):
+            app = station_app(bench_station(tmp_path / "station.db"), **config)
+            live.start_devices(app)
+            server = running.enter_context(serve(app))
+            running.callback(live.stop_devices, app)  # first: the devices stop before the server
+            return server
 
-    running = []
-
-    def start(**config):
-        path = tmp_path / "station.db"
-        db = fresh(path)
-        load_sample(db)
-        add_bench_rows(db)
-        auth.add_user(db, "Dana Operator", "operator", PIN, BADGE)
-        db.close()
-        settings = {"DATABASE": str(path), "SECRET_KEY": "live-test", "PHOTO_DIR": str(tmp_path / "photos")}
-        settings.update(config)
-        app = create_app(settings)
-        live.start_devices(app)
-        http = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=http.serve_forever, daemon=True)
-        thread.start()
-        running.append((app, http, thread))
-        return {"url": f"http://127.0.0.1:{http.server_port}", "db": path, "app": app}
-
-    yield start
-    for app, http, thread in running:
-        live.stop_devices(app)
-        http.shutdown()
-        thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
+        yield start
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-    assert dialogs == []
-
-
-def shot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"live-{name}.png"), animations="disabled")
-
-
-def wedge(page, code, terminator="Enter"):
-    """Type like a keyboard-wedge scanner: keys with no delay, then its terminator."""
-    page.keyboard.type(code, delay=0)
-    page.keyboard.press(terminator)
+    yield from checked_page(browser)
 
 
 def sign_in(page, server):
-    page.goto(f"{server['url']}/sign-in?station={BENCH}")
-    expect(page.get_by_text("Scan your badge")).to_be_visible()
-    wedge(page, BADGE)
+    enter_badge(page, server, BADGE, station=BENCH)
     expect(page.get_by_label("PIN")).to_be_visible()
-    page.keyboard.type(PIN, delay=0)
-    page.keyboard.press("Enter")
+    scan(page, PIN)  # typed on the keyboard, not tapped
     expect(page.get_by_text("Scan a parcel")).to_be_visible()
     expect(page.locator("body")).to_have_attribute("data-live", "open")  # its event stream is up
-
-
-def query(server, sql, params=()):
-    db = connect(server["db"])
-    try:
-        return db.execute(sql, list(params)).fetchall()
-    finally:
-        db.close()
-
-
-def wait_until(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def scanner_state(server, port):
@@ -169,7 +99,7 @@ def test_the_serial_scanner_unplugged_and_plugged_back_still_drives_the_page(pag
 def test_a_scanner_sending_a_prefix_and_tab_is_read_as_configured(page, start_server):
     server = start_server(SCAN_PREFIX="#", SCAN_TERMINATOR="Tab")
     sign_in(page, server)
-    wedge(page, "#" + CARTON, terminator="Tab")
+    scan(page, "#" + CARTON, terminator="Tab")
     expect(page.locator(".customer-name")).to_have_text("王小明")
     assert query(server, "SELECT raw, source FROM scans") == [(CARTON, "wedge")]
 
@@ -179,7 +109,7 @@ def test_a_group_separator_sent_as_the_configured_substitute_survives(page, star
     sign_in(page, server)
     # GTIN + lot, then the serial shipped on SO-1: only a real separator ends the lot, so only
     # then does the serial find the order
-    wedge(page, "]C10104006381333931" + "10LOT7~21SN1")
+    scan(page, "]C10104006381333931" + "10LOT7~21SN1")
     expect(page.locator(".customer-name")).to_have_text("王小明")
     assert query(server, "SELECT raw FROM scans") == [("]C10104006381333931" + "10LOT7\x1d21SN1",)]
 
@@ -189,8 +119,8 @@ def test_a_double_scan_within_a_second_is_sent_once(page, start_server):
     sign_in(page, server)
     posts = []
     page.on("request", lambda r: posts.append(r.post_data) if r.url.endswith("/bench/scan") else None)
-    wedge(page, CARTON)
-    wedge(page, CARTON)
+    scan(page, CARTON)
+    scan(page, CARTON)
     expect(page.locator(".customer-name")).to_have_text("王小明")
     expect(page.locator("body")).to_have_attribute("data-last-ignored", CARTON)
     shot(page, "05-double-scan")
@@ -236,10 +166,10 @@ def test_an_item_the_scale_finds_too_light_is_flagged_on_the_inspect_panel(page,
         db.close()
         assert live.device(server["app"], BENCH, "scale").wait_for(ScaleState.CONNECTED)
         sign_in(page, server)
-        wedge(page, CARTON)
+        scan(page, CARTON)
         expect(page.locator(".customer-name")).to_have_text("王小明")
         scale_port.send(b"S S      12.0 g\r\n")  # an empty mug box on the plate
-        wedge(page, MUG_GTIN)
+        scan(page, MUG_GTIN)
         expect(page.locator(".weight")).to_have_text("Scale: 12 g · expected 350 g")
         page.get_by_role("button", name="A", exact=True).click()
         expect(page.locator(".flag", has_text="weight mismatch")).to_be_visible()

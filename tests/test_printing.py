@@ -22,6 +22,7 @@ from station import auth, config, create_app
 from station.intake import label_content as labels
 from station.db import connect, write
 from station.timeutil import now_iso
+from tests.fakeports import free_port
 from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
 from tests.test_hardware_labels import rasterise
 from tests.test_hardware_printer import FakeZebra, hs_reply, wait_for_jobs
@@ -38,11 +39,6 @@ KINDS = {
     "quarantine": (None, "SHOE-01"),
     "scrap": (None, "SHOE-01"),
 }
-
-
-def free_port():
-    with socket.create_server(("127.0.0.1", 0)) as s:
-        return s.getsockname()[1]  # closed on return: nothing listens there
 
 
 def zebra_on(port):

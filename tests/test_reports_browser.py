@@ -1,38 +1,30 @@
 """The report screens in real headless Chromium against a real HTTP server, on the small hand-made set.
 
-Debian's /usr/bin/chromium through Playwright's Python API. Screenshots land in
-tests/screenshots/ (git-ignored) as reports-*.png. The clock stays pinned at 2025-04-01 12:00
-UTC, so the pages' default ranges cover the set.
+Debian's /usr/bin/chromium through Playwright's Python API (the set-up is in tests/browser.py and
+tests/conftest.py). Screenshots land in tests/screenshots/ (git-ignored) as reports-*.png. The
+clock stays pinned at 2025-04-01 12:00 UTC, so the pages' default ranges cover the set.
 """
 import re
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
-from station import auth, create_app, timeutil
+from station import auth, timeutil
 from station.db import connect, write
 from station import migrations
+from tests.browser import enter_badge, expect, needs_chromium, new_page, serve, shooter, station_app, tap_pin, watch
 from tests.test_reports import Clock, build
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-SHOTS = Path(__file__).parent / "screenshots"
 SUPERVISOR, OPERATOR = ("SV-2042", "4321"), ("OP-1042", "1234")
+DESK = {"width": 1440, "height": 900}
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = needs_chromium
+shot = shooter("reports-", full_page=True, animations="allow")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """One server for the module, the clock pinned at 2025-04-01 12:00 UTC while it runs."""
-    from werkzeug.serving import make_server
-
     with pytest.MonkeyPatch.context() as mp:
         clock = Clock()
         mp.setattr(timeutil, "now", clock)
@@ -43,68 +35,34 @@ def server(tmp_path_factory):
         auth.add_user(db, "Sam Supervisor", "supervisor", SUPERVISOR[1], SUPERVISOR[0])
         auth.add_user(db, "Olga Operator", "operator", OPERATOR[1], OPERATOR[0])
         db.close()
-        app = create_app({"DATABASE": str(path), "SECRET_KEY": "reports-browser", "PHOTO_DIR": str(path.parent / "photos")})
-        http = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=http.serve_forever, daemon=True)
-        thread.start()
-        yield {"url": f"http://127.0.0.1:{http.server_port}", "db": path}
-        http.shutdown()
-        thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def watched(context):
-    """A page on which any browser dialog (an unescaped <script>alert</script>) or script error is recorded."""
-    page = context.new_page()
-    page.problems = []
-    page.on("dialog", lambda dialog: (page.problems.append(dialog.message), dialog.dismiss()))
-    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
-    page.set_default_timeout(10_000)
-    return page
+        with serve(station_app(path)) as server:
+            yield server
 
 
 @pytest.fixture(scope="module")
 def signed_in(browser, server):
     """A supervisor signs in once at the bench with badge and PIN; the tests reuse the session."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = watched(context)
+    page = new_page(browser, viewport=DESK)
     sign_in(page, server)
-    state = context.storage_state()
-    context.close()
+    state = page.context.storage_state()
+    page.context.close()
     return state
 
 
 @pytest.fixture
 def page(browser, server, signed_in):
-    """A desk screen with the supervisor's session."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, storage_state=signed_in)
-    page = watched(context)
+    """A desk screen with the supervisor's session on which any browser dialog (an unescaped
+    <script>alert</script>) or script error fails the test."""
+    page = new_page(browser, viewport=DESK, storage_state=signed_in)
     yield page
-    context.close()
-    assert page.problems == [], f"a dialog opened or a script failed: {page.problems}"
-
-
-def shot(page, name, full_page=True):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"reports-{name}.png"), full_page=full_page)
+    page.context.close()
+    problems = page.dialogs + page.errors
+    assert problems == [], f"a dialog opened or a script failed: {problems}"
 
 
 def sign_in(page, server, who=SUPERVISOR):
-    page.goto(f"{server['url']}/sign-in?station=office")
-    expect(page.get_by_text("Scan your badge")).to_be_visible()
-    page.keyboard.type(who[0], delay=0)
-    page.keyboard.press("Enter")
-    expect(page.get_by_label("PIN")).to_be_visible()
-    for digit in who[1]:
-        page.get_by_role("button", name=digit, exact=True).click()
-    page.get_by_role("button", name="OK", exact=True).click()
+    enter_badge(page, server, who[0])
+    tap_pin(page, who[1])
     page.wait_for_url(re.compile(r"/(bench)?$"))
 
 
@@ -183,7 +141,7 @@ def test_a_bad_parameter_is_a_page_naming_it_and_operators_are_turned_away(page,
     expect(page.get_by_role("alert")).to_contain_text("from")
     shot(page, "13-bad-parameter")
     context = browser.new_context(viewport={"width": 1280, "height": 800})
-    operator = watched(context)
+    operator = watch(context.new_page())
     sign_in(operator, server, OPERATOR)
     assert operator.goto(f"{server['url']}/reports/").status == 403
     expect(operator.get_by_role("alert")).to_contain_text("supervisor")

@@ -1,6 +1,5 @@
 """The bench scale: its protocols, a pty standing in for it, and the weight check at inspection."""
 import json
-import re
 import time
 
 import pytest
@@ -12,7 +11,7 @@ from station.data import importer
 from station.data.importer.reading import ImportFailed
 from station.devices import live
 from station.db import connect
-from tests.fakeports import FakeSerialPort
+from tests.helpers import bench_client, post
 from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
 
 BADGE, PIN = "BADGE-6", "9753"
@@ -44,10 +43,8 @@ def test_a_line_with_no_weight_in_it_reads_as_nothing(line):
 # --- the driver on a pty ----------------------------------------------------------------------
 
 @pytest.fixture
-def port(tmp_path):
-    fake = FakeSerialPort(tmp_path / "ttyUSB0")
-    yield fake
-    fake.close()
+def port(serial_port):
+    return serial_port("ttyUSB0")
 
 
 @pytest.fixture
@@ -159,16 +156,7 @@ def app(tmp_path, port):
 
 
 def sign_in(app):
-    client = app.test_client()
-    token = re.search(r'data-csrf="([^"]+)"', client.get("/sign-in?station=bench-3").get_data(True)).group(1)
-    client.post("/sign-in/badge", data={"code": BADGE}, headers={"X-CSRF-Token": token, "HX-Request": "true"})
-    assert client.post("/sign-in", data={"pin": PIN, "csrf_token": token}).status_code == 302
-    client.token = re.search(r'data-csrf="([^"]+)"', client.get("/").get_data(True)).group(1)
-    return client
-
-
-def post(client, url, **data):
-    return client.post(url, data=data, headers={"X-CSRF-Token": client.token, "HX-Request": "true"})
+    return bench_client(app, BADGE, PIN, "bench-3")
 
 
 def put_on_scale(app, port, line):

@@ -4,6 +4,7 @@ The browser side (the open page changing) is in test_live_browser.py; here the s
 the reader thread, the bench's event stream, the claim that runs each scan once, double reads,
 unplug and replug, the device registry.
 """
+import functools
 import re
 import time
 
@@ -13,18 +14,11 @@ from hardware import registry
 from station import auth, create_app
 from station.devices import live
 from station.config import ConfigError
-from station.db import connect
-from tests.fakeports import FakeSerialPort
+from tests.helpers import bench_client, post, query, wait_until
 from tests.sample import CARTON, fresh, load_sample
 
 BADGE, PIN = "BADGE-5", "2580"
-
-
-@pytest.fixture
-def port(tmp_path):
-    fake = FakeSerialPort(tmp_path / "ttyACM0")
-    yield fake
-    fake.close()
+wait_for = functools.partial(wait_until, timeout=5.0)
 
 
 def make_app(tmp_path, **config):
@@ -49,16 +43,11 @@ def app(tmp_path, port):
 
 
 def sign_in(app, station="bench-3"):
-    client = app.test_client()
-    token = re.search(r'data-csrf="([^"]+)"', client.get(f"/sign-in?station={station}").get_data(True)).group(1)
-    client.post("/sign-in/badge", data={"code": BADGE}, headers={"X-CSRF-Token": token, "HX-Request": "true"})
-    assert client.post("/sign-in", data={"pin": PIN, "csrf_token": token}).status_code == 302
-    client.token = re.search(r'data-csrf="([^"]+)"', client.get("/").get_data(True)).group(1)
-    return client
+    return bench_client(app, BADGE, PIN, station)
 
 
 def post_scan(client, **data):
-    return client.post("/bench/scan", data=data, headers={"X-CSRF-Token": client.token, "HX-Request": "true"})
+    return post(client, "/bench/scan", **data)
 
 
 class Stream:
@@ -86,21 +75,6 @@ def scan_event(stream):
     import json
 
     return int(found.group(1)), json.loads(found.group(2))
-
-
-def query(app, sql, params=()):
-    db = connect(app.config["DATABASE"])
-    try:
-        return db.execute(sql, list(params)).fetchall()
-    finally:
-        db.close()
-
-
-def wait_for(condition, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def scanner_state(app):

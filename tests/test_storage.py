@@ -1,7 +1,6 @@
 """The server's writes stay in the database file whatever other programs do beside it."""
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -9,25 +8,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.fakeports import free_port, wait_for_port
 from tests.sample import CARTON, fresh, load_sample
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(port):
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("the server did not start")
 
 
 def deleted_files_held_by(pid):
@@ -55,7 +39,7 @@ def test_a_return_opened_on_the_server_is_in_the_file_after_another_program_open
     server = subprocess.Popen(cli + ["serve", "--no-demo", "--db", str(db_path), "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(port)
+        wait_for_port(port)
         time.sleep(1.0)  # the start-up cache warm-up has read the file by now
         # what a backup script, a report query or `run.py token` does: open, read, close
         outside = sqlite3.connect(db_path)

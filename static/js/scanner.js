@@ -137,8 +137,18 @@
     if (!field) catchText();
   }
 
+  // A pause longer than a hiccup starts a new burst: keys typed by hand before a scan are not
+  // part of it. But a pause inside a burst that has been scanner-fast so far is the machine
+  // holding keys back (a busy page, a busy USB hub), not a person: the burst goes on, up to LONG.
+  function startsBurst(now, field) {
+    if (!keys.length || (snapshot && snapshot.el !== field)) return true;
+    var pause = now - last;
+    if (pause > LONG) return true;
+    return pause > hiccup && !(keys.length >= 2 && medianGap() <= gap);
+  }
+
   function addKey(ch, now, field) {
-    if (!keys.length || now - last > hiccup || (snapshot && snapshot.el !== field)) {  // a new burst starts
+    if (startsBurst(now, field)) {  // a new burst starts
       reset();
       snapshot = field ? { el: field, value: field.value } : null;
     }

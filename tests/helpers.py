@@ -1,0 +1,49 @@
+"""Small helpers the tests share: read a station database, wait on a condition, a Flask test
+client signed in at a bench as the page does it (CSRF token, htmx headers)."""
+import re
+import time
+
+from station.db import connect
+
+
+def query(where, sql, params=()):
+    """The rows of `sql`, read on a connection of its own; `where` is a test server ({"db": path,
+    ...}, tests/browser.py), a Flask app or the database file."""
+    if isinstance(where, dict):
+        where = where["db"]
+    elif hasattr(where, "config"):
+        where = where.config["DATABASE"]
+    db = connect(where)
+    try:
+        return db.execute(sql, list(params)).fetchall()
+    finally:
+        db.close()
+
+
+def wait_until(condition, timeout=10.0):
+    """Polls `condition` until it holds (answers True) or fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+    return True
+
+
+def csrf_token(response):
+    return re.search(r'data-csrf="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+def bench_client(app, badge, pin, station):
+    """A test client signed in at `station`: the badge, then the PIN; client.token is the CSRF
+    token of the signed-in page."""
+    client = app.test_client()
+    token = csrf_token(client.get(f"/sign-in?station={station}"))
+    client.post("/sign-in/badge", data={"code": badge}, headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert client.post("/sign-in", data={"pin": pin, "csrf_token": token}).status_code == 302
+    client.token = csrf_token(client.get("/"))
+    return client
+
+
+def post(client, url, **data):
+    """A form post as htmx sends it from the page of a bench_client."""
+    return client.post(url, data=data, headers={"X-CSRF-Token": client.token, "HX-Request": "true"})
