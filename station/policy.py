@@ -9,7 +9,12 @@ DEFAULTS = {
     "open_box_factor": "0.80",         # restock as open-box (grade B)
     "refurbished_factor": "0.70",      # refurbish value = price x factor - refurb cost
     "liquidation_rate": "0.05",        # scrap value = price x rate
-    "high_value_threshold": "150",     # order value, in its own currency
+    "base_currency": "USD",            # catalogue values, costs and thresholds are in this currency
+    "high_value_threshold": "150",     # order value, in the base currency
+    "charge_return_label": 1,          # a seller-paid return label is charged on customer-side returns (0: not)
+    "frequent_hold_above": "100",      # a frequent returner's refund lines above this (base currency) wait
+    "bulk_units": 10,                  # a return of an order of at least this many units ...
+    "bulk_value": "1000",              # ... or this value (base currency) is a bulk return: held, unit by unit
     "frequent_returns_count": 3,       # returns ...
     "frequent_returns_days": 90,       # ... in this many days
     "frequent_return_rate": "0.50",    # or this return rate ...
@@ -58,7 +63,12 @@ BOUNDS = {
     "open_box_factor": (Decimal, 0, 1),
     "refurbished_factor": (Decimal, 0, 1),
     "liquidation_rate": (Decimal, 0, 1),
+    "base_currency": ("currency", None, None),
     "high_value_threshold": (Decimal, 0, 10_000_000),
+    "charge_return_label": (int, 0, 1),
+    "frequent_hold_above": (Decimal, 0, 10_000_000),
+    "bulk_units": (int, 1, 1_000_000),
+    "bulk_value": (Decimal, 0, 100_000_000),
     "frequent_returns_count": (int, 1, 1000),
     "frequent_returns_days": (int, 1, 3650),
     "frequent_return_rate": (Decimal, 0, 1),
@@ -75,6 +85,13 @@ def _coerce(key, value):
     from station.errors import bad
 
     kind, low, high = BOUNDS[key]
+    if kind == "currency":
+        from station.money import CURRENCIES
+
+        code = str(value).strip().upper() if isinstance(value, str) else ""
+        if code not in CURRENCIES:
+            raise bad(key, "must be an ISO 4217 currency code such as USD")
+        return code
     try:
         if isinstance(value, bool):
             raise ValueError
@@ -118,6 +135,8 @@ def validate(changes):
 
 
 def _same(old, new):
+    if isinstance(old, str) and isinstance(new, str) and not old.replace(".", "").isdigit():
+        return old == new
     try:
         return Decimal(str(old)) == Decimal(str(new))
     except Exception:

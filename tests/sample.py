@@ -97,4 +97,7 @@ def load_sample(db):
                            "resolution": "refund", "return_tracking_no": RETURN_TRACKING})
         db["rma_lines"].insert({"rma_no": RMA, "sku": "MUG-01", "qty": 1})
         db["stock"].insert({"sku": "MUG-01", "bin": "A-01-01", "qty": 5})
+        # units of the base currency (USD) for one unit of each order currency but USD
+        db["fx_rates"].insert_all([{"currency": "EUR", "rate": "1.08", "as_of": days_ago(1), "updated_at": days_ago(1)},
+                                   {"currency": "SAR", "rate": "0.2666", "as_of": days_ago(1), "updated_at": days_ago(1)}])
     return db

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from station import auth
-from station.intake import decisions, returns
+from station.intake import closing, decisions, returns
 from station.data import webhooks
 from station.db import connect
 from tests.browser import (enter_badge, expect, needs_chromium, new_page, scan, serve, shooter, sign_in_as, station_app,
@@ -246,7 +246,7 @@ def make_events(server):
         opened, _ = returns.open_return(db, CARTON, station="bench-1", user="Olga Operator")
         item = returns.add_item(db, opened["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
         decisions.decide(db, opened["return_id"], item["item_id"], {"disposition": item["recommendation"]["disposition"]})
-        returns.close_return(db, opened["return_id"])
+        closing.close_return(db, opened["return_id"])
     finally:
         db.close()
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from station import auth, create_app
-from station.intake import decisions, returns
+from station.intake import closing, decisions, returns
 from station.data import webhooks
 from station.db import connect
 from station.timeutil import now
@@ -151,7 +151,7 @@ def test_a_policy_change_applies_to_new_decisions_only(supervisor, db):
     old_refurbish = {o["disposition"]: o["value"] for o in old["recommendation"]["options"]}["refurbish"]
     assert old_refurbish == "12.00"  # 20 x 0.70 - 2
     decide(db, opened["return_id"], old)
-    old_refund = returns.close_return(db, opened["return_id"])["refund"]
+    old_refund = closing.close_return(db, opened["return_id"])["refund"]
     assert old_refund["amount"] == "16.99"  # 19.99 minus the 15% restocking fee
 
     response = supervisor.post("/admin/policy", refurbished_factor="0.50", restocking_fee="0.30")
@@ -166,7 +166,7 @@ def test_a_policy_change_applies_to_new_decisions_only(supervisor, db):
     new = returns.add_item(db, again["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "C", "reason": "changed_mind"})
     assert {o["disposition"]: o["value"] for o in new["recommendation"]["options"]}["refurbish"] == "8.00"  # 20 x 0.50 - 2
     decide(db, again["return_id"], new)
-    assert returns.close_return(db, again["return_id"])["refund"]["amount"] == "13.99"  # 19.99 x 0.70
+    assert closing.close_return(db, again["return_id"])["refund"]["amount"] == "13.99"  # 19.99 x 0.70
 
 
 def test_a_scanned_product_barcode_picks_the_product_and_its_rule_is_saved_and_audited(supervisor, db):
@@ -402,7 +402,7 @@ def _decide_a_mug(db):
     opened, _ = returns.open_return(db, CARTON, station="bench-1")
     item = returns.add_item(db, opened["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
     decide(db, opened["return_id"], item)
-    returns.close_return(db, opened["return_id"])
+    closing.close_return(db, opened["return_id"])
     return item["item_id"]
 
 

@@ -295,13 +295,20 @@ def test_a_sku_rule_with_a_list_or_object_key_answers_400_not_500(env, key):
     assert db["sku_policy"].count == 0 and db["policy_audit"].count == 0
 
 
-def test_an_approved_amount_is_rounded_half_up_to_cents_like_every_refund(env):
+@pytest.mark.parametrize("amount", ["12.125", "12,50", "1_000", "\u0663", "\uff11\uff12", "-0.0", "-1", "1e2", True, ""])
+def test_an_approved_amount_must_be_a_plain_decimal_of_cents_and_a_bad_one_changes_nothing(env, amount):
     client, tokens, db = env
     refund = held_refund(client, tokens["operator"])
+    before = db.execute("SELECT amount, status, updated_at FROM refund_lines").fetchall()
     resp = call(client, tokens["supervisor"], "POST", f"/api/refunds/{refund['refund_id']}/approve",
-                {"note": "goodwill", "amount": "12.125"})
-    assert resp.status_code == 200 and resp.json["amount"] == "12.13" and resp.json["status"] == "ready"
-    assert db.execute("SELECT amount, status FROM refunds").fetchone() == ("12.13", "ready")
+                {"note": "goodwill", "amount": amount})
+    assert resp.status_code == 400 and resp.json["error"]["field"] == "amount"
+    assert db.execute("SELECT amount, status, updated_at FROM refund_lines").fetchall() == before
+    good = call(client, tokens["supervisor"], "POST", f"/api/refunds/{refund['refund_id']}/approve",
+                {"note": "goodwill", "amount": "12.10"})
+    assert good.status_code == 200 and (good.json["amount"], good.json["payable"], good.json["status"]) == (
+        "12.10", "12.10", "ready")
+    assert db.execute("SELECT amount, status FROM refunds").fetchone() == ("12.10", "ready")
 
 
 @pytest.mark.parametrize("query,field", [("after=\u0663", "after"), ("limit=%EF%BC%91", "limit"), ("after=1_0", "after"),

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from station.intake import decisions, returns
+from station.intake import closing, decisions, returns
 from station.data import exports, webhooks
 from station.downstream import quarantine, refunds, refurbish, rtv
 from station import db as db_module
@@ -87,10 +87,10 @@ def test_an_item_the_supplier_refuses_comes_back_to_quarantine_review(db):
 
 def test_confirmed_fraud_marks_the_customer_and_rejects_the_held_refund(db):
     rid, item_id = decided(db, sample.CARTON, {"sku": "MUG-01", "qty": 1, "grade": "X", "reason": "other", "notes": "a brick"})
-    refund = returns.close_return(db, rid)["refund"]
+    refund = closing.close_return(db, rid)["refund"]
     assert refund["status"] == "held"
     result = quarantine.review(db, item_id, {"outcome": "fraud", "note": "brick in the box"})
-    assert result["refund"]["status"] == "rejected"
+    assert result["status"] == "rejected" and result["review"]["outcome"] == "fraud"
     assert db.execute("SELECT fraud FROM customers WHERE customer_id = 'C1'").fetchone()[0] == 1
     from station.intake.lookup import lookup
 
@@ -100,17 +100,24 @@ def test_confirmed_fraud_marks_the_customer_and_rejects_the_held_refund(db):
     assert err.value.status in (404, 409)
 
 
-def test_a_quarantine_restock_releases_a_refund_held_only_by_quarantine(db):
+def test_a_quarantine_restock_pays_the_line_at_the_amount_the_supervisor_sets(db):
     rid, item_id = decided(db, sample.CARTON, {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
-    assert returns.close_return(db, rid)["refund"]["status"] == "held"
-    result = quarantine.review(db, item_id, {"outcome": "restock", "note": "our shoe after all"})
-    assert result["refund"]["status"] == "ready"
+    assert closing.close_return(db, rid)["refund"]["status"] == "held"  # a shoe SO-1 never had: nothing proposed
+    result = quarantine.review(db, item_id, {"outcome": "restock", "note": "our shoe after all", "refund_amount": "20.00"})
+    assert (result["status"], result["payable"], result["lines"][0]["status"]) == ("ready", "20.00", "ready")
     assert db.execute("SELECT qty FROM stock WHERE sku = 'SHOE-01'").fetchone()[0] == 1
+
+
+def test_a_quarantine_scrap_without_an_amount_rejects_a_line_that_proposed_nothing(db):
+    rid, item_id = decided(db, sample.CARTON, {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    closing.close_return(db, rid)
+    result = quarantine.review(db, item_id, {"outcome": "scrap", "note": "worn out"})
+    assert (result["status"], result["amount"], result["lines"][0]["status"]) == ("rejected", "0.00", "rejected")
 
 
 def test_two_supervisors_approving_at_once_settle_the_refund_once(db, tmp_path):
     rid, _ = decided(db, "CTN-2", {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
-    refund_id = returns.close_return(db, rid)["refund"]["refund_id"]
+    refund_id = closing.close_return(db, rid)["refund"]["refund_id"]
     barrier, outcomes = threading.Barrier(2), []
 
     def approve(note):
@@ -199,7 +206,7 @@ def test_webhooks_deliver_signed_events_in_order_and_retry_after_a_failure(db):
 
 def test_exports_list_decisions_stock_changes_and_refunds_in_a_range(db):
     rid, _ = decided(db, "CTN-2", {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "defective"})
-    returns.close_return(db, rid)
+    closing.close_return(db, rid)
     columns, found = exports.export(db, "decisions")
     assert "disposition" in columns and found[0]["disposition"] == "restock"
     assert exports.export(db, "stock-changes")[1][0]["delta"] == 1
@@ -223,7 +230,7 @@ def test_a_policy_change_after_an_item_was_inspected_leaves_its_refund_as_it_was
     decisions.decide(db, ret["return_id"], item["item_id"], {"disposition": item["recommendation"]["disposition"]})
     policy_module.update(db, {"restocking_fee": "0.10", "return_window_days": 90}, user="sam")
 
-    closed = returns.close_return(db, ret["return_id"])
+    closed = closing.close_return(db, ret["return_id"])
 
     # 49.50 less the 25% in force at inspection, and held: outside the 30-day window it was judged by
     assert (closed["refund"]["amount"], closed["refund"]["status"]) == ("37.13", "held")
@@ -233,20 +240,27 @@ def test_a_policy_change_after_an_item_was_inspected_leaves_its_refund_as_it_was
     again, _ = returns.open_return(db, sample.CARTON, "bench-1")  # SO-1: delivered 10 days ago
     later = returns.add_item(db, again["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "B", "reason": "size_fit"})
     decisions.decide(db, again["return_id"], later["item_id"], {"disposition": later["recommendation"]["disposition"]})
-    assert returns.close_return(db, again["return_id"])["refund"] | {"refund_id": None} == {
-        "refund_id": None, "amount": "17.99", "currency": "USD", "status": "ready", "payment_ref": None}
+    refund = closing.close_return(db, again["return_id"])["refund"]
+    assert {k: refund[k] for k in ("amount", "payable", "currency", "status", "payment_ref")} == {
+        "amount": "17.99", "payable": "17.99", "currency": "USD", "status": "ready", "payment_ref": None}
 
 
-@pytest.mark.parametrize("outcome, status, event", [("scrap", "ready", "refund.approved"),
-                                                     ("fraud", "rejected", "refund.rejected")])
-def test_a_quarantine_review_before_the_parcel_closes_settles_the_refund_computed_at_close(db, outcome, status, event):
+@pytest.mark.parametrize("outcome, amount, status, event", [("scrap", "5.00", "ready", "refund.approved"),
+                                                             ("scrap", None, "rejected", "refund.rejected"),
+                                                             ("fraud", None, "rejected", "refund.rejected")])
+def test_a_quarantine_review_before_the_parcel_closes_settles_the_refund_computed_at_close(db, outcome, amount, status,
+                                                                                          event):
     ret, _ = returns.open_return(db, sample.CARTON, "bench-1")
     item = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "X", "reason": "changed_mind"})
     sample.evidence(db, item["item_id"])
     decisions.decide(db, ret["return_id"], item["item_id"], {"disposition": "quarantine"})
-    quarantine.review(db, item["item_id"], {"outcome": outcome, "note": "empty box"}, user="sam")
+    review = {"outcome": outcome, "note": "empty box"}
+    if amount:
+        review["refund_amount"] = amount
+    assert quarantine.review(db, item["item_id"], review, user="sam") == {
+        "refund": None, "review": {"item_id": item["item_id"], "outcome": outcome, "target": None, "condition": None}}
 
-    closed = returns.close_return(db, ret["return_id"])
+    closed = closing.close_return(db, ret["return_id"])
 
     assert closed["refund"]["status"] == status
     refund_id = closed["refund"]["refund_id"]

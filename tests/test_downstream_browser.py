@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from station import auth
-from station.intake import decisions, photos, returns
+from station.intake import closing, decisions, photos, returns
 from station.db import connect
 from tests.browser import expect, needs_chromium, new_page, scan, serve, sign_in_as, station_app
 from tests.browser import shot as screenshot
@@ -52,7 +52,7 @@ def decide(db, code, item, disposition=None, close=False, photo=None, photo_dir=
     if photo:
         photos.add_photo(db, added["item_id"], photo_png(photo), photo_dir=photo_dir)
     decisions.decide(db, ret["return_id"], added["item_id"], {"disposition": disposition or added["recommendation"]["disposition"]})
-    refund = returns.close_return(db, ret["return_id"])["refund"] if close else None
+    refund = closing.close_return(db, ret["return_id"])["refund"] if close else None
     return added["item_id"], refund
 
 

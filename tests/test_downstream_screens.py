@@ -9,10 +9,10 @@ import re
 import pytest
 
 from station import auth, create_app, policy
-from station.intake import decisions, returns
+from station.intake import closing, decisions, returns
 from station.db import connect
-from station.downstream.refunds import HOLD_KINDS, hold_kinds
-from station.rules.refund import item_refund
+from station.downstream.refunds import hold_kinds
+from station.rules.refund import HOLD_LABELS, judge_item
 from tests.helpers import query
 from tests.sample import CARTON, days_ago, evidence, fresh, load_sample, png_bytes
 
@@ -45,7 +45,7 @@ def decided(app, code, item, disposition=None, close=False, **extra):
         evidence(db, added["item_id"], item["grade"])
         decisions.decide(db, ret["return_id"], added["item_id"],
                          {"disposition": disposition or added["recommendation"]["disposition"], **extra})
-        refund = returns.close_return(db, ret["return_id"])["refund"] if close else None
+        refund = closing.close_return(db, ret["return_id"])["refund"] if close else None
         return added["item_id"], refund
     finally:
         db.close()
@@ -346,8 +346,10 @@ def test_quarantine_shows_flags_and_a_restock_releases_the_refund_held_only_by_q
     assert no_note.status_code == 400 and query(app, "SELECT count(*) FROM quarantine_reviews") == [(0,)]
     bad_outcome = sup.post(f"/quarantine/{item_id}/review", outcome="burn", reason="Item is ours and sellable")
     assert bad_outcome.status_code == 400 and "outcome:" in text(bad_outcome)
-    done = sup.post(f"/quarantine/{item_id}/review", outcome="restock", reason="Item is ours and sellable")
-    assert done.status_code == 200 and f"Refund {refund['refund_id']} is ready" in text(done)
+    done = sup.post(f"/quarantine/{item_id}/review", outcome="restock", reason="Item is ours and sellable",
+                    refund_amount="20.00")  # not on the order: nothing was proposed, the supervisor names it
+    assert done.status_code == 200 and "Its refund line: 20.00 USD ready" in text(done)
+    assert f"refund {refund['refund_id']} is ready (20.00 USD to pay)" in text(done)
     assert query(app, "SELECT status, decided_by FROM refunds") == [("ready", "Sam Supervisor")]
     assert query(app, "SELECT qty FROM stock WHERE sku = 'SHOE-01'") == [(1,)]
     again = sup.post(f"/quarantine/{item_id}/review", outcome="scrap", reason="Damaged beyond use")
@@ -368,8 +370,8 @@ def test_a_quarantined_item_of_a_never_restock_sku_is_not_restocked_and_its_refu
     assert query(app, "SELECT count(*) FROM quarantine_reviews") == [(0,)]
     assert query(app, "SELECT count(*) FROM stock WHERE sku = 'SHOE-01'") == [(0,)]
     assert query(app, "SELECT status FROM refunds") == [("held",)]
-    scrapped = sup.post(f"/quarantine/{item_id}/review", outcome="scrap", reason="Damaged beyond use")
-    assert scrapped.status_code == 200 and f"Refund {refund['refund_id']} is ready" in text(scrapped)
+    scrapped = sup.post(f"/quarantine/{item_id}/review", outcome="scrap", reason="Damaged beyond use", refund_amount="5")
+    assert scrapped.status_code == 200 and f"refund {refund['refund_id']} is ready" in text(scrapped)
     assert query(app, "SELECT outcome FROM quarantine_reviews") == [("scrap",)]
 
 
@@ -379,7 +381,7 @@ def test_reviewed_items_stay_in_sight_with_where_they_went_who_decided_and_their
                                                  "notes": "a brick"}, close=True)
     sup = sign_in(app, "supervisor")
     assert "Reviewed lately" not in text(sup.get("/quarantine"))
-    sup.post(f"/quarantine/{shoe}/review", outcome="restock", reason="Item is ours and sellable")
+    sup.post(f"/quarantine/{shoe}/review", outcome="restock", reason="Item is ours and sellable", refund_amount="20")
     page = text(sup.post(f"/quarantine/{brick}/review", outcome="fraud", reason="Not our item", note="brick"))
     assert "Nothing waits for review." in page and "Reviewed lately" in page
     shoe_row = page[page.index(f'id="reviewed-{shoe}"'):page.index("</tr>", page.index(f'id="reviewed-{shoe}"'))]
@@ -444,7 +446,7 @@ def test_a_refund_held_for_a_quarantined_item_points_to_the_quarantine_review(ap
     sup = sign_in(app, "supervisor")
     page = text(sup.get("/refunds"))
     assert "Mismatch" in page and f"Item {item_id} waits in" in page and 'href="/quarantine"' in page
-    sup.post(f"/quarantine/{item_id}/review", outcome="scrap", reason="Damaged beyond use")
+    sup.post(f"/quarantine/{item_id}/review", outcome="scrap", reason="Damaged beyond use", refund_amount="20.00")
     assert query(app, "SELECT status FROM refunds") == [("ready",)]
     assert "waits in" not in text(sup.get("/refunds"))
 
@@ -456,7 +458,7 @@ def test_a_refund_held_for_reason_other_shows_the_inspectors_notes_that_explain_
     sup = sign_in(app, "supervisor")
     card = text(sup.get("/refunds"))
     card = card[card.index(f'id="refund-{refund["refund_id"]}"'):]
-    assert "Other reason" in card and "(grade B, other)" in card
+    assert "Other reason" in card and "grade B, other" in card
     assert "Inspector's notes: <bdi dir=\"auto\">lid cracked &lt;b&gt;in transit&lt;/b&gt;? 客户说</bdi>" in card
     assert query(app, "SELECT status FROM refunds") == [("held",)]
 
@@ -470,7 +472,7 @@ def test_a_held_refund_says_which_of_its_items_quarantine_review_already_decided
         evidence(db, mug["item_id"])
         for added in (shoe, mug):
             decisions.decide(db, ret["return_id"], added["item_id"], {"disposition": added["recommendation"]["disposition"]})
-        refund = returns.close_return(db, ret["return_id"])["refund"]
+        refund = closing.close_return(db, ret["return_id"])["refund"]
     finally:
         db.close()
     sup = sign_in(app, "supervisor")
@@ -499,19 +501,20 @@ def test_paid_refunds_are_listed_read_only_with_their_payment_reference(app):
     assert sup.post("/refunds/999/approve", reason="Goodwill").status_code == 404
 
 
-def test_the_hold_reason_names_follow_the_refund_rule_texts():
+def test_each_hold_the_refund_rule_gives_has_its_name_on_the_screen():
     pol = {"restocking_fee": "0.15"}
     cases = [
-        ({"flags": [], "grade": "A", "reason": "changed_mind", "qty": 1}, False, "out_of_window"),
-        ({"flags": [], "grade": "X", "reason": "other", "qty": 1}, True, "grade_x"),
-        ({"flags": ["item_mismatch"], "grade": "A", "reason": "changed_mind", "qty": 1}, True, "mismatch"),
-        ({"flags": [], "grade": "D", "reason": "changed_mind", "qty": 1}, True, "customer_damage"),
-        ({"flags": [], "grade": "B", "reason": "other", "qty": 1}, True, "other"),
+        ({"flags": [], "grade": "A", "reason": "changed_mind", "qty": 1}, False, ["out_of_window"]),
+        ({"flags": [], "grade": "X", "reason": "other", "qty": 1}, True, ["grade_x"]),
+        ({"flags": ["item_mismatch"], "grade": "A", "reason": "changed_mind", "qty": 1}, True, ["mismatch"]),
+        ({"flags": [], "grade": "D", "reason": "changed_mind", "qty": 1}, True, ["customer_damage"]),
+        ({"flags": [], "grade": "B", "reason": "other", "qty": 1}, True, ["other"]),
     ]
-    for item, inside, kind in cases:
-        amount, held, why = item_refund(item, 10, inside, pol)
-        assert held and [k for k, _ in hold_kinds([{"why": why}])] == [kind], why
-    assert len(HOLD_KINDS) == len(cases)
+    for item, inside, kinds in cases:
+        _amount, holds, why = judge_item(item, 10, inside, pol)
+        assert holds == kinds, why
+        assert [k for k, _ in hold_kinds([{"status": "held", "holds": holds}])] == kinds
+        assert all(HOLD_LABELS[k] for k in holds)
 
 
 # -- roles and CSRF ---------------------------------------------------------------------------
@@ -569,8 +572,8 @@ def test_odd_form_values_on_every_downstream_post_never_make_a_server_error(app)
         for value in ODD_VALUES:
             response = sup.post(url, **{field: value for field in fields})
             assert response.status_code < 500, (url, value, response.status_code)
-    # any text is a note: the first usable one decided the refund, and only it
-    assert query(app, "SELECT status, note FROM refunds WHERE refund_id = ?", [held]) == [("ready", "-1")]
+    # any text is a note, but no odd value is an amount: the first usable note rejected it, and only it
+    assert query(app, "SELECT status, note FROM refunds WHERE refund_id = ?", [held]) == [("rejected", "-1")]
     assert query(app, "SELECT count(*) FROM events WHERE type IN ('refund.approved', 'refund.rejected')") == [(1,)]
     assert query(app, "SELECT status, actions, minutes FROM work_orders") == [("open", "[]", 0)]
     assert query(app, "SELECT status FROM rtv_batches") == [("open",)]

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from station.intake import decisions, lookup, returns
+from station.intake import closing, decisions, lookup, returns
 from station import db as db_module
 from station.errors import ServiceError
 from tests import sample
@@ -217,7 +217,7 @@ def close(db, code, *items, **close_args):
         item = returns.add_item(db, ret["return_id"], data)
         sample.evidence(db, item["item_id"], data["grade"])
         decisions.decide(db, ret["return_id"], item["item_id"], {"disposition": item["recommendation"]["disposition"]})
-    return returns.close_return(db, ret["return_id"], close_args or None)
+    return closing.close_return(db, ret["return_id"], close_args or None)
 
 
 def test_a_customer_side_grade_a_return_is_refunded_in_full_and_ready(db):
@@ -248,11 +248,11 @@ def test_closing_needs_every_item_decided_and_twice_answers_the_same_refund(db):
     ret, _ = returns.open_return(db, sample.CARTON, "bench-1")
     item = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
     with pytest.raises(ServiceError) as err:
-        returns.close_return(db, ret["return_id"])
+        closing.close_return(db, ret["return_id"])
     assert err.value.status == 409 and db["refunds"].count == 0
     decisions.decide(db, ret["return_id"], item["item_id"], {"disposition": "crossdock"})
-    first = returns.close_return(db, ret["return_id"])
-    second = returns.close_return(db, ret["return_id"])
+    first = closing.close_return(db, ret["return_id"])
+    second = closing.close_return(db, ret["return_id"])
     assert first == second and db["refunds"].count == 1
     assert len(events(db, "refund.computed")) == 1
 
@@ -285,8 +285,11 @@ def test_a_serial_on_a_product_that_carries_none_is_kept_but_is_no_mismatch(db):
     assert other["flags"] == ["serial_mismatch"] and other["recommendation"]["disposition"] == "quarantine"
     decisions.decide(db, ret["return_id"], mug["item_id"], {"disposition": "crossdock"})
     decisions.decide(db, ret["return_id"], other["item_id"], {"disposition": "quarantine"})
-    refund = returns.close_return(db, ret["return_id"])["refund"]
-    assert refund["status"] == "held" and refund["amount"] == "19.99"  # the mug paid, the mismatched one held at 0
+    refund = closing.close_return(db, ret["return_id"])["refund"]
+    # the mug is paid at once; only the mismatched one waits, proposed at nothing
+    assert (refund["status"], refund["amount"], refund["payable"]) == ("ready", "19.99", "19.99")
+    assert [(line["item_id"], line["amount"], line["status"]) for line in refund["lines"]] == [
+        (mug["item_id"], "19.99", "ready"), (other["item_id"], "0.00", "held")]
 
 
 @pytest.mark.parametrize("hours_past,disposition", [(-1, "rtv"), (12, "refurbish")])

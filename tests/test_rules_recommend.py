@@ -29,7 +29,7 @@ def rec(grade, prod=None, qty=1, policy=POLICY, flags=(), **kwargs):
 
 
 def options(*pairs):
-    return [{"disposition": d, "value": v} for d, v in pairs]
+    return [{"disposition": d, "value": v, "currency": "USD"} for d, v in pairs]
 
 
 # -- quarantine ---------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ def test_grade_x_a_mismatch_or_an_unknown_product_goes_to_quarantine(grade, flag
     got = recommend(grade, flags, prod, 1, POLICY, waiting_line=WAITING, rtv_eligible=True, bin_=BIN,
                     supplier_id=SUPPLIER)
     assert got == {"disposition": "quarantine", "target": None, "why": f"Quarantine for a supervisor: {cause}.",
-                   "options": QUARANTINE_OPTIONS}
+                   "options": QUARANTINE_OPTIONS, "currency": "USD"}
 
 
 def test_the_quarantine_rule_covers_every_mismatch_flag():
@@ -81,7 +81,7 @@ def test_grade_a_with_no_waiting_order_restocks_as_new_to_the_products_bin():
         "disposition": "restock",
         "target": BIN,
         "why": f"Grade A, no order waiting for SKU-1: restock as new to bin {BIN}.",
-        "options": options(("restock", "100.00")),
+        "options": options(("restock", "100.00")), "currency": "USD",
     }
 
 
@@ -96,7 +96,7 @@ def test_grade_a_with_a_waiting_order_crossdocks_to_that_order():
         "disposition": "crossdock",
         "target": "SO-9",
         "why": "Grade A and order SO-9 is waiting for SKU-1 (priority 2, placed 2024-05-01): ship it straight out.",
-        "options": options(("crossdock", "100.00"), ("restock", "100.00")),
+        "options": options(("crossdock", "100.00"), ("restock", "100.00")), "currency": "USD",
     }
 
 
@@ -111,7 +111,7 @@ def test_grade_b_refurbishable_goes_to_refurbish_with_no_target():
         "disposition": "refurbish",
         "target": None,
         "why": "Grade B and the product is refurbishable: repack it, then it sells as refurbished.",
-        "options": options(("restock", "80.00"), ("refurbish", "50.00")),  # 0.80 x 100; 0.70 x 100 - 20
+        "options": options(("restock", "80.00"), ("refurbish", "50.00")), "currency": "USD",  # 0.80 x 100; 0.70 x 100 - 20
     }
 
 
@@ -126,7 +126,7 @@ def test_grade_b_not_refurbishable_restocks_as_open_box_to_the_bin():
         "disposition": "restock",
         "target": BIN,
         "why": f"Grade B, not refurbishable: restock as open-box to bin {BIN}.",
-        "options": options(("restock", "80.00")),
+        "options": options(("restock", "80.00")), "currency": "USD",
     }
 
 
@@ -175,7 +175,7 @@ HIGHEST = [
 @pytest.mark.parametrize("name, prod, rtv, weighed, choice", HIGHEST, ids=[row[0] for row in HIGHEST])
 def test_grades_c_and_d_choose_the_option_that_recovers_the_most(grade, name, prod, rtv, weighed, choice):
     got = rec(grade, prod, rtv_eligible=rtv, waiting_line=WAITING)
-    listed = ", ".join(f"{d} {v}" for d, v in weighed)
+    listed = ", ".join(f"{d} {v} USD" for d, v in weighed)
     why = f"Grade {grade}: {choice} recovers the most ({listed})."
     if not rtv:
         why += RTV_CLOSED
@@ -183,14 +183,14 @@ def test_grades_c_and_d_choose_the_option_that_recovers_the_most(grade, name, pr
         "disposition": choice,
         "target": {"rtv": SUPPLIER}.get(choice),
         "why": why,
-        "options": options(*weighed),
+        "options": options(*weighed), "currency": "USD",
     }
 
 
 def test_a_grade_d_item_goes_to_rtv_naming_the_supplier():
     got = rec("D", product(refurb_cost="40.00"), rtv_eligible=True, supplier_id="SUP-77")
     assert (got["disposition"], got["target"]) == ("rtv", "SUP-77")
-    assert got["why"] == "Grade D: rtv recovers the most (refurbish 30.00, rtv 40.00, scrap 5.00)."
+    assert got["why"] == "Grade D: rtv recovers the most (refurbish 30.00 USD, rtv 40.00 USD, scrap 5.00 USD)."
 
 
 def test_the_option_order_for_ties_is_crossdock_restock_refurbish_rtv_scrap():
@@ -219,7 +219,7 @@ def test_a_never_restocked_a_or_b_item_goes_to_the_best_option_left(grade, prod,
         "disposition": choice,
         "target": {"rtv": SUPPLIER}.get(choice),
         "why": f"Policy: SKU-1 is never restocked; {choice} recovers the most of what is left.",
-        "options": options(*weighed),
+        "options": options(*weighed), "currency": "USD",
     }
 
 
@@ -236,8 +236,8 @@ def test_a_never_restocked_c_or_d_item_keeps_the_grade_rule_without_refurbish(gr
     assert rec(grade, product(refurb_cost="0.00"), rtv_eligible=False, never_restock=True) == {
         "disposition": "scrap",
         "target": None,
-        "why": f"Grade {grade}: scrap recovers the most (scrap 5.00)." + RTV_CLOSED,
-        "options": options(("scrap", "5.00")),
+        "why": f"Grade {grade}: scrap recovers the most (scrap 5.00 USD)." + RTV_CLOSED,
+        "options": options(("scrap", "5.00")), "currency": "USD",
     }
 
 
@@ -255,7 +255,7 @@ def test_option_values_multiply_by_the_quantity(grade, waiting, rtv, expected):
     assert got == {d: D(v) for d, v in expected.items()}
     assert all(isinstance(v, Decimal) for v in got.values())
     listed = rec(grade, qty=3, waiting_line=waiting, rtv_eligible=rtv)["options"]
-    assert listed == [{"disposition": d, "value": expected[d]} for d in ORDER if d in expected]
+    assert listed == [{"disposition": d, "value": expected[d], "currency": "USD"} for d in ORDER if d in expected]
 
 
 def test_option_values_of_grade_x_are_empty():

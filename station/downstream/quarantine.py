@@ -1,6 +1,8 @@
 """Quarantine review: a supervisor looks at the photos and flags and decides the item's fate."""
 import json
 
+from station import money
+from station.downstream import refunds
 from station.inputs import db_id
 from station.db import one, rows, write
 from station.errors import bad, conflict, not_found
@@ -9,9 +11,7 @@ from station.policy import sku_rules
 from station.timeutil import now_iso
 
 OUTCOMES = ("restock", "scrap", "return_to_customer", "fraud")
-# what each outcome does to the return's held refund
-RELEASES = {"restock": "ready", "scrap": "ready", "return_to_customer": "rejected", "fraud": "rejected"}
-REJECTS_REFUND = tuple(outcome for outcome, status in RELEASES.items() if status == "rejected")
+CONDITIONS = ("new", "open_box", "used")  # what a restocked item is sold as (CONTRACT.md; default open_box)
 
 PENDING = (
     "SELECT i.item_id FROM return_items i JOIN decisions d ON d.item_id = i.item_id WHERE d.disposition = 'quarantine' "
@@ -62,6 +62,12 @@ def review(db, item_id, data, user=None):
     note = data.get("note")
     if not isinstance(note, str) or not note.strip() or len(note) > 2000:
         raise bad("note", "a note saying why is required")
+    condition = data.get("condition")
+    if condition is not None and condition not in CONDITIONS:
+        raise bad("condition", "must be one of " + ", ".join(CONDITIONS))
+    amount = data.get("refund_amount")
+    if amount is not None and outcome not in ("restock", "scrap"):
+        raise bad("refund_amount", "only a restock or scrap review pays the item's line (the others reject it)")
     item_id = db_id(item_id, "item")
     with write(db):
         pending = one(db, f"SELECT item_id FROM ({PENDING}) WHERE item_id = ?", [item_id])
@@ -94,32 +100,12 @@ def review(db, item_id, data, user=None):
                    [item_id, outcome, target, note.strip(), user, at])
         db.execute("INSERT INTO item_outcomes (item_id, stage, outcome, target, note, by, at) VALUES (?, 'quarantine', ?, ?, ?, ?, ?)",
                    [item_id, outcome, target, note.strip(), user, at])
-        emit(db, "quarantine.reviewed", item_id=item_id, outcome=outcome, target=target)
-        refund = settle_refund(db, item["return_id"], outcome, note.strip(), user)
-    return {"item_id": item_id, "outcome": outcome, "target": target, "refund": refund}
-
-
-def settle_refund(db, return_id, outcome, note, user):
-    """Release or reject the return's held refund once no quarantined item of it is left unreviewed.
-
-    Fraud or sending the item back rejects the refund at once; a restock or scrap releases it
-    only when it was the last item waiting for review.
-    """
-    refund = one(db, "SELECT refund_id, status, hold_reasons FROM refunds WHERE return_id = ?", [return_id])
-    if refund is None or refund["status"] != "held":
-        return refund and {k: refund[k] for k in ("refund_id", "status")}
-    status = RELEASES[outcome]
-    if status == "ready":
-        # release only what quarantine held: a hold for another cause (out of window, grade D)
-        # still waits for a supervisor in the refunds queue
-        held_items = {line.get("item_id") for line in json.loads(refund["hold_reasons"])}
-        reviewed = {r["item_id"] for r in rows(
-            db, "SELECT q.item_id FROM quarantine_reviews q JOIN return_items i ON i.item_id = q.item_id WHERE i.return_id = ?",
-            [return_id])}
-        if not held_items <= reviewed:
-            return {k: refund[k] for k in ("refund_id", "status")}
-    db.execute("UPDATE refunds SET status = ?, note = ?, decided_by = ?, updated_at = ? WHERE refund_id = ? AND status = 'held'",
-               [status, f"quarantine review: {note}", user, now_iso(), refund["refund_id"]])
-    emit(db, "refund.approved" if status == "ready" else "refund.rejected", refund_id=refund["refund_id"],
-         return_id=return_id, status=status, note=f"quarantine review: {note}", by=user)
-    return one(db, "SELECT refund_id, amount, currency, status FROM refunds WHERE refund_id = ?", [refund["refund_id"]])
+        emit(db, "quarantine.reviewed", item_id=item_id, outcome=outcome, target=target, condition=condition)
+        if amount is not None:
+            currency = one(db, "SELECT currency FROM orders WHERE order_no = ?", [item["order_no"]])["currency"]
+            amount = money.parse(amount, "refund_amount", currency)
+            db.execute("UPDATE quarantine_reviews SET refund_amount = ? WHERE item_id = ?",
+                       [money.text(amount, currency), item_id])
+        refund = refunds.settle_by_review(db, item_id, outcome, note.strip(), user, amount)
+    review = {"item_id": item_id, "outcome": outcome, "target": target, "condition": condition}
+    return dict(refund, review=review) if refund else {"refund": None, "review": review}

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from station.intake import customers
 from station import policy as policy_module
+from station import money
+from station.data import fx
 from station.db import one, rows
 from station.errors import ServiceError
 from station.rules.classify import classify
@@ -76,13 +78,6 @@ def get_order(db, order_no):
     return one(db, f"SELECT {', '.join(ORDER_FIELDS)}, customer_id FROM orders WHERE order_no = ?", [order_no])
 
 
-def order_value(db, order_no):
-    total = Decimal("0")
-    for line in rows(db, "SELECT qty, unit_price FROM order_lines WHERE order_no = ?", [order_no]):
-        total += Decimal(str(line["unit_price"])) * line["qty"]
-    return total
-
-
 def describe_rma(db, rma_no):
     if not rma_no:
         return None
@@ -115,6 +110,24 @@ def first_scan_time(db, order_no):
     return parse(row["opened_at"]) if row else now()
 
 
+def order_facts(db, order_no, policy):
+    """What the refund and the flags weigh of an order: its row, value, units, rate to the base."""
+    order = one(db, "SELECT * FROM orders WHERE order_no = ?", [order_no])
+    lines = rows(db, "SELECT sku, qty, unit_price FROM order_lines WHERE order_no = ? ORDER BY line_no", [order_no])
+    value = sum((Decimal(str(line["unit_price"])) * line["qty"] for line in lines), Decimal("0"))
+    rate = fx.rate(db, order["currency"], policy["base_currency"])
+    return {"order": order, "lines": lines, "value": value, "units": sum(line["qty"] for line in lines),
+            "rate": rate, "value_base": fx.to_base(value, rate)}
+
+
+def is_bulk(facts, policy):
+    """A large order (DESIGN.md "Abuse and caution"): at least `bulk_units` units, or a value of at
+    least `bulk_value` in the base currency (where the rate is known)."""
+    if facts["units"] >= int(policy["bulk_units"]):
+        return True
+    return facts["value_base"] is not None and facts["value_base"] >= policy_module.dec(policy, "bulk_value")
+
+
 def describe_order(db, order_no, rma_no, policy, at=None):
     """Everything the bench card and the lookup answer show about one order."""
     order = get_order(db, order_no)
@@ -124,12 +137,19 @@ def describe_order(db, order_no, rma_no, policy, at=None):
     flags = []
     if not inside:
         flags.append("out_of_window")
-    value = order_value(db, order_no)
-    if value >= policy_module.dec(policy, "high_value_threshold"):
+    facts = order_facts(db, order_no, policy)
+    # thresholds are in the base currency: 8,400 JPY and 150 USD compared as money, not as numbers;
+    # without a rate nothing is silently "not high value"
+    if facts["value_base"] is None:
+        flags.append("fx_missing")
+    elif facts["value_base"] >= policy_module.dec(policy, "high_value_threshold"):
         flags.append("high_value")
     flags.extend(customer["flags"])
+    if is_bulk(facts, policy):
+        flags.append("bulk_return")
+    value = facts["value"]
     return {
-        "order": {key: order[key] for key in ORDER_FIELDS} | {"value": f"{value:.2f}"},
+        "order": {key: order[key] for key in ORDER_FIELDS} | {"value": money.text(value, order["currency"])},
         "customer": customer,
         "expected": expected_lines(db, order_no, rma_no),
         "rma": describe_rma(db, rma_no),

@@ -3,7 +3,9 @@ from station import policy as policy_module
 from station.db import rows
 from station.intake.lookup import describe_order
 from station.intake.items import items_of
-from station.intake.returns import compute_refund, get_return_row, refund_of
+from station.downstream.refunds import refund_of_return
+from station.intake.closing import compute_refund
+from station.intake.returns import get_return_row
 from station.timeutil import parse
 
 
@@ -25,7 +27,7 @@ def bench_view(db, return_id):
     all_decided = bool(items) and all(item["decision"] for item in items) and all(
         line["qty_decided"] >= line["qty"] for line in card["expected"]
     )
-    refund = refund_of(db, ret["return_id"])
+    refund = refund_of_return(db, ret["return_id"])
     preview = None
     if refund is None and items and all(item["decision"] for item in items):
         preview = compute_refund(db, ret, items, policy=policy)

@@ -10,7 +10,8 @@ from station import policy as policy_module
 from station.db import one, write
 from station.errors import ServiceError
 from station.intake.lookup import product_candidates, resolve
-from station.intake.returns import open_found, put_aside
+from station.intake.closing import put_aside
+from station.intake.returns import open_found
 from station.intake.scan_log import record_scan
 from station.rules.classify import classify
 

@@ -8,6 +8,7 @@ from station.migrations import m0006_print_queue  # noqa: F401
 from station.migrations import m0007_weights  # noqa: F401
 from station.migrations import m0009_admin  # noqa: F401,E402  (0008 was never used)
 from station.migrations import m0010_policy_snapshots  # noqa: F401,E402
+from station.migrations import m0011_refund_lines  # noqa: F401,E402
 from station.migrations.m0004_report_timings import REBUILD_REPORTS
 from station.migrations.registry import migrations
 

@@ -39,6 +39,7 @@ def option_values(grade, product, qty, policy, waiting_line=None, rtv_eligible=F
 def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligible=False, bin_=None, supplier_id=None,
               never_restock=False):
     """The recommended disposition with its target, a sentence why, and every option weighed."""
+    currency = policy.get("base_currency", "USD")  # catalogue values are in the base currency
     mismatch = [f for f in flags if f in MISMATCH_FLAGS]
     if grade == "X" or mismatch or product is None:
         cause = "grade X" if grade == "X" else ", ".join(f.replace("_", " ") for f in mismatch)
@@ -46,7 +47,8 @@ def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligibl
             "disposition": "quarantine",
             "target": None,
             "why": f"Quarantine for a supervisor: {cause or 'unknown product'}.",
-            "options": [{"disposition": "quarantine", "value": "0.00"}],
+            "options": [{"disposition": "quarantine", "value": "0.00", "currency": currency}],
+            "currency": currency,
         }
     if never_restock and grade in ("A", "B"):
         # a per-SKU rule (hygiene products): weigh it like a used item
@@ -57,7 +59,7 @@ def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligibl
         # a refurbished unit goes back on sale too, which the rule forbids: the work order could
         # only end in scrap, so refurbishing is not an option for it at any grade
         values.pop("refurbish", None)
-    options = [{"disposition": d, "value": money(values[d])} for d in ORDER if d in values]
+    options = [{"disposition": d, "value": money(values[d]), "currency": currency} for d in ORDER if d in values]
     if never_restock and grade in ("A", "B"):
         choice = max([d for d in ORDER if d in values], key=lambda d: values[d])  # first of equals wins
         why = f"Policy: {product['sku']} is never restocked; {choice} recovers the most of what is left."
@@ -81,7 +83,7 @@ def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligibl
         for disposition in ORDER:  # strict > keeps the earlier option on a tie
             if disposition in values and (choice is None or values[disposition] > values[choice]):
                 choice = disposition
-        weighed = ", ".join(f"{o['disposition']} {o['value']}" for o in options)
+        weighed = ", ".join(f"{o['disposition']} {o['value']} {currency}" for o in options)
         why = f"Grade {grade}: {choice} recovers the most ({weighed})."
         if "rtv" not in values and grade in ("C", "D"):
             why += " RTV is not open (supplier does not take returns or its window has passed)."
@@ -90,4 +92,4 @@ def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligibl
         "restock": bin_,
         "rtv": supplier_id,
     }.get(choice)
-    return {"disposition": choice, "target": target, "why": why, "options": options}
+    return {"disposition": choice, "target": target, "why": why, "options": options, "currency": currency}

@@ -1,67 +1,182 @@
-"""The refund rule (DESIGN.md "Refund policy"): what each returned item earns back.
+"""The refund rule (DESIGN.md "Refund policy"): one line per returned item, each with its amount,
+its status and a sentence saying why.
 
-Plain functions over plain data; station/refunds.py stores the result and moves its status.
+Plain functions over plain data; station/downstream/refunds.py stores the lines and moves them
+(approve, reject, pay, a quarantine review). A line is `ready` (paid at the next payment),
+`held` (waits for a supervisor; its amount is the one proposed), `rejected`, `paid` or
+`exchange` (no money moves: the replacement ships). What is clear is paid at once; only what
+is in doubt waits: one doubtful item never holds the others.
 """
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from station.money import rounded, text
 from station.policy import CUSTOMER_SIDE, MISMATCH_FLAGS, SELLER_FAULT, dec
 
-CENT = Decimal("0.01")
+# why a line waits for a supervisor; the refunds screen shows these names
+HOLD_LABELS = {
+    "grade_x": "Grade X",
+    "mismatch": "Mismatch",
+    "out_of_window": "Outside window",
+    "customer_damage": "Customer damage (D)",
+    "other": "Other reason",
+    "earlier_fraud": "Earlier fraud",
+    "frequent_returner": "Frequent returner",
+    "bulk_return": "Bulk return",
+    "fraud_review": "Fraud in this return",
+}
+
+
+def _percent(fraction):
+    """0.15 -> '15%', 0.125 -> '12.5%' (a fee is stated as it is charged)."""
+    value = (fraction * 100).normalize()
+    return f"{value:f}%"
+
+
+def judge_item(item, unit_price, inside_window, policy):
+    """(amount, hold kinds, why) for one item by DESIGN.md's precedence; a held item's amount is
+    what the policy would pay it without the hold (for grade X or a mismatch: nothing)."""
+    mismatch = [f for f in item["flags"] if f in MISMATCH_FLAGS]
+    if item["grade"] == "X":
+        return Decimal("0"), ["grade_x"], "grade X"
+    if mismatch:
+        return Decimal("0"), ["mismatch"], "mismatch: " + ", ".join(mismatch)
+    full = Decimal(str(unit_price or 0)) * item["qty"]
+    reason, grade = item["reason"], item["grade"]
+    holds = []
+    if reason in SELLER_FAULT:
+        amount, why = full, f"seller fault ({reason}): full refund"
+    elif reason in CUSTOMER_SIDE:
+        if grade == "A":
+            amount, why = full, "customer side, grade A: full refund"
+        elif grade in ("B", "C"):
+            fee = dec(policy, "restocking_fee")
+            amount, why = full * (1 - fee), f"customer side, grade {grade}: minus {_percent(fee)} restocking fee"
+        else:
+            amount, why = full, "customer side, grade D: a supervisor decides"
+            holds.append("customer_damage")
+    else:
+        amount, why = full, f"reason {reason}: a supervisor decides"
+        holds.append("other")
+    if not inside_window:
+        return amount, ["out_of_window"] + holds, "outside the return window: " + why
+    return amount, holds, why
 
 
 def item_refund(item, unit_price, inside_window, policy):
-    """(amount, held, why) for one item; a held item's amount is what policy would pay unheld."""
-    mismatch = [f for f in item["flags"] if f in MISMATCH_FLAGS]
-    if item["grade"] == "X" or mismatch:
-        return Decimal("0"), True, "grade X" if item["grade"] == "X" else "mismatch: " + ", ".join(mismatch)
-    full = Decimal(str(unit_price or 0)) * item["qty"]
-    reason, grade = item["reason"], item["grade"]
-    if reason in SELLER_FAULT:
-        amount, held, why = full, False, f"seller fault ({reason}): full refund"
-    elif reason in CUSTOMER_SIDE:
-        if grade == "A":
-            amount, held, why = full, False, "customer side, grade A: full refund"
-        elif grade in ("B", "C"):
-            fee = dec(policy, "restocking_fee")
-            amount, held, why = full * (1 - fee), False, f"customer side, grade {grade}: minus {fee * 100:.0f}% restocking fee"
-        else:
-            amount, held, why = full, True, "customer side, grade D: a supervisor decides"
-    else:
-        amount, held, why = full, True, f"reason {reason}: a supervisor decides"
-    if not inside_window:
-        return amount, True, "outside the return window: " + why
-    return amount, held, why
+    """(amount, held, why) for one item."""
+    amount, holds, why = judge_item(item, unit_price, inside_window, policy)
+    return amount, bool(holds), why
 
 
-def return_refund(items, unit_prices, inside_window, policy, resolution="refund", return_shipping=None):
-    """The refund for a whole return: summed, rounded once to cents, held if any item is held.
+def refund_lines(items, unit_prices, inside_window, policy, currency="USD", resolution="refund",
+                 return_shipping=None, label=None, customer_holds=()):
+    """The refund of a return, a line per item.
 
-    `inside_window`: a bool, or a function of an item's policy (the window's length is policy).
+    inside_window: a bool, or a function of an item's policy (the window's length is policy).
     An item carrying `policy` (what was in force when it was inspected) is judged by that.
+    return_shipping: what the customer paid to send it back (refunded with a seller-fault line).
+    label: {"cost", "paid_by"} of the return label (a seller-paid label is charged back once on
+    a customer-side return when policy `charge_return_label` is on).
+    customer_holds: [{"kind", "why", "above"}]: the customer's cautions (earlier fraud, frequent
+    returner, bulk return); `above` (an amount in the refund's currency, or None for every line)
+    holds only lines of more than that.
     """
-    total = Decimal("0")
-    held = False
     lines = []
-    seller_fault = False
     for item in items:
-        # the policy in force when the item was inspected (a later change is for new decisions)
         item_policy = {**policy, **item["policy"]} if item.get("policy") else policy
         inside = inside_window(item_policy) if callable(inside_window) else inside_window
-        amount, item_held, why = item_refund(item, unit_prices.get(item["sku"]), inside, item_policy)
-        total += amount
-        held = held or item_held
-        if item["reason"] in SELLER_FAULT and amount > 0:
-            seller_fault = True
-        lines.append({"item_id": item.get("item_id"), "sku": item["sku"], "amount": f"{amount.quantize(CENT, ROUND_HALF_UP)}",
-                      "held": item_held, "why": why})
-    if return_shipping and seller_fault:
-        total += Decimal(str(return_shipping))
-        lines.append({"item_id": None, "sku": None, "amount": f"{Decimal(str(return_shipping)):.2f}",
-                      "held": False, "why": "return shipping paid by the customer (seller fault)"})
-    status = "held" if held else "ready"
-    if resolution == "exchange" and not any(
-        item["grade"] == "X" or set(item["flags"]) & set(MISMATCH_FLAGS) for item in items
-    ):
-        # an exchange moves no money: the order system ships the replacement
-        return {"amount": "0.00", "status": "exchange", "lines": lines}
-    return {"amount": f"{total.quantize(CENT, ROUND_HALF_UP)}", "status": status, "lines": lines}
+        amount, holds, why = judge_item(item, unit_prices.get(item["sku"]), inside, item_policy)
+        line = {"item_id": item.get("item_id"), "sku": item["sku"], "amount": rounded(amount, currency),
+                "holds": holds, "why": why, "seller_fault": item["reason"] in SELLER_FAULT,
+                "clean": not (item["grade"] == "X" or set(item["flags"]) & set(MISMATCH_FLAGS))}
+        if resolution == "exchange" and line["clean"]:
+            line["status"] = "exchange"
+            line["why"] = f"exchange: no money moves, the replacement ships (a refund would be {text(amount, currency)})"
+            line["amount"] = rounded(0, currency)
+            line["holds"] = []
+        lines.append(line)
+    adjustments = []
+    shipping = rounded(return_shipping or 0, currency)
+    if shipping > 0:
+        payer = next((line for line in lines if line["seller_fault"] and line["clean"]
+                      and line.get("status") != "exchange" and line["amount"] > 0), None)
+        if payer is not None:
+            payer["amount"] += shipping
+            payer["why"] += f"; plus the return shipping the customer paid ({text(shipping, currency)})"
+            adjustments.append({"kind": "return_shipping", "item_id": payer["item_id"], "amount": text(shipping, currency),
+                                "why": "return shipping the customer paid, refunded with a seller-fault item"})
+    for hold in customer_holds:
+        for line in lines:
+            if line.get("status") == "exchange":
+                continue
+            if hold.get("above") is None or line["amount"] > hold["above"]:
+                line["holds"].append(hold["kind"])
+                line["why"] += f"; held: {hold['why']}"
+    _charge_label(lines, label, policy, currency, adjustments)
+    for line in lines:
+        line.setdefault("status", "held" if line["holds"] else "ready")
+    return summary([{"item_id": line["item_id"], "sku": line["sku"], "amount": text(line["amount"], currency),
+                     "status": line["status"], "why": line["why"], "holds": line["holds"]} for line in lines],
+                   currency, adjustments=adjustments)
+
+
+def _charge_label(lines, label, policy, currency, adjustments):
+    """A customer-side return whose label the seller paid bears the label's cost, once per return:
+    taken from its customer-side lines (the clear ones first), never below zero."""
+    if not label or label.get("paid_by") != "seller" or not _switch(policy.get("charge_return_label", 1)):
+        return
+    cost = rounded(label.get("cost") or 0, currency)
+    if cost <= 0:
+        return
+    payers = [line for line in lines if not line["seller_fault"] and line["clean"]
+              and line.get("status") != "exchange" and line["amount"] > 0]
+    payers.sort(key=lambda line: bool(line["holds"]))  # clear lines first, then held ones
+    left = cost
+    for line in payers:
+        take = min(left, line["amount"])
+        line["amount"] -= take
+        line["why"] += f"; minus the return label the seller paid ({text(take, currency)})"
+        left -= take
+        if left <= 0:
+            break
+    charged = cost - left
+    if charged > 0:
+        adjustments.append({"kind": "return_label", "amount": text(-charged, currency),
+                            "why": f"the return label the seller paid ({text(cost, currency)}), charged once on a "
+                                   "customer-side return" + ("" if left <= 0 else f"; {text(left, currency)} could not "
+                                                              "be taken from this refund")})
+
+
+def _switch(value):
+    return str(value).strip().lower() not in ("0", "false", "off", "no", "")
+
+
+def summary(lines, currency, paid=None, adjustments=()):
+    """The refund's figures from its lines (CONTRACT.md REFUND): `amount` the lines not rejected
+    (a held line at its proposed amount), `payable` the ready ones, `paid` the paid ones."""
+    def total(statuses):
+        return sum((Decimal(line["amount"]) for line in lines if line["status"] in statuses), Decimal("0"))
+    payable = total(("ready",))
+    paid_total = total(("paid",)) if paid is None else Decimal(paid)
+    return {"currency": currency,
+            "amount": text(total(("ready", "held", "paid", "exchange")), currency),
+            "payable": text(payable, currency),
+            "paid": text(paid_total, currency),
+            "status": refund_status(lines, payable, paid_total),
+            "lines": lines,
+            "adjustments": list(adjustments)}
+
+
+def refund_status(lines, payable, paid):
+    """`ready` while something is payable; else `held` while a line is held; else `exchange` when
+    every line is; else `paid` when something was paid; else `rejected`."""
+    if payable > 0:
+        return "ready"
+    statuses = [line["status"] for line in lines]
+    if "held" in statuses:
+        return "held"
+    if statuses and all(s == "exchange" for s in statuses):
+        return "exchange"
+    if paid > 0 or "paid" in statuses:
+        return "paid"
+    return "rejected"

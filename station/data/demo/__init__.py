@@ -13,6 +13,7 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 
 from station import db as db_module
+from station import money
 from station.data import importer
 from station.data.demo.builder import _Builder
 from station.data.demo.tables import DEMO_USERS, SUPPLIERS, _PRODUCT_BY_SKU
@@ -83,5 +84,6 @@ def _recommend(product, grade, supplier):
     best = max(options, key=lambda k: options[k])
     target = {"restock": product["bin"], "rtv": product["supplier_id"]}.get(best)
     return {"disposition": best, "target": target,
-            "why": f"Grade {grade}: {best} recovers the most ({options[best]:.2f})",
-            "options": [{"disposition": k, "value": f"{v:.2f}"} for k, v in options.items()]}
+            "why": f"Grade {grade}: {best} recovers the most ({money.text(options[best], 'USD')} USD)",
+            "options": [{"disposition": k, "value": money.text(v, "USD"), "currency": "USD"} for k, v in options.items()],
+            "currency": "USD"}

@@ -4,7 +4,8 @@ import sys
 from tqdm import tqdm
 
 from station.data.importer.values import (
-    COUNTRIES, CURRENCIES, _check_text, _choice, _flag, _grams, _gtin, _integer, _letters, _money, _text, _timestamp)
+    COUNTRIES, _check_text, _choice, _flag, _grams, _gtin, _integer, _letters, _money, _text, _timestamp)
+from station.money import CURRENCIES
 from station.policy import REASONS
 
 ORDER_STATUSES = ("shipped", "delivered", "awaiting_stock", "cancelled")

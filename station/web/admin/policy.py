@@ -13,9 +13,16 @@ from station.web.admin import answer, bp, render, user_name
 
 # (heading, [(key, label, help)]) in the order the editor shows them
 GROUPS = [
+    ("Money", [
+        ("base_currency", "Base currency", "catalogue prices, costs and thresholds; rates on the Currencies screen"),
+    ]),
     ("Refunds", [
         ("return_window_days", "Return window", "days after delivery"),
         ("restocking_fee", "Restocking fee", "customer-side B/C; 0.15 = 15%"),
+        ("charge_return_label", "Charge the return label", "1: a customer-side return bears the label the seller paid"),
+        ("frequent_hold_above", "Frequent returner: hold lines above", "base currency"),
+        ("bulk_units", "Bulk return: order of at least units", "held for a supervisor, each unit scanned"),
+        ("bulk_value", "… or order value", "base currency"),
     ]),
     ("Recovery values", [
         ("refurbished_factor", "Refurbished value factor", "refurbish = price × factor − refurb cost"),
@@ -27,7 +34,7 @@ GROUPS = [
         ("frequent_returns_days", "… within days", "in this many days"),
         ("frequent_return_rate", "… or return rate", "0.50 = half of the orders"),
         ("frequent_min_orders", "… over at least orders", "orders before the rate counts"),
-        ("high_value_threshold", "High-value order", "order value, in its currency"),
+        ("high_value_threshold", "High-value order", "order value, in the base currency"),
     ]),
     ("Bench", [
         ("candidate_days", "Product-only scans look back", "days of delivered orders offered"),

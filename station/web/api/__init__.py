@@ -5,7 +5,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from station.downstream import crossdock, queues, refunds, stock
-from station.intake import decisions, lookup, photos, returns
+from station.intake import closing, decisions, lookup, photos, returns
 from station import events
 from station.roles import SUPERVISORS
 from station.roles import OPERATORS  # the bench's own routes: not a technician's token
@@ -159,7 +159,7 @@ def item_label(item_id):
 @token_required(*OPERATORS)
 def close_return(return_id):
     """Close the return and compute its refund (once)."""
-    return jsonify(returns.close_return(get_db(), return_id, body(), user=user_name()))
+    return jsonify(closing.close_return(get_db(), return_id, body(), user=user_name()))
 
 
 @bp.get("/queues/<name>")

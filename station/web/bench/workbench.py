@@ -8,7 +8,7 @@ from station.errors import ServiceError
 from station.inputs import maybe_id
 from station.roles import OPERATORS
 from station.web.security import current_user, home_or_forbidden, roles_required, station_name
-from station.intake import parcel, pipeline, returns, search as order_search
+from station.intake import closing, parcel, pipeline, returns, search as order_search
 from station.web.bench import bp
 from station.web.bench.inspect import select_item, select_pending, select_product
 from station.web.bench.render import render_bench, user_name
@@ -122,7 +122,7 @@ def _set_aside(db, return_id):
     open); the note that says which."""
     if not return_id:
         return ""
-    return _previous_note(returns.put_aside(db, return_id, user=user_name()))
+    return _previous_note(closing.put_aside(db, return_id, user=user_name()))
 
 
 def _show_parcel(db, return_id, note="", tone="ok"):
@@ -179,12 +179,13 @@ def close(return_id):
     """Close the parcel: the refund is computed once and shown."""
     shipping = request.form.get("return_shipping", "").strip()
     try:
-        refund = returns.close_return(get_db(), return_id, {"return_shipping": shipping}, user=user_name())["refund"]
+        refund = closing.close_return(get_db(), return_id, {"return_shipping": shipping}, user=user_name())["refund"]
     except ServiceError as exc:
         return render_bench(msg("error", exc.message), exc.status)
     session["return_id"] = return_id
     session.pop("inspect", None)
-    return render_bench(msg("ok", f"Closed. Refund {refund['amount']} {refund['currency']}: {refund['status']}"))
+    return render_bench(msg("ok", f"Closed. Refund {refund['amount']} {refund['currency']}: {refund['status']}, "
+                                  f"{refund['payable']} {refund['currency']} paid now"))
 
 
 @bp.post("/bench/clear")

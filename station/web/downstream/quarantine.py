@@ -22,6 +22,8 @@ def _screen(message=None, status=200):
     for item in items:
         item["refund"] = one(db, "SELECT refund_id, amount, currency, status FROM refunds WHERE return_id = ?",
                              [item["return_id"]])
+        item["line"] = one(db, "SELECT amount, status, why FROM refund_lines WHERE item_id = ?", [item["item_id"]])
+        item["currency"] = one(db, "SELECT currency FROM orders WHERE order_no = ?", [item["order_no"]])["currency"]
         item["never_restock"] = "never_restock" in sku_rules(db, item["sku"])
     return render("downstream/_quarantine.html", "downstream/quarantine.html", status, items=items, message=message,
                   outcomes=OUTCOMES, reasons=REASONS, recent=service.recent(db), done=DONE)
@@ -41,14 +43,23 @@ def quarantine_review(item_id):
     note = reason_note(REASONS)
     if not note:
         return _screen(msg("error", "Tap a reason (or write a note) before deciding"), 400)
+    outcome = form_text("outcome", 40)
+    data = {"outcome": outcome, "note": note}
+    amount = form_text("refund_amount", 40)
+    if amount and outcome in ("restock", "scrap"):  # the others reject the line whatever the field says
+        data["refund_amount"] = amount
     try:
-        result = service.review(get_db(), item_id, {"outcome": form_text("outcome", 40), "note": note}, user=user_name())
+        result = service.review(get_db(), item_id, data, user=user_name())
     except ServiceError as exc:
         return _screen(error_message(exc), exc.status)
-    text = f"Item {item_id}: {DONE[result['outcome']]}"
-    if result["target"]:
-        text += f" to bin {result['target']}"
-    refund = result["refund"]
-    if refund:
-        text += f". Refund {refund['refund_id']} is {refund['status']}"
+    review = result["review"]
+    text = f"Item {item_id}: {DONE[review['outcome']]}"
+    if review["target"]:
+        text += f" to bin {review['target']}"
+    line = next((line for line in result.get("lines") or [] if line["item_id"] == item_id), None)
+    if line:
+        text += (f". Its refund line: {line['amount']} {result['currency']} {line['status']}; "
+                 f"refund {result['refund_id']} is {result['status']} ({result['payable']} {result['currency']} to pay)")
+    else:
+        text += ". The parcel is still open: its refund line follows this review when it closes"
     return _screen(msg("ok", text + "."))

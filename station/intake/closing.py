@@ -1,0 +1,140 @@
+"""Closing a return: its refund computed from the items once, a line per item, and stored.
+
+Also `put_aside`: the parcel on screen when another one comes is closed when every recorded
+item is decided, else left open with what was recorded.
+"""
+from decimal import Decimal
+
+from station import policy as policy_module
+from station.data import fx
+from station.db import one, rows, write
+from station.downstream import refunds
+from station.errors import bad, conflict
+from station.events import emit
+from station.intake.customers import flags as customer_flag_list
+from station.intake.items import items_of
+from station.intake.lookup import is_bulk, order_facts
+from station.intake.returns import get_return_row
+from station.money import parse as parse_money
+from station.money import text as money_text
+from station.rules.refund import refund_lines
+from station.rules.window import within_window
+from station.timeutil import now_iso, parse
+
+
+def customer_holds(db, facts, policy):
+    """The customer's cautions that hold refund lines, each saying which rule held it."""
+    order = facts["order"]
+    customer = one(db, "SELECT customer_id, fraud FROM customers WHERE customer_id = ?", [order["customer_id"]])
+    holds = []
+    flagged = customer_flag_list(db, customer, policy)
+    if "earlier_fraud" in flagged:
+        holds.append({"kind": "earlier_fraud", "why": "earlier fraud confirmed for this customer", "above": None})
+    if "frequent_returner" in flagged:
+        limit = policy_module.dec(policy, "frequent_hold_above")
+        above = fx.from_base(limit, facts["rate"])
+        base = policy["base_currency"]
+        if above is None:
+            holds.append({"kind": "frequent_returner", "above": Decimal("0"),
+                          "why": f"frequent returner, and no exchange rate for {order['currency']} to compare "
+                                 f"with {limit} {base}"})
+        else:
+            holds.append({"kind": "frequent_returner", "above": above,
+                          "why": f"frequent returner: a line above {limit} {base} "
+                                 f"({money_text(above, order['currency'])} {order['currency']}) waits"})
+    if is_bulk(facts, policy):
+        holds.append({"kind": "bulk_return", "above": None,
+                      "why": f"bulk return (an order of {facts['units']} units, {money_text(facts['value'], order['currency'])} "
+                             f"{order['currency']}): a supervisor checks it"})
+    return holds
+
+
+def compute_refund(db, ret, items, return_shipping=None, policy=None):
+    """What closing would pay now (not stored); each item by the policy it was inspected under."""
+    policy = policy or policy_module.load(db)
+    facts = order_facts(db, ret["order_no"], policy)
+    order = facts["order"]
+    prices = {}
+    for line in reversed(facts["lines"]):  # the first line of a SKU names its price
+        prices[line["sku"]] = line["unit_price"]
+    opened = parse(ret["opened_at"])
+
+    def inside(item_policy):  # the window runs to the first scan; its length is the item's policy
+        return within_window(order, opened, item_policy)
+
+    rma = one(db, "SELECT resolution, label_cost, label_paid_by FROM rmas WHERE rma_no = ?", [ret["rma_no"]]) \
+        if ret["rma_no"] else None
+    rma = rma or {}
+    return refund_lines(items, prices, inside, policy, currency=order["currency"],
+                        resolution=rma.get("resolution") or "refund", return_shipping=return_shipping,
+                        label={"cost": rma.get("label_cost"), "paid_by": rma.get("label_paid_by")},
+                        customer_holds=customer_holds(db, facts, policy))
+
+
+def _parse_shipping(data, currency):
+    value = (data or {}).get("return_shipping")
+    if value is None or value == "":
+        return None
+    return parse_money(value, "return_shipping", currency, maximum=Decimal("100000"))
+
+
+def close_return(db, return_id, data=None, user=None):
+    """Close a return and compute its refund once; closing again answers the same refund."""
+    if data is not None and not isinstance(data, dict):
+        raise bad("body", "must be a JSON object")
+    with write(db):
+        ret = get_return_row(db, return_id)
+        if ret["status"] == "closed":
+            return {"return_id": ret["return_id"], "status": "closed", "refund": refunds.refund_of_return(db, ret["return_id"])}
+        currency = one(db, "SELECT currency FROM orders WHERE order_no = ?", [ret["order_no"]])["currency"]
+        shipping = _parse_shipping(data, currency)
+        items = items_of(db, ret["return_id"])
+        if not items:
+            raise conflict("no_items", "Nothing was inspected: record the box's content (grade X for an empty box)")
+        undecided = [i["item_id"] for i in items if i["decision"] is None]
+        if undecided:
+            raise conflict("undecided_items", f"Items {undecided} have no decision yet")
+        computed = compute_refund(db, ret, items, shipping)
+        at = now_iso()
+        db.execute("UPDATE returns SET status = 'closed', closed_at = ?, return_shipping = ? WHERE return_id = ?",
+                   [at, float(shipping) if shipping is not None else None, ret["return_id"]])
+        refund_id = refunds.store(db, ret["return_id"], computed, at)
+        emit(db, "refund.computed", refund_id=refund_id, return_id=ret["return_id"], amount=computed["amount"],
+             payable=computed["payable"], currency=computed["currency"], status=computed["status"],
+             item_ids=[line["item_id"] for line in computed["lines"]],
+             lines=[{k: line[k] for k in ("item_id", "amount", "status")} for line in computed["lines"]])
+        exchange_sku = (one(db, "SELECT exchange_sku FROM rmas WHERE rma_no = ?", [ret["rma_no"]]) or {}).get("exchange_sku") \
+            if ret["rma_no"] else None
+        for item, line in zip(items, computed["lines"]):
+            if line["status"] == "exchange":
+                emit(db, "exchange.requested", order_no=ret["order_no"], sku=exchange_sku or item["sku"],
+                     returned_sku=item["sku"], qty=item["qty"], return_id=ret["return_id"], item_id=item["item_id"])
+        emit(db, "return.closed", return_id=ret["return_id"], order_no=ret["order_no"])
+        _apply_earlier_reviews(db, ret["return_id"])
+    return {"return_id": ret["return_id"], "status": "closed", "refund": refunds.refund_of_return(db, ret["return_id"])}
+
+
+def _apply_earlier_reviews(db, return_id):
+    """A quarantined item a supervisor reviewed before the parcel closed settles its own line now,
+    as the review would have then (fraud also holds the return's other lines)."""
+    for review in rows(db, "SELECT q.item_id, q.outcome, q.note, q.reviewed_by, q.refund_amount FROM quarantine_reviews q "
+                           "JOIN return_items i ON i.item_id = q.item_id WHERE i.return_id = ? ORDER BY q.reviewed_at",
+                       [return_id]):
+        amount = Decimal(review["refund_amount"]) if review["refund_amount"] is not None else None
+        refunds.settle_by_review(db, review["item_id"], review["outcome"], review["note"], review["reviewed_by"], amount)
+
+
+def put_aside(db, return_id, user=None):
+    """Take a parcel off the screen when another comes: closed (its refund computed) when every
+    recorded item is decided, else left open with what was recorded. None when it is not open.
+
+    Answers {"return_id", "closed": close_return's answer} or {"return_id", "set_aside": True}.
+    """
+    ret = one(db, "SELECT status FROM returns WHERE return_id = ?", [return_id])
+    if ret is None or ret["status"] != "open":
+        return None
+    counts = one(db, "SELECT count(*) AS n, count(d.item_id) AS decided FROM return_items i "
+                     "LEFT JOIN decisions d ON d.item_id = i.item_id WHERE i.return_id = ?", [return_id])
+    if counts["n"] and counts["n"] == counts["decided"]:
+        return {"return_id": return_id, "closed": close_return(db, return_id, user=user)}
+    return {"return_id": return_id, "set_aside": True}
