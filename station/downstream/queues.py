@@ -15,13 +15,20 @@ def queue(db, name, limit=1000):
     if name == "refunds":
         items = rows(
             db,
-            "SELECT f.refund_id, f.computed_at AS since, f.return_id, r.order_no, f.amount, f.currency, f.hold_reasons "
-            "FROM refunds f JOIN returns r ON r.return_id = f.return_id WHERE f.status = 'held' "
+            # a refund with a line waiting for a supervisor (its other lines may be paid already)
+            "SELECT f.refund_id, f.computed_at AS since, f.return_id, r.order_no, f.amount, f.currency, f.status "
+            "FROM refunds f JOIN returns r ON r.return_id = f.return_id "
+            "WHERE f.refund_id IN (SELECT refund_id FROM refund_lines WHERE status = 'held') "
             "ORDER BY f.computed_at, f.refund_id LIMIT ?",
             [limit],
         )
         for item in items:
-            item["hold_reasons"] = json.loads(item["hold_reasons"])
+            held = rows(db, "SELECT item_id, amount, why, holds FROM refund_lines WHERE refund_id = ? AND status = 'held' "
+                            "ORDER BY item_id", [item["refund_id"]])
+            for line in held:
+                line["holds"] = json.loads(line["holds"])
+            item["held_lines"] = held
+            item["hold_reasons"] = held  # the name this queue used before lines (kept for integrations)
         return {"items": items}
     if name == "quarantine":
         return {"items": quarantine.queue(db)[:limit]}

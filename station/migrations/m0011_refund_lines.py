@@ -97,12 +97,11 @@ def _lines_of(db, refund):
     return lines
 
 
-@migrations(name="0011_refund_lines")
-def m0011_refund_lines(db):
-    """Refund lines and payments; every recorded refund becomes lines that sum to its amount."""
-    for statement in SCHEMA:
-        db.execute(statement)
-    cursor = db.conn.execute("SELECT refund_id, return_id, amount, status, hold_reasons, payment_ref, updated_at FROM refunds")
+def move_refunds_into_lines(db):
+    """Every refund without lines (recorded before 0011) becomes lines that sum to its amount, with
+    its status, and a paid refund its payment under its reference."""
+    cursor = db.conn.execute("SELECT refund_id, return_id, amount, status, hold_reasons, payment_ref, updated_at FROM refunds "
+                             "WHERE refund_id NOT IN (SELECT refund_id FROM refund_lines)")
     names = [c[0] for c in cursor.description]
     for row in cursor.fetchall():
         refund = dict(zip(names, row))
@@ -116,3 +115,11 @@ def m0011_refund_lines(db):
             db.execute("INSERT INTO refund_lines (item_id, refund_id, amount, status, why, payment_id, updated_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [item_id, refund_id, amount, status, why, payment_id, refund["updated_at"]])
+
+
+@migrations(name="0011_refund_lines")
+def m0011_refund_lines(db):
+    """Refund lines and payments; every recorded refund becomes lines that sum to its amount."""
+    for statement in SCHEMA:
+        db.execute(statement)
+    move_refunds_into_lines(db)

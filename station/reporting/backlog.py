@@ -29,7 +29,8 @@ _MEMBERS = {
                   "UNION ALL SELECT t.added_at FROM rtv_items t JOIN decisions d ON d.item_id = t.item_id "
                   "WHERE t.status = 'refused' AND d.disposition != 'quarantine' "
                   "AND t.item_id NOT IN (SELECT item_id FROM quarantine_reviews)",
-    "refunds": "SELECT computed_at AS since FROM refunds WHERE status = 'held'",
+    "refunds": "SELECT computed_at AS since FROM refunds WHERE refund_id IN "
+               "(SELECT refund_id FROM refund_lines WHERE status = 'held')",
 }
 
 
