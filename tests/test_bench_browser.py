@@ -551,3 +551,31 @@ def test_keys_typed_by_hand_before_a_pause_are_not_part_of_the_scan_that_follows
     expect(page.locator(".customer-name")).to_have_text(ARABIC)
     assert page.locator("#q").input_value() == "wa"  # the operator's own typing is kept
     assert query(server, "SELECT raw FROM scans") == [("CTN-AR",)]
+
+
+def test_the_bench_shows_each_refund_line_what_is_paid_now_and_what_waits(page, server):
+    sign_in(page, server)
+    scan(page, CARTON)
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    scan(page, MUG_GTIN)
+    page.get_by_role("button", name="A", exact=True).click()
+    page.get_by_role("button", name=re.compile(r"^Confirm")).click()
+    expect(page.get_by_role("button", name="Close", exact=True)).to_be_visible()
+    scan(page, SHOE_UPC)  # a shoe this order never had: it goes to quarantine, its refund line waits
+    expect(page.locator(".message")).to_contain_text("Not on this order")
+    page.get_by_role("button", name="A", exact=True).click()
+    page.get_by_role("button", name=re.compile(r"^Confirm")).click()
+    preview = page.locator(".refund")
+    expect(preview.locator(".pay-now")).to_have_text("Paid now 19.99 USD")
+    expect(preview.locator(".waits")).to_have_text("1 line waits for a supervisor")
+    expect(preview.locator(".refund-line.line-ready")).to_contain_text("MUG-01 19.99 USD")
+    expect(preview.locator(".refund-line.line-held")).to_contain_text("mismatch: item_mismatch")
+    shot(page, "20-refund-lines-preview")
+    page.get_by_role("button", name="Close", exact=True).click()
+    final = page.locator(".refund-final")
+    expect(final.locator(".refund-status")).to_have_text("ready")
+    expect(final.locator(".pay-now")).to_have_text("Paid now 19.99 USD")
+    expect(final.locator(".refund-line")).to_have_count(2)
+    shot(page, "21-refund-lines-closed")
+    assert query(server, "SELECT amount, status FROM refund_lines ORDER BY item_id") == [("19.99", "ready"), ("0.00", "held")]
+    assert query(server, "SELECT status, amount FROM refunds") == [("ready", "19.99")]

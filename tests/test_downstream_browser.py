@@ -292,7 +292,8 @@ def test_a_supervisor_looks_at_the_photo_and_confirms_fraud_which_rejects_the_he
     card.locator("label.chip", has_text="Not our item").click()
     card.get_by_role("button", name="Confirm fraud").click()
     expect(page.locator("#message")).to_have_text(
-        f"Item {brick}: fraud confirmed, the customer is marked. Refund {refund['refund_id']} is rejected.")
+        f"Item {brick}: fraud confirmed, the customer is marked. Its refund line: 0.00 EUR rejected; "
+        f"refund {refund['refund_id']} is rejected (0.00 EUR to pay).")
     expect(page.locator(f"#q-{brick}")).to_have_count(0)
     shot(page, "12-quarantine-decided")
     assert query(server, "SELECT fraud FROM customers WHERE customer_id = 'C2'") == [(1,)]
@@ -312,19 +313,37 @@ def test_a_supervisor_approves_a_held_refund_with_a_reason_chip_and_sees_it_read
     expect(card.locator("h2")).to_have_text("فاطمة الزهراء")
     assert card.locator("h2 bdi").evaluate("el => getComputedStyle(el).direction") == "rtl"
     shot(page, "13-refunds-held")
+    item_id = refund["lines"][0]["item_id"]
+    expect(card.locator(f"#line-{item_id}")).to_contain_text(f"{refund['amount']} SAR")
     card.get_by_role("button", name="Approve…").click()
-    card.locator("label.chip", has_text="Goodwill").click()
-    card.get_by_label("Approve note").fill("long-time customer")
+    form = card.locator(f"#approve-{refund['refund_id']}-{item_id}")
+    form.locator("label.chip", has_text="Goodwill").click()
+    form.get_by_label(f"Approve note for item {item_id}").fill("long-time customer")
+    expect(form.get_by_label("Amount to pay (SAR)")).to_have_value(refund["amount"])  # proposed, can be changed
+    form.get_by_label("Amount to pay (SAR)").fill("150,00")  # a comma: refused, nothing changes
     assert_every_button_tappable(page)
     shot(page, "14-refunds-approve-panel")
-    card.get_by_role("button", name=f"Approve {refund['amount']} SAR").click()
-    expect(page.locator("#message")).to_have_text(f"Refund {refund['refund_id']} approved, ready for payment: {refund['amount']} SAR")
+    form.get_by_role("button", name=f"Approve item {item_id}").click()
+    expect(page.locator("#message")).to_contain_text("amount: must be an ASCII decimal amount like 12.50")
+    assert query(server, "SELECT status FROM refund_lines WHERE item_id = ?", [item_id]) == [("held",)]
+    card = page.locator(f"#refund-{refund['refund_id']}")
+    card.get_by_role("button", name="Approve…").click()
+    form = card.locator(f"#approve-{refund['refund_id']}-{item_id}")
+    form.locator("label.chip", has_text="Goodwill").click()
+    form.get_by_label(f"Approve note for item {item_id}").fill("long-time customer")
+    form.get_by_label("Amount to pay (SAR)").fill("150.00")
+    form.get_by_role("button", name=f"Approve item {item_id}").click()
+    expect(page.locator("#message")).to_have_text(
+        f"Item {item_id} of refund {refund['refund_id']} approved, ready for payment: 150.00 SAR ready; "
+        "150.00 SAR payable now")
     page.get_by_role("link", name=re.compile("^Ready, awaiting payment")).click()
     expect(page).to_have_url(re.compile(r"status=ready"))
     expect(page.locator(".ds-table")).to_contain_text("Goodwill — long-time customer")
     shot(page, "15-refunds-ready")
     assert query(server, "SELECT status, note, decided_by FROM refunds WHERE refund_id = ?", [refund["refund_id"]]) == [
         ("ready", "Goodwill — long-time customer", "Sam Supervisor")]
+    assert query(server, "SELECT amount, status, decided_by FROM refund_lines WHERE item_id = ?", [item_id]) == [
+        ("150.00", "ready", "Sam Supervisor")]
 
 
 def test_two_supervisors_approving_at_once_approve_once_and_the_second_reads_who_did(browser, server):
@@ -337,7 +356,7 @@ def test_two_supervisors_approving_at_once_approve_once_and_the_second_reads_who
             card = page.locator(f"#refund-{refund_id}")
             card.get_by_role("button", name="Approve…").click()
             card.locator("label.chip", has_text="Inspection OK").click()
-        buttons = [p.locator(f"#refund-{refund_id}").get_by_role("button", name=re.compile("^Approve \\d")) for p in pages]
+        buttons = [p.locator(f"#refund-{refund_id}").get_by_role("button", name=re.compile("^Approve item \\d")) for p in pages]
         # both taps go out before either answer is read: the two requests race on the server
         for button in buttons:
             button.dispatch_event("click")
@@ -345,8 +364,8 @@ def test_two_supervisors_approving_at_once_approve_once_and_the_second_reads_who
         for page in pages:
             expect(page.locator("#message")).to_be_visible()
             messages.append(page.locator("#message").inner_text())
-        winners = [m for m in messages if m.startswith(f"Refund {refund_id} approved")]
-        losers = [m for m in messages if re.fullmatch(rf"Refund {refund_id} was already approved by .+: nothing changed", m)]
+        winners = [m for m in messages if re.match(rf"Item \d+ of refund {refund_id} approved", m)]
+        losers = [m for m in messages if re.fullmatch(rf"Item \d+ of refund {refund_id} was already approved by .+: nothing changed", m)]
         assert len(winners) == 1 and len(losers) == 1, messages
         loser = pages[[m in losers for m in messages].index(True)]
         expect(loser.locator("#message")).to_have_attribute("class", re.compile("tone-error"))
@@ -389,8 +408,9 @@ def test_a_payment_confirmation_sent_twice_at_once_pays_the_refund_once(server):
     assert [status for status, _ in answers] == [200, 200]
     assert answers[0][1] == answers[1][1] and answers[0][1]["status"] == "paid" and answers[0][1]["payment_ref"] == "PAY-1"
     status, other = api(server, "POST", f"/api/refunds/{refund_id}/paid", {"payment_ref": "PAY-2"}, token)
-    assert status == 409 and other["error"]["code"] == "already_paid"
+    assert status == 409 and other["error"]["code"] == "nothing_payable"  # a new reference while nothing is ready
     assert query(server, "SELECT status, payment_ref FROM refunds WHERE refund_id = ?", [refund_id]) == [("paid", "PAY-1")]
+    assert query(server, "SELECT payment_ref FROM refund_payments WHERE refund_id = ?", [refund_id]) == [("PAY-1",)]
     assert query(server, "SELECT count(*) FROM events WHERE type = 'refund.paid'") == [(1,)]
 
 

@@ -26,6 +26,7 @@ TABLE = [
     ("admin.policy*", SUPERVISORS),
     ("admin.user*", ADMINS),
     ("admin.integrations", ADMINS), ("admin.webhook_*", ADMINS), ("admin.export*", ADMINS), ("admin.feed_page", ADMINS),
+    ("admin.currenc*", ADMINS),
     # the other areas' screens (their roles as station/nav.py offers them)
     ("reports.*", SUPERVISORS),
     ("downstream.refurbish*", TECHNICIANS), ("downstream.photo", TECHNICIANS),

@@ -89,7 +89,13 @@ def frequent_returners(db, limit=100, at=None):
 
 
 def history(db, customer_id, limit=200):
-    """One customer's card and returns, newest first: what came back, why, where it went, the refund."""
+    """One customer's card and returns, newest first: what came back, why, where it went, the refund.
+
+    Each return carries its whole refund (refund_amount, currency, refund_status); each item its
+    own refund line: line_amount in line_currency (the refund's), line_status (ready, held,
+    rejected, paid, exchange) and line_holds (what holds it). Before the return closes an item
+    has no line: those are None (line_holds empty).
+    """
     customer = one(db, "SELECT customer_id, name, email, phone, country, fraud FROM customers WHERE customer_id = ?",
                    [customer_id])
     if customer is None:
@@ -108,22 +114,35 @@ def history(db, customer_id, limit=200):
     )
     items = rows(
         db,
-        "SELECT i.return_id, i.sku, p.name, i.qty, i.grade, i.reason, i.flags, d.disposition FROM return_items i "
-        "LEFT JOIN products p ON p.sku = i.sku LEFT JOIN decisions d ON d.item_id = i.item_id "
+        "SELECT i.return_id, i.item_id, i.sku, p.name, i.qty, i.grade, i.reason, i.flags, d.disposition, "
+        "l.amount AS line_amount, f.currency AS line_currency, l.status AS line_status, l.holds AS line_holds "
+        "FROM return_items i LEFT JOIN products p ON p.sku = i.sku LEFT JOIN decisions d ON d.item_id = i.item_id "
+        "LEFT JOIN refund_lines l ON l.item_id = i.item_id LEFT JOIN refunds f ON f.refund_id = l.refund_id "
         "WHERE i.return_id IN (SELECT value FROM json_each(?)) ORDER BY i.item_id",
         [json.dumps([r["return_id"] for r in returns])],
     )
     by_return = {}
     for item in items:
         item["flags"] = json.loads(item["flags"])
+        # the item's own refund line (none before the return closes): its amount is in the refund's currency
+        item["line_holds"] = json.loads(item["line_holds"]) if item["line_holds"] else []
         by_return.setdefault(item["return_id"], []).append(item)
     for r in returns:
         r["items"] = by_return.get(r["return_id"], [])
     return {"customer": customer, "returns": returns}
 
 
+HISTORY_COLUMNS = ("return_id", "order_no", "opened_at", "channel", "sku", "qty", "grade", "reason", "disposition",
+                   "refund_amount", "currency", "refund_status",
+                   "line_amount", "line_currency", "line_status", "line_holds")
+
+
 def history_rows(found):
-    """The history flattened to one row per returned item, for CSV."""
+    """The history flattened to one row per returned item, for CSV (columns: HISTORY_COLUMNS).
+
+    The whole refund's amount sits beside its currency, the item's line amount beside its own;
+    line_holds is the holds' names separated by spaces.
+    """
     out = []
     for r in found["returns"]:
         for item in r["items"] or [{}]:
@@ -131,5 +150,7 @@ def history_rows(found):
                         "channel": r["channel"], "sku": item.get("sku"), "qty": item.get("qty"),
                         "grade": item.get("grade"), "reason": item.get("reason"),
                         "disposition": item.get("disposition"), "refund_amount": r["refund_amount"],
-                        "currency": r["currency"], "refund_status": r["refund_status"]})
+                        "currency": r["currency"], "refund_status": r["refund_status"],
+                        "line_amount": item.get("line_amount"), "line_currency": item.get("line_currency"),
+                        "line_status": item.get("line_status"), "line_holds": " ".join(item.get("line_holds") or [])})
     return out

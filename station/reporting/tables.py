@@ -101,8 +101,7 @@ TABLES = {
          "expected_with_new_sales")),
 }
 
-HISTORY_COLUMNS = ("return_id", "order_no", "opened_at", "channel", "sku", "qty", "grade", "reason", "disposition",
-                   "refund_amount", "currency", "refund_status")
+HISTORY_COLUMNS = returners.HISTORY_COLUMNS  # one customer's history, a row per item with its refund line
 
 
 def _trend(db, args):

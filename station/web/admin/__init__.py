@@ -1,6 +1,6 @@
-"""Admin screens under /admin: the policy editor (supervisors), users and integrations (admins).
+"""Admin screens under /admin: the policy editor (supervisors), users, integrations and currencies (admins).
 
-Views are short callers of the services (station/policy.py, auth.py, webhooks.py, exports.py):
+Views are short callers of the services (station/policy.py, auth.py, webhooks.py, exports.py, fx.py):
 parse the form, call one function, render the partial that owns the swapped widget. A
 ServiceError comes back as the same partial with the message next to the field, 4xx.
 """
@@ -37,4 +37,4 @@ def service_error(exc):
     return render("admin/error.html", exc.status, message=exc.message)
 
 
-from station.web.admin import integrations, policy, users  # noqa: E402,F401  (routes register on bp)
+from station.web.admin import currencies, integrations, policy, users  # noqa: E402,F401  (routes register on bp)
