@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass
 from typing import Callable
 
+from station import policy
 from station.errors import bad
 from station.reporting import backlog, forecast, rates, returners, throughput, value
 
@@ -34,6 +35,16 @@ def _number(args, name, default, low, high, kind=int):
 
 def _range(args):
     return args.get("from"), args.get("to")
+
+
+def _in_base_currency(db, result):
+    """Catalogue values (prices, costs) are in the base currency: every row says which."""
+    currency = policy.load(db)["base_currency"]
+    for row in result["rows"]:
+        row["currency"] = currency
+    if result.get("total"):
+        result["total"]["currency"] = currency
+    return result
 
 
 TABLES = {
@@ -84,12 +95,12 @@ TABLES = {
          "completed_order", "days_saved")),
     "value": Table(
         "Recovery value by disposition",
-        lambda db, a: value.recovery(db, *_range(a)),
-        ("disposition", "items", "units", "original_value", "recovered_value", "lost_value", "recovery_rate")),
+        lambda db, a: _in_base_currency(db, value.recovery(db, *_range(a))),
+        ("disposition", "items", "units", "original_value", "recovered_value", "lost_value", "recovery_rate", "currency")),
     "write-offs": Table(
         "Write-offs",
-        lambda db, a: value.write_offs(db, *_range(a)),
-        ("sku", "name", "supplier_id", "units", "cost_value", "liquidation_value", "written_off")),
+        lambda db, a: _in_base_currency(db, value.write_offs(db, *_range(a))),
+        ("sku", "name", "supplier_id", "units", "cost_value", "liquidation_value", "written_off", "currency")),
     "frequent-returners": Table(
         "Frequent returners",
         lambda db, a: returners.frequent_returners(db, limit=returners.limit_arg(a.get("limit"), 100, returners.MAX_LIST)),
