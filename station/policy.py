@@ -9,6 +9,11 @@ DEFAULTS = {
     "open_box_factor": "0.80",         # restock as open-box (grade B)
     "refurbished_factor": "0.70",      # refurbish value = price x factor - refurb cost
     "liquidation_rate": "0.05",        # scrap value = price x rate
+    "handling_cost": "0",              # per unit put back on a shelf (base currency): restock is worth price - this
+    "refurb_labour": "0",              # per unit refurbished (base currency), beside the product's refurb cost
+    "bin_open_box": "OPEN-BOX",        # stock by condition: new units go to the product's bin,
+    "bin_refurbished": "REFURB",       # the others each to their condition's bin
+    "bin_used": "USED",
     "base_currency": "USD",            # catalogue values, costs and thresholds are in this currency
     "high_value_threshold": "150",     # order value, in the base currency
     "charge_return_label": 1,          # a seller-paid return label is charged on customer-side returns (0: not)
@@ -63,6 +68,11 @@ BOUNDS = {
     "open_box_factor": (Decimal, 0, 1),
     "refurbished_factor": (Decimal, 0, 1),
     "liquidation_rate": (Decimal, 0, 1),
+    "handling_cost": (Decimal, 0, 100_000),
+    "refurb_labour": (Decimal, 0, 100_000),
+    "bin_open_box": ("bin", None, None),
+    "bin_refurbished": ("bin", None, None),
+    "bin_used": ("bin", None, None),
     "base_currency": ("currency", None, None),
     "high_value_threshold": (Decimal, 0, 10_000_000),
     "charge_return_label": (int, 0, 1),
@@ -85,6 +95,11 @@ def _coerce(key, value):
     from station.errors import bad
 
     kind, low, high = BOUNDS[key]
+    if kind == "bin":
+        text = value.strip() if isinstance(value, str) else ""
+        if not 1 <= len(text) <= 64 or any(ord(c) < 32 or 127 <= ord(c) <= 159 for c in text):
+            raise bad(key, "must be a bin code of 1 to 64 characters")
+        return text
     if kind == "currency":
         from station.money import CURRENCIES
 

@@ -24,7 +24,14 @@ GROUPS = [
         ("bulk_units", "Bulk return: order of at least units", "held for a supervisor, each unit scanned"),
         ("bulk_value", "… or order value", "base currency"),
     ]),
+    ("Stock by condition", [
+        ("bin_open_box", "Open-box bin", "grade B restocked, and reviewed items restocked open-box"),
+        ("bin_refurbished", "Refurbished bin", "units finished at the refurbish station"),
+        ("bin_used", "Used bin", "reviewed items restocked as used"),
+    ]),
     ("Recovery values", [
+        ("handling_cost", "Handling per unit", "base currency; restock value = price − handling"),
+        ("refurb_labour", "Refurbish labour per unit", "base currency; beside the product's refurb cost"),
         ("refurbished_factor", "Refurbished value factor", "refurbish = price × factor − refurb cost"),
         ("open_box_factor", "Open-box factor", "restock grade B = price × factor"),
         ("liquidation_rate", "Liquidation rate", "scrap = price × rate"),
