@@ -116,7 +116,9 @@ def test_restock_shows_in_stock(env):
     rid = call(client, op, "POST", "/api/returns", {"code": "CTN-2"}).json["return_id"]
     iid = call(client, op, "POST", f"/api/returns/{rid}/items", {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "defective"}).json["item_id"]
     call(client, op, "POST", f"/api/returns/{rid}/items/{iid}/decision", {"disposition": "restock"})
-    assert call(client, op, "GET", "/api/stock?sku=SHOE-01").json == {"sku": "SHOE-01", "bins": [{"bin": "C-03-01", "qty": 1}], "total": 1}
+    assert call(client, op, "GET", "/api/stock?sku=SHOE-01").json == {
+        "sku": "SHOE-01", "bins": [{"bin": "C-03-01", "condition": "new", "qty": 1}], "total": 1,
+        "by_condition": {"new": 1, "open_box": 0, "refurbished": 0, "used": 0}}
     assert call(client, op, "GET", "/api/stock?sku=NOPE").status_code == 404
 
 

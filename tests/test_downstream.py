@@ -39,13 +39,15 @@ def test_a_refurbish_decision_opens_a_work_order_that_ends_in_refurbished_stock(
     wo = refurbish.record_action(db, f"ri-{item_id}", {"action": "part_replaced", "part": "lid", "cost": "1.20", "minutes": 3})
     assert [a["action"] for a in wo["actions"]] == ["cleaned", "part_replaced"] and wo["minutes"] == 8
     done = refurbish.finish(db, f"RI-{item_id}", {"outcome": "restock", "grade": "B"})
-    assert done["status"] == "done" and done["bin"] == "RF-A-01-01"
-    assert db.execute("SELECT qty FROM refurb_stock WHERE sku = 'MUG-01'").fetchone()[0] == 1
-    assert db.execute("SELECT qty FROM stock WHERE sku = 'MUG-01'").fetchone()[0] == 5  # new stock untouched
+    assert done["status"] == "done" and done["bin"] == "REFURB"
+    assert db.execute("SELECT qty FROM stock WHERE sku = 'MUG-01' AND condition = 'refurbished'").fetchone()[0] == 1
+    assert db.execute("SELECT qty FROM stock WHERE sku = 'MUG-01' AND condition = 'new'").fetchone()[0] == 5  # new stock untouched
     from station.downstream.stock import stock_of
-    assert stock_of(db, "MUG-01") == {"sku": "MUG-01", "bins": [{"bin": "A-01-01", "qty": 5}], "total": 5,
-                                      "refurbished": {"bins": [{"bin": "RF-A-01-01", "qty": 1}], "total": 1}}
-    assert "refurbished" not in stock_of(db, "SHOE-01")  # none: exactly the contract's answer
+    # the refurbished unit is counted in the total, never as new
+    assert stock_of(db, "MUG-01") == {"sku": "MUG-01", "total": 6,
+                                      "bins": [{"bin": "A-01-01", "condition": "new", "qty": 5},
+                                               {"bin": "REFURB", "condition": "refurbished", "qty": 1}],
+                                      "by_condition": {"new": 5, "open_box": 0, "refurbished": 1, "used": 0}}
     assert queue(db, "refurbish")["items"] == []
     with pytest.raises(ServiceError) as err:
         refurbish.finish(db, f"RI-{item_id}", {"outcome": "scrap", "grade": "D"})

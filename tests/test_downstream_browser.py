@@ -147,20 +147,20 @@ def test_a_technician_scans_a_tote_taps_actions_and_cost_and_restocks_it_as_refu
 
     page.locator("label.grade-chip", has_text="B").click()
     page.get_by_role("button", name="Restock as refurbished").click()
-    expect(page.locator("#message")).to_contain_text("Restocked as refurbished stock in bin RF-A-01-01")
-    expect(page.locator(".wo-done")).to_contain_text("Refurbished stock · RF-A-01-01 · grade B")
+    expect(page.locator("#message")).to_contain_text("Restocked as refurbished stock in bin REFURB")
+    expect(page.locator(".wo-done")).to_contain_text("Refurbished stock · REFURB · grade B")
     expect(page.locator(".queue")).to_have_count(0)
     shot(page, "03-refurbish-finished")
 
     assert query(server, "SELECT status, outcome, outcome_grade, minutes, parts_cost, closed_by FROM work_orders") == [
         ("done", "restock", "B", 15, 1.2, "Tess Technician")]
-    assert query(server, "SELECT sku, bin, qty FROM refurb_stock") == [("MUG-01", "RF-A-01-01", 1)]
-    assert query(server, "SELECT qty FROM stock WHERE sku = 'MUG-01'") == [(5,)]  # new stock untouched
+    assert query(server, "SELECT sku, bin, qty FROM stock WHERE condition = 'refurbished'") == [("MUG-01", "REFURB", 1)]
+    assert query(server, "SELECT qty FROM stock WHERE sku = 'MUG-01' AND condition = 'new'") == [(5,)]  # new stock untouched
 
     label = page.context.new_page()
     label.goto(f"{server['url']}/refurbish/{query(server, 'SELECT wo_id FROM work_orders')[0][0]}/label")
     expect(label.locator(".dest")).to_have_text("REFURBISHED")
-    expect(label.locator(".target")).to_have_text("Bin RF-A-01-01 · refurbished stock")
+    expect(label.locator(".target")).to_have_text("Bin REFURB · refurbished stock")
     shot(label, "04-refurbish-label")
 
 

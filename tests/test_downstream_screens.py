@@ -155,16 +155,16 @@ def test_finishing_restocks_refurbished_stock_apart_from_new_and_a_second_finish
     no_grade = tech.post(f"/refurbish/{wo_id}/finish", outcome="restock")
     assert no_grade.status_code == 400 and "grade:" in text(no_grade)
     done = tech.post(f"/refurbish/{wo_id}/finish", outcome="restock", grade="B")
-    assert done.status_code == 200 and "Restocked as refurbished stock in bin RF-A-01-01" in text(done)
+    assert done.status_code == 200 and "Restocked as refurbished stock in bin REFURB" in text(done)
     assert f'/refurbish/{wo_id}/label?print=1' in text(done)
     again = tech.post(f"/refurbish/{wo_id}/finish", outcome="scrap", grade="D")
     assert again.status_code == 409 and "is finished" in text(again)
-    assert query(app, "SELECT qty FROM refurb_stock WHERE sku = 'MUG-01'") == [(1,)]
-    assert query(app, "SELECT qty FROM stock WHERE sku = 'MUG-01'") == [(5,)]  # new stock untouched
+    assert query(app, "SELECT qty FROM stock WHERE sku = 'MUG-01' AND condition = 'refurbished'") == [(1,)]
+    assert query(app, "SELECT qty FROM stock WHERE sku = 'MUG-01' AND condition = 'new'") == [(5,)]  # new stock untouched
     assert query(app, "SELECT status, outcome, outcome_grade, closed_by FROM work_orders WHERE wo_id = ?", [wo_id]) == [
         ("done", "restock", "B", "Tess Technician")]
     label = tech.get(f"/refurbish/{wo_id}/label")
-    assert label.status_code == 200 and "REFURBISHED" in text(label) and "RF-A-01-01" in text(label)
+    assert label.status_code == 200 and "REFURBISHED" in text(label) and "REFURB" in text(label)
 
 
 def test_a_refurbished_unit_fills_a_waiting_order_only_where_the_skus_policy_allows(app):
@@ -184,7 +184,7 @@ def test_a_refurbished_unit_fills_a_waiting_order_only_where_the_skus_policy_all
     assert filled.status_code == 200 and "Fills waiting order SO-W2" in text(filled)
     assert query(app, "SELECT order_no, item_id FROM allocations") == [("SO-W2", item_id)]
     assert query(app, "SELECT status FROM orders WHERE order_no = 'SO-W2'") == [("ready_to_ship",)]
-    assert query(app, "SELECT count(*) FROM refurb_stock") == [(0,)]
+    assert query(app, "SELECT count(*) FROM stock WHERE condition = 'refurbished'") == [(0,)]
 
 
 def test_a_never_restock_sku_leaves_the_refurbish_station_only_as_scrap(app):
@@ -201,7 +201,7 @@ def test_a_never_restock_sku_leaves_the_refurbish_station_only_as_scrap(app):
     for outcome in ("restock", "crossdock"):
         refused = tech.post(f"/refurbish/{wo_id}/finish", outcome=outcome, grade="A")
         assert refused.status_code == 409 and "MUG-01 is never restocked: scrap it" in text(refused)
-    assert query(app, "SELECT count(*) FROM refurb_stock") == [(0,)] and query(app, "SELECT count(*) FROM allocations") == [(0,)]
+    assert query(app, "SELECT count(*) FROM stock WHERE condition = 'refurbished'") == [(0,)] and query(app, "SELECT count(*) FROM allocations") == [(0,)]
     assert query(app, "SELECT status FROM work_orders WHERE wo_id = ?", [wo_id]) == [("open",)]
     scrapped = tech.post(f"/refurbish/{wo_id}/finish", outcome="scrap", grade="C")
     assert scrapped.status_code == 200 and query(app, "SELECT status, outcome FROM work_orders") == [("done", "scrap")]
@@ -386,13 +386,14 @@ def test_reviewed_items_stay_in_sight_with_where_they_went_who_decided_and_their
     assert "Nothing waits for review." in page and "Reviewed lately" in page
     shoe_row = page[page.index(f'id="reviewed-{shoe}"'):page.index("</tr>", page.index(f'id="reviewed-{shoe}"'))]
     brick_row = page[page.index(f'id="reviewed-{brick}"'):page.index("</tr>", page.index(f'id="reviewed-{brick}"'))]
-    assert "restocked</b> · bin C-03-01" in shoe_row and "Sam Supervisor" in shoe_row
+    assert "restocked</b> · bin OPEN-BOX" in shoe_row and "Sam Supervisor" in shoe_row  # open-box unless named
     assert f"status-ready\">ready</span><br><span class=\"hint\">refund {shoe_refund['refund_id']}</span>" in shoe_row
     assert "fraud confirmed" in brick_row and "Not our item — brick" in brick_row
     assert f"status-rejected\">rejected</span><br><span class=\"hint\">refund {brick_refund['refund_id']}</span>" in brick_row
     assert page.index(f'id="reviewed-{brick}"') < page.index(f'id="reviewed-{shoe}"')  # newest first
     assert query(app, "SELECT item_id, outcome, target FROM quarantine_reviews ORDER BY item_id") == [
-        (shoe, "restock", "C-03-01"), (brick, "fraud", None)]
+        (shoe, "restock", "OPEN-BOX"), (brick, "fraud", None)]
+    assert query(app, "SELECT bin, condition, qty FROM stock WHERE sku = 'SHOE-01'") == [("OPEN-BOX", "open_box", 1)]
 
 
 def test_confirming_fraud_marks_the_customer_and_rejects_the_held_refund_in_one_go(app):

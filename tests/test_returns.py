@@ -115,12 +115,12 @@ def test_an_override_needs_a_reason_and_is_recorded_with_it(db):
     with pytest.raises(ServiceError) as err:
         decisions.decide(db, ret["return_id"], item["item_id"], {"disposition": "restock"})
     assert err.value.status == 400 and "override_reason" in err.value.message
-    assert db["decisions"].count == 0 and db["stock"].get(("MUG-01", "A-01-01"))["qty"] == 5
+    assert db["decisions"].count == 0 and db["stock"].get(("MUG-01", "A-01-01", "new"))["qty"] == 5
     decisions.decide(db, ret["return_id"], item["item_id"], {"disposition": "restock", "override_reason": "box dented"})
     row = db.execute("SELECT disposition, target, recommended_disposition, override_reason FROM decisions").fetchone()
     assert row == ("restock", "A-01-01", "crossdock", "box dented")
-    assert db["stock"].get(("MUG-01", "A-01-01"))["qty"] == 6
-    assert events(db, "stock.changed")[0][1]["delta"] == 1
+    assert db["stock"].get(("MUG-01", "A-01-01", "new"))["qty"] == 6
+    assert {k: events(db, "stock.changed")[0][1][k] for k in ("delta", "condition")} == {"delta": 1, "condition": "new"}
 
 
 def test_a_different_target_is_an_override_too(db):

@@ -53,7 +53,7 @@ QUARANTINE_OPTIONS = options(("quarantine", "0.00"))
 def test_grade_x_a_mismatch_or_an_unknown_product_goes_to_quarantine(grade, flags, prod, cause):
     got = recommend(grade, flags, prod, 1, POLICY, waiting_line=WAITING, rtv_eligible=True, bin_=BIN,
                     supplier_id=SUPPLIER)
-    assert got == {"disposition": "quarantine", "target": None, "why": f"Quarantine for a supervisor: {cause}.",
+    assert got == {"disposition": "quarantine", "target": None, "condition": None, "why": f"Quarantine for a supervisor: {cause}.",
                    "options": QUARANTINE_OPTIONS, "currency": "USD"}
 
 
@@ -80,6 +80,7 @@ def test_grade_a_with_no_waiting_order_restocks_as_new_to_the_products_bin():
     assert rec("A", rtv_eligible=True) == {
         "disposition": "restock",
         "target": BIN,
+        "condition": "new",
         "why": f"Grade A, no order waiting for SKU-1: restock as new to bin {BIN}.",
         "options": options(("restock", "100.00")), "currency": "USD",
     }
@@ -95,6 +96,7 @@ def test_grade_a_with_a_waiting_order_crossdocks_to_that_order():
     assert rec("A", waiting_line=WAITING, rtv_eligible=True) == {
         "disposition": "crossdock",
         "target": "SO-9",
+        "condition": None,
         "why": "Grade A and order SO-9 is waiting for SKU-1 (priority 2, placed 2024-05-01): ship it straight out.",
         "options": options(("crossdock", "100.00"), ("restock", "100.00")), "currency": "USD",
     }
@@ -110,6 +112,7 @@ def test_grade_b_refurbishable_goes_to_refurbish_with_no_target():
     assert rec("B", waiting_line=WAITING, rtv_eligible=True) == {
         "disposition": "refurbish",
         "target": None,
+        "condition": None,
         "why": "Grade B and the product is refurbishable: repack it, then it sells as refurbished.",
         "options": options(("restock", "80.00"), ("refurbish", "50.00")), "currency": "USD",  # 0.80 x 100; 0.70 x 100 - 20
     }
@@ -125,6 +128,7 @@ def test_grade_b_not_refurbishable_restocks_as_open_box_to_the_bin():
     assert rec("B", product(refurbishable=False), waiting_line=WAITING, rtv_eligible=True) == {
         "disposition": "restock",
         "target": BIN,
+        "condition": "open_box",
         "why": f"Grade B, not refurbishable: restock as open-box to bin {BIN}.",
         "options": options(("restock", "80.00")), "currency": "USD",
     }
@@ -179,9 +183,13 @@ def test_grades_c_and_d_choose_the_option_that_recovers_the_most(grade, name, pr
     why = f"Grade {grade}: {choice} recovers the most ({listed})."
     if not rtv:
         why += RTV_CLOSED
+    losing = [(d, v) for d, v in weighed if v.startswith("-")]
+    if losing:  # an option that loses money says so
+        why += " " + "; ".join(f"{d} would lose {v[1:]} USD" for d, v in losing) + "."
     assert got == {
         "disposition": choice,
         "target": {"rtv": SUPPLIER}.get(choice),
+        "condition": None,
         "why": why,
         "options": options(*weighed), "currency": "USD",
     }
@@ -218,6 +226,7 @@ def test_a_never_restocked_a_or_b_item_goes_to_the_best_option_left(grade, prod,
     assert got == {
         "disposition": choice,
         "target": {"rtv": SUPPLIER}.get(choice),
+        "condition": None,
         "why": f"Policy: SKU-1 is never restocked; {choice} recovers the most of what is left.",
         "options": options(*weighed), "currency": "USD",
     }
@@ -236,6 +245,7 @@ def test_a_never_restocked_c_or_d_item_keeps_the_grade_rule_without_refurbish(gr
     assert rec(grade, product(refurb_cost="0.00"), rtv_eligible=False, never_restock=True) == {
         "disposition": "scrap",
         "target": None,
+        "condition": None,
         "why": f"Grade {grade}: scrap recovers the most (scrap 5.00 USD)." + RTV_CLOSED,
         "options": options(("scrap", "5.00")), "currency": "USD",
     }
@@ -296,3 +306,53 @@ def test_money_writes_a_value_with_two_decimals_half_up(value, text):
 @pytest.mark.parametrize("price", ["100.00", 100, 100.0, D("100")], ids=["text", "int", "float", "Decimal"])
 def test_a_price_of_any_type_gives_the_same_values(price):
     assert option_values("B", product(price=price), 1, POLICY) == {"restock": D("80"), "refurbish": D("50")}
+
+
+# -- net recovery: handling, labour, the supplier's RTV cost (DESIGN.md "Money, currencies and costs")
+
+NET = {**POLICY, "handling_cost": "3.00", "refurb_labour": "5.00"}
+
+
+def test_handling_comes_off_a_restock_and_labour_off_a_refurbish():
+    assert option_values("A", product(), 1, NET) == {"restock": D("97.00")}
+    assert option_values("B", product(), 2, NET) == {"restock": D("154.00"), "refurbish": D("90.00")}  # (80-3)x2; (70-20-5)x2
+
+
+def test_the_suppliers_rtv_cost_comes_off_the_unit_cost():
+    got = rec("C", product(refurbishable=False), rtv_eligible=True, rtv_cost="3.00")
+    assert got["options"] == options(("rtv", "37.00"), ("scrap", "5.00"))
+
+
+def test_a_cheap_phone_case_is_not_sent_back_to_a_supplier_who_charges_more_than_it_cost():
+    case = product(price="4.00", unit_cost="2.00", refurbishable=False)
+    got = rec("C", case, rtv_eligible=True, rtv_cost="3.00")
+    assert got["disposition"] == "scrap" and got["options"] == options(("rtv", "-1.00"), ("scrap", "0.20"))
+    assert got["why"].endswith("rtv would lose 1.00 USD.")
+
+
+def test_a_grade_a_item_that_costs_more_to_shelve_than_it_sells_for_is_scrapped():
+    got = rec("A", product(price="2.00"), policy={**POLICY, "handling_cost": "3.00"})
+    assert (got["disposition"], got["target"]) == ("scrap", None)
+    assert got["options"] == options(("restock", "-1.00"), ("scrap", "0.10"))
+    assert "restock would lose 1.00 USD" in got["why"]
+
+
+def test_a_grade_b_item_whose_refurbish_loses_money_is_restocked_open_box_instead():
+    got = rec("B", product(refurb_cost="75.00"), bins={"new": BIN, "open_box": "OB-1"})
+    assert (got["disposition"], got["target"], got["condition"]) == ("restock", "OB-1", "open_box")
+    assert "refurbishing would lose money" in got["why"] and "refurbish would lose 5.00 USD" in got["why"]
+
+
+def test_grade_a_restocks_to_the_new_bin_and_grade_b_to_the_open_box_bin():
+    bins = {"new": "A-1", "open_box": "OB-1"}
+    assert (rec("A", bins=bins)["target"], rec("A", bins=bins)["condition"]) == ("A-1", "new")
+    got = rec("B", product(refurbishable=False), bins=bins)
+    assert (got["target"], got["condition"]) == ("OB-1", "open_box")
+
+
+@pytest.mark.parametrize("grade", ["C", "D"])
+def test_transit_damage_is_never_sent_back_to_the_supplier(grade):
+    got = rec(grade, product(refurbishable=False), rtv_eligible=True, reason="damaged_in_transit")
+    assert got["disposition"] == "scrap" and "rtv" not in [o["disposition"] for o in got["options"]]
+    assert "claimed from the carrier" in got["why"]
+    assert rec(grade, product(refurbishable=False), rtv_eligible=True, reason="defective")["disposition"] == "rtv"

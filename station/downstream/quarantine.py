@@ -2,7 +2,8 @@
 import json
 
 from station import money
-from station.downstream import refunds
+from station import policy as policy_module
+from station.downstream import refunds, stock
 from station.inputs import db_id
 from station.db import one, rows, write
 from station.errors import bad, conflict, not_found
@@ -63,8 +64,8 @@ def review(db, item_id, data, user=None):
     if not isinstance(note, str) or not note.strip() or len(note) > 2000:
         raise bad("note", "a note saying why is required")
     condition = data.get("condition")
-    if condition is not None and condition not in CONDITIONS:
-        raise bad("condition", "must be one of " + ", ".join(CONDITIONS))
+    if condition is not None and (outcome != "restock" or condition not in CONDITIONS):
+        raise bad("condition", "a restock names its condition: " + ", ".join(CONDITIONS))
     amount = data.get("refund_amount")
     if amount is not None and outcome not in ("restock", "scrap"):
         raise bad("refund_amount", "only a restock or scrap review pays the item's line (the others reject it)")
@@ -86,12 +87,12 @@ def review(db, item_id, data, user=None):
                 raise conflict("unknown_product", "An item that is not in the catalogue cannot be restocked")
             if "never_restock" in sku_rules(db, item["sku"]):
                 raise conflict("never_restock", f"Policy: {item['sku']} is never restocked: scrap it or return it to the customer")
-            target = data.get("bin") or item["bin"]
+            condition = condition or "open_box"  # CONTRACT.md: a reviewed item is open-box unless named
+            target = data.get("bin") or stock.bin_for(db, {"sku": item["sku"], "bin": item["bin"]}, condition,
+                                                       policy_module.load(db))
             if not isinstance(target, str) or not target or len(target) > 64:
                 raise bad("bin", "restock needs a bin")
-            db.execute("INSERT INTO stock (sku, bin, qty) VALUES (?, ?, ?) "
-                       "ON CONFLICT (sku, bin) DO UPDATE SET qty = qty + excluded.qty", [item["sku"], target, item["qty"]])
-            emit(db, "stock.changed", sku=item["sku"], bin=target, delta=item["qty"], item_id=item_id)
+            stock.put(db, item["sku"], target, condition, item["qty"], item_id=item_id)
         if outcome == "fraud":
             db.execute("UPDATE customers SET fraud = 1 WHERE customer_id = ?", [item["customer_id"]])
             emit(db, "customer.fraud_confirmed", customer_id=item["customer_id"], item_id=item_id)

@@ -7,12 +7,13 @@ from station.errors import bad, conflict, not_found
 from station.downstream.crossdock import allocate, best_waiting_line
 from station.events import emit
 from station.inputs import maybe_id
+from station.downstream import stock
 from station.policy import GRADES, sku_rules
+from station.policy import load as load_policy
 from station.timeutil import now_iso
 
 ACTIONS = ("cleaned", "repackaged", "part_replaced", "tested", "relabelled", "other")
 OUTCOMES = ("restock", "scrap", "crossdock")
-REFURB_BIN = "RF-"  # refurbished units live in their own bins, apart from new stock
 
 
 def tote_code(item_id):
@@ -122,14 +123,9 @@ def finish(db, key, data, user=None):
             allocate(db, wo["item_id"], wo["sku"], wo["qty"], line["order_no"])
             bin_ = line["order_no"]
         elif outcome == "restock":
-            bin_ = data.get("bin") or REFURB_BIN + (wo["product_bin"] or "GENERAL")
-            if not isinstance(bin_, str) or len(bin_) > 64:
+            bin_ = data.get("bin") or load_policy(db)["bin_refurbished"]
+            if not isinstance(bin_, str) or not bin_ or len(bin_) > 64:
                 raise bad("bin", "must be a bin code")
-            db.execute(
-                "INSERT INTO refurb_stock (sku, bin, qty) VALUES (?, ?, ?) "
-                "ON CONFLICT (sku, bin) DO UPDATE SET qty = qty + excluded.qty",
-                [wo["sku"], bin_, wo["qty"]],
-            )
         cursor = db.execute(
             "UPDATE work_orders SET status = 'done', outcome = ?, outcome_grade = ?, bin = ?, closed_at = ?, closed_by = ? "
             "WHERE wo_id = ? AND status = 'open'",
@@ -143,7 +139,7 @@ def finish(db, key, data, user=None):
         )
         emit(db, "work_order.done", wo_id=wo["wo_id"], item_id=wo["item_id"], outcome=outcome, grade=grade, bin=bin_)
         if outcome == "restock":
-            emit(db, "stock.changed", sku=wo["sku"], bin=bin_, delta=wo["qty"], item_id=wo["item_id"], condition="refurbished")
+            stock.put(db, wo["sku"], bin_, "refurbished", wo["qty"], item_id=wo["item_id"])
     return get_work_order(db, wo["wo_id"])
 
 

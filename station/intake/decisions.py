@@ -7,16 +7,17 @@ from station.downstream.crossdock import allocate, best_waiting_line
 from station.errors import bad, conflict, not_found
 from station.events import emit
 from station.inputs import db_id
-from station.intake.items import any_bin
+from station import policy as policy_module
+from station.downstream import stock
 from station.intake.returns import get_return_row, station_of
 from station.policy import DISPOSITIONS
 from station.rules.inspection import needs_photo
 from station.timeutil import now_iso
 
 
-def _default_target(db, item, product, disposition):
+def _default_target(db, item, product, disposition, condition=None):
     if disposition == "restock":
-        return (product["bin"] or any_bin(db, item["sku"])) if product else None
+        return stock.bin_for(db, product, condition or "new", policy_module.load(db)) if product else None
     if disposition == "rtv":
         return product["supplier_id"] if product else None
     if disposition == "crossdock":
@@ -44,6 +45,9 @@ def decide(db, return_id, item_id, data, user=None, station=None):
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
         raise bad("override_reason", "must be a string")
     reason = (reason or "").strip() or None
+    asked_condition = data.get("condition")
+    if asked_condition is not None and asked_condition not in stock.CONDITIONS:
+        raise bad("condition", "must be one of " + ", ".join(stock.CONDITIONS))
     station = station_of(station)
     ret = get_return_row(db, return_id)
     with write(db):
@@ -56,8 +60,14 @@ def decide(db, return_id, item_id, data, user=None, station=None):
             raise conflict("return_closed", f"Return {ret['return_id']} is closed")
         rec = json.loads(item["recommendation"])
         product = one(db, "SELECT * FROM products WHERE sku = ?", [item["sku"]])
+        condition = None
+        if disposition == "restock":
+            # the condition it is shelved in: never better than its grade (stock.BY_GRADE)
+            condition = stock.condition_for(item["grade"], asked_condition or (
+                rec.get("condition") if rec["disposition"] == "restock" else None))
         if target is None:
-            target = rec["target"] if disposition == rec["disposition"] else _default_target(db, item, product, disposition)
+            same = disposition == rec["disposition"] and (condition or None) == (rec.get("condition") or condition)
+            target = rec["target"] if same else _default_target(db, item, product, disposition, condition)
         if disposition in ("refurbish", "scrap", "quarantine"):
             target = None
         override = disposition != rec["disposition"] or target != rec["target"]
@@ -67,27 +77,22 @@ def decide(db, return_id, item_id, data, user=None, station=None):
             raise conflict("unknown_product", "An item that is not in the catalogue can only be quarantined or scrapped")
         if needs_photo(item["grade"]) and not one(db, "SELECT 1 FROM photos WHERE item_id = ?", [item["item_id"]]):
             raise conflict("photo_required", f"Grade {item['grade']}: take a photo of item {item['item_id']} before deciding")
-        if disposition == "restock":
-            if not target:
-                raise bad("target", "restock needs a bin")
-            db.execute(
-                "INSERT INTO stock (sku, bin, qty) VALUES (?, ?, ?) ON CONFLICT (sku, bin) DO UPDATE SET qty = qty + excluded.qty",
-                [item["sku"], target, item["qty"]],
-            )
-        elif disposition == "crossdock":
+        if disposition == "restock" and not target:
+            raise bad("target", "restock needs a bin")
+        if disposition == "crossdock":
             if not target:
                 raise conflict("no_open_quantity", f"No order is waiting for {item['sku']}")
             allocate(db, item["item_id"], item["sku"], item["qty"], target)
         db.execute(
-            "INSERT INTO decisions (item_id, disposition, target, recommended_disposition, recommended_target, override_reason, decided_by, station, decided_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [item["item_id"], disposition, target, rec["disposition"], rec["target"], reason if override else None,
+            "INSERT INTO decisions (item_id, disposition, target, condition, recommended_disposition, recommended_target, "
+            "override_reason, decided_by, station, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [item["item_id"], disposition, target, condition, rec["disposition"], rec["target"], reason if override else None,
              user, station, now_iso()],
         )
         emit(db, "decision.made", item_id=item["item_id"], return_id=ret["return_id"], disposition=disposition,
              target=target, override=override, override_reason=reason if override else None)
         if disposition == "restock":
-            emit(db, "stock.changed", sku=item["sku"], bin=target, delta=item["qty"], item_id=item["item_id"])
+            stock.put(db, item["sku"], target, condition, item["qty"], item_id=item["item_id"])
         elif disposition == "refurbish":
             refurbish.open_work_order(db, item["item_id"])
         elif disposition == "rtv":
@@ -96,4 +101,7 @@ def decide(db, return_id, item_id, data, user=None, station=None):
             if not one(db, "SELECT 1 FROM suppliers WHERE supplier_id = ?", [target]):
                 raise bad("target", f"no supplier {target}")
             rtv.add_to_batch(db, item["item_id"], target, item["qty"], product["unit_cost"])
-    return {"item_id": item["item_id"], "disposition": disposition, "target": target}
+    answer = {"item_id": item["item_id"], "disposition": disposition, "target": target}
+    if condition:
+        answer["condition"] = condition
+    return answer

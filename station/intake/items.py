@@ -4,6 +4,7 @@ import json
 from station import policy as policy_module
 from station.db import one, rows, write
 from station.downstream.crossdock import best_waiting_line
+from station.downstream.stock import bin_for
 from station.errors import bad
 from station.events import emit
 from station.intake.lookup import find_product
@@ -77,28 +78,27 @@ def item_facts(db, ret, sku, qty, serial, exclude_item=None):
     return product, item_flags(product, lines, already, qty, serial)
 
 
-def any_bin(db, sku):
-    """A bin that holds the SKU (the fullest), for a product the catalogue gives no bin."""
-    row = one(db, "SELECT bin FROM stock WHERE sku = ? ORDER BY qty DESC, bin LIMIT 1", [sku])
-    return row["bin"] if row else None
-
-
-def rtv_eligible(db, product, order_no):
-    supplier = one(db, "SELECT accepts_rtv, rtv_window_days FROM suppliers WHERE supplier_id = ?", [product["supplier_id"]])
+def rtv_terms(db, product, order_no):
+    """(the supplier takes it back now, what it charges per unit) for a product of this order."""
+    supplier = one(db, "SELECT accepts_rtv, rtv_window_days, rtv_cost FROM suppliers WHERE supplier_id = ?",
+                   [product["supplier_id"]])
     shipped = one(db, "SELECT shipped_at FROM orders WHERE order_no = ?", [order_no])["shipped_at"]
-    return rtv_open(supplier, shipped, timeutil.now())
+    return rtv_open(supplier, shipped, timeutil.now()), (supplier or {}).get("rtv_cost") or 0
 
 
-def recommendation_for(db, ret, product, grade, flags, qty, policy):
-    """Gather what the recommendation weighs (waiting orders, the supplier, the bin) and ask the rule."""
+def recommendation_for(db, ret, product, grade, flags, qty, policy, reason=None):
+    """Gather what the recommendation weighs (waiting orders, the supplier's terms, the bins) and ask the rule."""
     if product is None:
         return recommend(grade, flags, None, qty, policy)
     waiting = best_waiting_line(db, product["sku"], qty) if grade == "A" else None
+    eligible, rtv_cost = rtv_terms(db, product, ret["order_no"])
     return recommend(
         grade, flags, product, qty, policy,
         waiting_line=waiting,
-        rtv_eligible=rtv_eligible(db, product, ret["order_no"]),
-        bin_=product["bin"] or any_bin(db, product["sku"]),
+        rtv_eligible=eligible,
+        rtv_cost=rtv_cost,
+        reason=reason,
+        bins={condition: bin_for(db, product, condition, policy) for condition in ("new", "open_box")},
         supplier_id=product["supplier_id"],
         never_restock="never_restock" in policy_module.sku_rules(db, product["sku"]),
     )
@@ -132,7 +132,7 @@ def add_item(db, ret, data, user=None, measured_g=None, weight_tolerance=WEIGHT_
         product, flags = item_facts(db, ret, sku, item["qty"], serial)
         if weight_mismatch(product, item["qty"], measured_g, weight_tolerance):
             flags.append("weight_mismatch")
-        rec = recommendation_for(db, ret, product, item["grade"], flags, item["qty"], policy)
+        rec = recommendation_for(db, ret, product, item["grade"], flags, item["qty"], policy, reason=item["reason"])
         cursor = db.execute(
             "INSERT INTO return_items (return_id, sku, code, qty, grade, reason, serial, notes, flags, recommendation, "
             "added_by, added_at, measured_weight_g, policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -30,7 +30,7 @@ def label_data(db, item_id):
     """Title, destination, the lines printed and the barcode data for an item's label."""
     item = one(
         db,
-        "SELECT i.item_id, i.return_id, i.sku, i.qty, i.grade, i.reason, i.serial, p.name, p.gtin, d.disposition, d.target, "
+        "SELECT i.item_id, i.return_id, i.sku, i.qty, i.grade, i.reason, i.serial, p.name, p.gtin, d.disposition, d.target, d.condition, "
         "d.decided_at, r.order_no FROM return_items i JOIN decisions d ON d.item_id = i.item_id "
         "JOIN returns r ON r.return_id = i.return_id LEFT JOIN products p ON p.sku = i.sku WHERE i.item_id = ?",
         [item_id],
@@ -39,7 +39,8 @@ def label_data(db, item_id):
         raise not_found("decided item", item_id)
     disposition, target = item["disposition"], item["target"]
     destination = {
-        "restock": f"Bin {target}",
+        # the condition is on the label: an open-box unit is never shelved as new
+        "restock": f"Bin {target} · {(item['condition'] or 'new').replace('_', '-')}",
         "crossdock": f"Order {target} · lane {outbound_lane(target)}" if target else "",
         "rtv": f"Supplier {target}",
         "refurbish": f"Tote RI-{item['item_id']}",

@@ -2,6 +2,12 @@
 
 Plain data in, plain data out: the caller gathers the product, the supplier's RTV terms and
 the best waiting order line; nothing here reads the database or reserves anything.
+
+Values are NET recoveries in the base currency (DESIGN.md "Money, currencies and costs"):
+restock as new = price − handling; open-box = 0.80 × price − handling; refurbish = 0.70 × price
+− refurb cost − labour; rtv = unit cost − the supplier's RTV cost per unit; scrap = 0.05 × price;
+each × quantity. An option that loses money says so, and is never the one recommended while
+another does not (scrap never loses: it is always weighed as the floor).
 """
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -10,86 +16,124 @@ from station.policy import MISMATCH_FLAGS, dec
 # ties keep this order
 ORDER = ("crossdock", "restock", "refurbish", "rtv", "scrap")
 CENT = Decimal("0.01")
+TRANSIT = "damaged_in_transit"
 
 
 def money(value):
     return f"{Decimal(value).quantize(CENT, ROUND_HALF_UP)}"
 
 
-def option_values(grade, product, qty, policy, waiting_line=None, rtv_eligible=False):
+def _dec(value):
+    return Decimal(str(value or 0))
+
+
+def option_values(grade, product, qty, policy, waiting_line=None, rtv_eligible=False, rtv_cost=0):
     """The expected net recovery of every option open to this item, as Decimals."""
-    price = Decimal(str(product["price"]))
+    price = _dec(product["price"])
+    handling = dec(policy, "handling_cost") if "handling_cost" in policy else Decimal(0)
+    labour = dec(policy, "refurb_labour") if "refurb_labour" in policy else Decimal(0)
     values = {}
     if grade == "A":
         if waiting_line:
-            values["crossdock"] = price * qty
-        values["restock"] = price * qty
+            values["crossdock"] = price * qty  # straight into a waiting order's tote: no shelf to handle
+        values["restock"] = (price - handling) * qty
     elif grade == "B":
-        values["restock"] = price * dec(policy, "open_box_factor") * qty
+        values["restock"] = (price * dec(policy, "open_box_factor") - handling) * qty
     if grade in ("B", "C", "D") and product.get("refurbishable"):
-        refurb_cost = Decimal(str(product.get("refurb_cost") or 0))
-        values["refurbish"] = (price * dec(policy, "refurbished_factor") - refurb_cost) * qty
+        values["refurbish"] = (price * dec(policy, "refurbished_factor") - _dec(product.get("refurb_cost")) - labour) * qty
     if grade in ("C", "D"):
         if rtv_eligible:
-            values["rtv"] = Decimal(str(product.get("unit_cost") or 0)) * qty
-        values["scrap"] = price * dec(policy, "liquidation_rate") * qty
+            values["rtv"] = (_dec(product.get("unit_cost")) - _dec(rtv_cost)) * qty
+        values["scrap"] = scrap_value(product, qty, policy)
     return values
 
 
+def scrap_value(product, qty, policy):
+    return _dec(product["price"]) * dec(policy, "liquidation_rate") * qty
+
+
+def _best(values, allowed=ORDER):
+    """The option that recovers the most (strict >: the earlier of equals wins)."""
+    choice = None
+    for disposition in ORDER:
+        if disposition in values and disposition in allowed and (choice is None or values[disposition] > values[choice]):
+            choice = disposition
+    return choice
+
+
 def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligible=False, bin_=None, supplier_id=None,
-              never_restock=False):
-    """The recommended disposition with its target, a sentence why, and every option weighed."""
+              never_restock=False, reason=None, rtv_cost=0, bins=None):
+    """The recommended disposition with its target, a sentence why, and every option weighed.
+
+    reason: the operator's verified reason (transit damage is the carrier's: never RTV for it);
+    rtv_cost: what the supplier charges per unit taken back; bins: the bin per condition
+    ({"new": product bin, "open_box": ...}); `bin_` is the new-stock bin when bins is not given.
+    """
     currency = policy.get("base_currency", "USD")  # catalogue values are in the base currency
+    bins = dict(bins or {})
+    bins.setdefault("new", bin_)
+    bins.setdefault("open_box", bin_)
     mismatch = [f for f in flags if f in MISMATCH_FLAGS]
     if grade == "X" or mismatch or product is None:
         cause = "grade X" if grade == "X" else ", ".join(f.replace("_", " ") for f in mismatch)
         return {
             "disposition": "quarantine",
             "target": None,
+            "condition": None,
             "why": f"Quarantine for a supervisor: {cause or 'unknown product'}.",
             "options": [{"disposition": "quarantine", "value": "0.00", "currency": currency}],
             "currency": currency,
         }
+    transit = reason == TRANSIT
     if never_restock and grade in ("A", "B"):
         # a per-SKU rule (hygiene products): weigh it like a used item
-        values = option_values("C", product, qty, policy, None, rtv_eligible)
+        values = option_values("C", product, qty, policy, None, rtv_eligible and not transit, rtv_cost)
     else:
-        values = option_values(grade, product, qty, policy, waiting_line, rtv_eligible)
+        values = option_values(grade, product, qty, policy, waiting_line, rtv_eligible and not transit, rtv_cost)
     if never_restock:
         # a refurbished unit goes back on sale too, which the rule forbids: the work order could
         # only end in scrap, so refurbishing is not an option for it at any grade
         values.pop("refurbish", None)
+    if grade in ("A", "B") and not never_restock and not any(v > 0 for v in values.values()):
+        # A and B weigh scrap only as the way out when shelving them would lose money
+        values["scrap"] = scrap_value(product, qty, policy)
     options = [{"disposition": d, "value": money(values[d]), "currency": currency} for d in ORDER if d in values]
+    paying = [d for d in values if values[d] >= 0]
+    condition = None
     if never_restock and grade in ("A", "B"):
-        choice = max([d for d in ORDER if d in values], key=lambda d: values[d])  # first of equals wins
+        choice = _best(values, paying)
         why = f"Policy: {product['sku']} is never restocked; {choice} recovers the most of what is left."
-    elif grade == "A":
-        if waiting_line:
-            choice = "crossdock"
-            why = (f"Grade A and order {waiting_line['order_no']} is waiting for {product['sku']} "
-                   f"(priority {waiting_line['priority']}, placed {waiting_line['placed_at'][:10]}): ship it straight out.")
-        else:
-            choice = "restock"
-            why = f"Grade A, no order waiting for {product['sku']}: restock as new to bin {bin_ or '(no bin)'}."
-    elif grade == "B":
-        if product.get("refurbishable"):
-            choice = "refurbish"
-            why = "Grade B and the product is refurbishable: repack it, then it sells as refurbished."
-        else:
-            choice = "restock"
-            why = f"Grade B, not refurbishable: restock as open-box to bin {bin_ or '(no bin)'}."
+    elif grade == "A" and waiting_line:
+        choice = "crossdock"
+        why = (f"Grade A and order {waiting_line['order_no']} is waiting for {product['sku']} "
+               f"(priority {waiting_line['priority']}, placed {waiting_line['placed_at'][:10]}): ship it straight out.")
+    elif grade == "A" and values["restock"] > 0:
+        choice, condition = "restock", "new"
+        why = f"Grade A, no order waiting for {product['sku']}: restock as new to bin {bins['new'] or '(no bin)'}."
+    elif grade == "B" and product.get("refurbishable") and values.get("refurbish", Decimal(-1)) > 0:
+        choice = "refurbish"
+        why = "Grade B and the product is refurbishable: repack it, then it sells as refurbished."
+    elif grade == "B" and values.get("restock", Decimal(-1)) > 0:
+        choice, condition = "restock", "open_box"
+        why = (f"Grade B{', refurbishing would lose money' if product.get('refurbishable') else ', not refurbishable'}: "
+               f"restock as open-box to bin {bins['open_box'] or '(no bin)'}.")
     else:
-        choice = None
-        for disposition in ORDER:  # strict > keeps the earlier option on a tie
-            if disposition in values and (choice is None or values[disposition] > values[choice]):
-                choice = disposition
+        choice = _best(values, paying) or _best(values)
         weighed = ", ".join(f"{o['disposition']} {o['value']} {currency}" for o in options)
         why = f"Grade {grade}: {choice} recovers the most ({weighed})."
-        if "rtv" not in values and grade in ("C", "D"):
+        if grade in ("A", "B"):
+            why = f"Grade {grade}: putting it back on a shelf would cost more than it sells for; {choice} recovers the most ({weighed})."
+        if transit:
+            why += " Damaged in transit: the carrier's fault, claimed from the carrier, not returned to the supplier."
+        elif "rtv" not in values and grade in ("C", "D"):
             why += " RTV is not open (supplier does not take returns or its window has passed)."
+    losing = [o for o in options if Decimal(o["value"]) < 0]
+    if losing:
+        why += " " + "; ".join(f"{o['disposition']} would lose {money(-Decimal(o['value']))} {currency}" for o in losing) + "."
     target = {
         "crossdock": waiting_line["order_no"] if waiting_line else None,
-        "restock": bin_,
+        "restock": bins.get(condition or "new"),
         "rtv": supplier_id,
     }.get(choice)
-    return {"disposition": choice, "target": target, "why": why, "options": options, "currency": currency}
+    return {"disposition": choice, "target": target, "condition": condition, "why": why, "options": options,
+            "currency": currency}

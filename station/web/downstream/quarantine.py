@@ -12,6 +12,7 @@ OUTCOMES = [("restock", "Restock"), ("scrap", "Scrap"), ("return_to_customer", "
             ("fraud", "Confirm fraud")]
 REASONS = ["Item is ours and sellable", "Damaged beyond use", "Not our item", "Empty box", "Counterfeit",
            "Serial swapped", "Wrong item returned by mistake"]
+CONDITIONS = [("new", "New"), ("open_box", "Open box"), ("used", "Used")]  # what a restocked item is sold as
 DONE = {"restock": "restocked", "scrap": "scrapped", "return_to_customer": "goes back to the customer",
         "fraud": "fraud confirmed, the customer is marked"}
 
@@ -26,7 +27,7 @@ def _screen(message=None, status=200):
         item["currency"] = one(db, "SELECT currency FROM orders WHERE order_no = ?", [item["order_no"]])["currency"]
         item["never_restock"] = "never_restock" in sku_rules(db, item["sku"])
     return render("downstream/_quarantine.html", "downstream/quarantine.html", status, items=items, message=message,
-                  outcomes=OUTCOMES, reasons=REASONS, recent=service.recent(db), done=DONE)
+                  outcomes=OUTCOMES, reasons=REASONS, recent=service.recent(db), done=DONE, conditions=CONDITIONS)
 
 
 @bp.get("/quarantine")
@@ -48,6 +49,8 @@ def quarantine_review(item_id):
     amount = form_text("refund_amount", 40)
     if amount and outcome in ("restock", "scrap"):  # the others reject the line whatever the field says
         data["refund_amount"] = amount
+    if outcome == "restock" and form_text("condition", 20):
+        data["condition"] = form_text("condition", 20)
     try:
         result = service.review(get_db(), item_id, data, user=user_name())
     except ServiceError as exc:
@@ -55,7 +58,7 @@ def quarantine_review(item_id):
     review = result["review"]
     text = f"Item {item_id}: {DONE[review['outcome']]}"
     if review["target"]:
-        text += f" to bin {review['target']}"
+        text += f" to bin {review['target']} ({(review['condition'] or 'open_box').replace('_', '-')})"
     line = next((line for line in result.get("lines") or [] if line["item_id"] == item_id), None)
     if line:
         text += (f". Its refund line: {line['amount']} {result['currency']} {line['status']}; "
