@@ -94,12 +94,35 @@ def expected_returns(db, days=30, at=None, limit=None):
                        "units_shipped_recent": r["units"], "return_rate": round(rate, 4),
                        "expected_returns": round(shipped, 1),
                        "expected_with_new_sales": round(shipped + r["pace_units"] / PACE_DAYS * rate * new_sales, 1)})
-    result.sort(key=lambda r: (-r["expected_returns"], r["sku"]))
+    # the strongest signal there is: units the customers said they are sending back (open RMAs of
+    # orders whose parcel has not reached the bench), shown apart from the rate-based figures
+    announced = {r["sku"]: r for r in on_open_rmas(db)}
+    for row in result:
+        row["on_open_rmas"] = announced.pop(row["sku"], {}).get("units", 0)
+    for sku, r in announced.items():  # announced back but not shipped lately
+        result.append({"sku": sku, "name": r["name"], "supplier_id": r["supplier_id"], "units_shipped_recent": 0,
+                       "return_rate": None, "expected_returns": 0.0, "expected_with_new_sales": 0.0,
+                       "on_open_rmas": r["units"]})
+    result.sort(key=lambda r: (-(r["expected_returns"] + r["on_open_rmas"]), r["sku"]))
     total = round(sum(r["expected_returns"] for r in result), 1)
+    total_rmas = sum(r["on_open_rmas"] for r in result)
     total_with_sales = round(sum(r["expected_with_new_sales"] for r in result), 1)
     if limit:
         result = result[:limit]
     return {"rows": result, "days": days, "as_of": as_of.isoformat(), "total_expected": total,
-            "total_with_new_sales": total_with_sales,
+            "total_with_new_sales": total_with_sales, "total_on_open_rmas": total_rmas,
             "overall_rate": round(overall_rate, 4), "basis": basis,
             "rate_window": [hist_start.isoformat(), hist_end.isoformat()]}
+
+
+def on_open_rmas(db):
+    """Units per SKU on RMAs whose parcel has not reached the bench (no return opened for the RMA's
+    order since the RMA was created), of orders not cancelled."""
+    return rows(
+        db,
+        "SELECT l.sku, p.name, p.supplier_id, sum(l.qty) AS units FROM rma_lines l JOIN rmas m ON m.rma_no = l.rma_no "
+        "JOIN orders o ON o.order_no = m.order_no LEFT JOIN products p ON p.sku = l.sku "
+        "WHERE o.status != 'cancelled' AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.order_no = m.order_no "
+        "  AND (r.rma_no = m.rma_no OR r.opened_at >= coalesce(m.created_at, ''))) "
+        "GROUP BY l.sku ORDER BY l.sku",
+    )

@@ -109,7 +109,7 @@ TABLES = {
         "Expected returns",
         lambda db, a: forecast.expected_returns(db, days=forecast.days_arg(a.get("days"))),
         ("sku", "name", "supplier_id", "units_shipped_recent", "return_rate", "expected_returns",
-         "expected_with_new_sales")),
+         "expected_with_new_sales", "on_open_rmas")),
 }
 
 HISTORY_COLUMNS = returners.HISTORY_COLUMNS  # one customer's history, a row per item with its refund line
