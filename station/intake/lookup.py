@@ -81,7 +81,9 @@ def get_order(db, order_no):
 def describe_rma(db, rma_no):
     if not rma_no:
         return None
-    rma = one(db, "SELECT rma_no, order_no, created_at, reason, resolution, return_tracking_no FROM rmas WHERE rma_no = ?", [rma_no])
+    rma = one(db, "SELECT m.rma_no, m.order_no, m.created_at, m.reason, m.resolution, m.return_tracking_no, m.exchange_sku, "
+                  "p.name AS exchange_name, m.label_cost, m.label_paid_by FROM rmas m "
+                  "LEFT JOIN products p ON p.sku = m.exchange_sku WHERE m.rma_no = ?", [rma_no])
     rma["lines"] = rows(db, "SELECT sku, qty FROM rma_lines WHERE rma_no = ? ORDER BY sku", [rma_no])
     return rma
 

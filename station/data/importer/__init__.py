@@ -12,7 +12,8 @@ import gc
 from pathlib import Path
 
 from station.data.importer.reading import Batch, ImportFailed, read_csv
-from station.data.importer.rules import SPEC_BY_FILE, SPEC_BY_TABLE, SPECS, _check, _check_refs, _known_keys
+from station.data.importer.rules import (
+    SPEC_BY_FILE, SPEC_BY_TABLE, SPECS, _check, _check_money, _check_refs, _known_keys)
 from station.data.importer.writing import write_checked
 
 
@@ -115,6 +116,7 @@ def _import(db, batches, progress, errors, unreadable):
             checked[spec.file] = _check(spec, batches[spec.file], progress)
             keys[spec.table] = checked[spec.file]["keys"]
     stored, known = _known_keys(db, checked, keys, unreadable)
+    _check_money(db, checked, stored)
     for spec in SPECS:
         if spec.file in checked:
             result = checked[spec.file]

@@ -1,5 +1,4 @@
 """Per-column value parsers and checks: numbers, money, flags, ISO codes, timestamps, GTINs, codes and text."""
-import math
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -7,11 +6,13 @@ from decimal import Decimal, InvalidOperation
 from stdnum import ean
 from stdnum.exceptions import ValidationError
 
+from station import money
 from station.timeutil import normalise
 
 _CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
 _NAIVE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}\Z")
 _INT = re.compile(r"[+-]?[0-9]+\Z")
+_MANY_DECIMALS = re.compile(r"[0-9]+\.[0-9]{3,}\Z")  # a money cell with more decimals than most currencies have
 _UPPER = {2: re.compile(r"[A-Z]{2}\Z"), 3: re.compile(r"[A-Z]{3}\Z")}
 # ISO 3166-1 alpha-2: the 249 assigned codes, and XK (Kosovo), which carriers and marketplaces use.
 COUNTRIES = frozenset("""
@@ -49,14 +50,35 @@ def _integer(minimum=None):
     return parse
 
 
+def _amount(value):
+    """A money cell as a Decimal: ASCII digits and at most one point (station.money.check): no sign,
+    exponent, group separator ('1_000', '12,50') or other script's digits ('٣', '１２３').
+
+    Its decimals are checked against its currency after every cell is parsed (rules._check_money):
+    the currency is the base currency or the order's, which another column or file names. So
+    here more than 2 decimals pass (3 is right for BHD, 4 for CLF), and that check decides.
+    """
+    if _MANY_DECIMALS.match(value):
+        amount = Decimal(value)
+        if amount > money.MAX_AMOUNT:
+            raise ValueError(f"must be at most {money.MAX_AMOUNT}, got {value!r}")
+        return amount
+    return money.check(value)
+
+
 def _money(value):
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"not a decimal number: {value!r}") from None
-    if not number.is_finite() or number < 0 or math.isinf(float(number)):
-        raise ValueError(f"must be a decimal number of at least 0, got {value!r}")
-    return float(number)
+    """A money cell stored in a REAL column (prices, costs)."""
+    return float(_amount(value))
+
+
+def _money_text(value):
+    """A money cell stored as a decimal string (a TEXT column such as rmas.label_cost)."""
+    return format(_amount(value), "f")
+
+
+def _rate(value):
+    """An exchange rate (fx_rates.csv), stored as its decimal string like the admin screen's."""
+    return format(money.check_rate(value), "f")
 
 
 def _grams(value):
@@ -125,7 +147,7 @@ def _gtin(value):
 # Columns that are codes: scanned at the bench, printed on labels or typed as a key. Like a scan
 # (station/rules/classify.py: at most 128 characters, no control characters), else nothing could ever find them.
 CODE_COLUMNS = frozenset({"supplier_id", "sku", "customer_id", "order_no", "carton_code", "tracking_no",
-                          "rma_no", "return_tracking_no", "bin"})
+                          "rma_no", "return_tracking_no", "bin", "exchange_sku"})
 CODE_MAX = 128
 _CODE_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
 _TEXT_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # the same but tab and line breaks

@@ -10,9 +10,12 @@ from tqdm import tqdm
 from station import db as db_module
 from station.data.importer.rules import SPECS
 from station.reporting import aggregates
+from station.timeutil import now_iso
 
 CHUNK = 5000  # rows per executemany, so the progress bar moves
 PAUSE_REPORTS_FROM = 10_000  # rows; smaller imports let the report triggers do the work
+STAMPS = ("updated_by", "updated_at")  # a stamped table's: set when a row is new or changes, never compared
+IMPORTED_BY = "import"  # updated_by of what an import set (the admin screen writes the user's name)
 
 
 def write_checked(db, checked, stored, rows, progress):
@@ -95,6 +98,9 @@ def _write(db, spec, result, stored, progress):
     columns = dict(result["columns"])
     if "gtin" in columns:  # scans match on the zero-padded GTIN-14
         columns["gtin14"] = [ean.compact(g).zfill(14) if g else None for g in columns["gtin"]]
+    if spec.stamped:  # who set a rate and when, as the admin screen records it
+        rows = len(next(iter(columns.values()), []))
+        columns["updated_by"], columns["updated_at"] = [IMPORTED_BY] * rows, [now_iso()] * rows
     names = list(columns)
     records = list(zip(*columns.values()))
     bar = tqdm(total=len(records), desc=f"writing {result['file']}", unit="row", file=sys.stderr,
@@ -121,12 +127,13 @@ def _upsert_sql(spec, columns):
     marks = ", ".join("?" for _ in columns)
     key = ", ".join(quote_identifier(c) for c in spec.key)
     others = [quote_identifier(c) for c in columns if c not in spec.key]
-    if not others:
+    compared = [quote_identifier(c) for c in columns if c not in spec.key and not (spec.stamped and c in STAMPS)]
+    if not compared:
         return f"INSERT INTO {quote_identifier(spec.table)} ({names}) VALUES ({marks}) ON CONFLICT({key}) DO NOTHING"
-    # The WHERE skips rows that are already equal: a re-import rewrites no page for them.
+    # The WHERE skips rows that are already equal: a re-import rewrites no page for them (nor their stamps).
     return (f"INSERT INTO {quote_identifier(spec.table)} ({names}) VALUES ({marks}) ON CONFLICT({key}) "
             f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in others)} "
-            f"WHERE ({', '.join(others)}) IS NOT ({', '.join(f'excluded.{c}' for c in others)})")
+            f"WHERE ({', '.join(compared)}) IS NOT ({', '.join(f'excluded.{c}' for c in compared)})")
 
 
 def _replace_serials(db, columns, stored_orders):
