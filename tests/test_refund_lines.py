@@ -332,3 +332,21 @@ def test_racing_payments_and_approvals_never_pay_a_line_twice_or_more_than_the_r
     by_payment = db.execute("SELECT p.amount, sum(CAST(l.amount AS REAL)) FROM refund_payments p "
                             "JOIN refund_lines l ON l.payment_id = p.payment_id GROUP BY p.payment_id").fetchall()
     assert all(D(a) == D(str(round(s, 2))) for a, s in by_payment)
+
+
+def test_a_bulk_order_is_checked_unit_by_unit_and_its_refund_waits_for_a_supervisor(env):
+    client, tokens, db = env
+    op = tokens["operator"]
+    db.execute("UPDATE order_lines SET qty = 12 WHERE order_no = 'SO-1' AND sku = 'MUG-01'")  # 13 units: bulk
+    answer = call(client, op, "GET", "/api/lookup?code=SO-1").json
+    assert "bulk_return" in answer["flags"]
+    rid = open_parcel(client, op)
+    two = call(client, op, "POST", f"/api/returns/{rid}/items", {"sku": "MUG-01", "qty": 2, "grade": "A", "reason": "changed_mind"})
+    assert two.status_code == 400 and two.json["error"]["field"] == "qty"
+    no_serial = call(client, op, "POST", f"/api/returns/{rid}/items", {"sku": "PHONE-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    assert no_serial.status_code == 400 and no_serial.json["error"]["field"] == "serial"
+    assert db["return_items"].count == 0
+    mug = add_decided(client, op, rid, {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    refund = close(client, op, rid)
+    assert lines(refund) == {mug: ("19.99", "held")} and refund["lines"][0]["holds"] == ["bulk_return"]
+    assert "bulk return" in refund["lines"][0]["why"]

@@ -7,7 +7,7 @@ from station.downstream.crossdock import best_waiting_line
 from station.downstream.stock import bin_for
 from station.errors import bad
 from station.events import emit
-from station.intake.lookup import find_product
+from station.intake.lookup import find_product, is_bulk, order_facts
 from station.intake.scan_log import record_scan
 from station.rules.classify import classify
 from station.rules.inspection import WEIGHT_TOLERANCE, default_reason, item_flags, weight_mismatch
@@ -128,6 +128,13 @@ def add_item(db, ret, data, user=None, measured_g=None, weight_tolerance=WEIGHT_
         sku = product["sku"] if product else scan.text
         serial = serial or scan.serial
     policy = policy_module.load(db)
+    if is_bulk(order_facts(db, ret["order_no"], policy), policy):
+        # DESIGN.md "Abuse and caution": a large order is checked unit by unit, serials included
+        if item["qty"] != 1:
+            raise bad("qty", "a bulk return is recorded one unit per scan: qty must be 1")
+        carries = one(db, "SELECT has_serial FROM products WHERE sku = ?", [sku])
+        if carries and carries["has_serial"] and not serial:
+            raise bad("serial", f"a bulk return checks every serial: scan or type the serial of this {sku}")
     with write(db):
         product, flags = item_facts(db, ret, sku, item["qty"], serial)
         if weight_mismatch(product, item["qty"], measured_g, weight_tolerance):
