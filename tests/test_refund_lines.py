@@ -350,3 +350,44 @@ def test_a_bulk_order_is_checked_unit_by_unit_and_its_refund_waits_for_a_supervi
     refund = close(client, op, rid)
     assert lines(refund) == {mug: ("19.99", "held")} and refund["lines"][0]["holds"] == ["bulk_return"]
     assert "bulk return" in refund["lines"][0]["why"]
+
+
+def test_a_supervisor_clears_an_earlier_fraud_flag_with_a_note_and_the_next_refund_is_paid_at_once(env):
+    client, tokens, db = env
+    op, sv = tokens["operator"], tokens["supervisor"]
+    db.execute("UPDATE customers SET fraud = 1 WHERE customer_id = 'C1'")
+    refused = call(client, op, "POST", "/api/customers/C1/flags/earlier_fraud/clear", {"note": "x"})
+    assert refused.status_code == 403  # a supervisor's decision
+    no_note = call(client, sv, "POST", "/api/customers/C1/flags/earlier_fraud/clear", {})
+    bad_flag = call(client, sv, "POST", "/api/customers/C1/flags/vip/clear", {"note": "x"})
+    assert (no_note.status_code, bad_flag.status_code) == (400, 400)
+    assert db.execute("SELECT fraud FROM customers WHERE customer_id = 'C1'").fetchone()[0] == 1
+    cleared = call(client, sv, "POST", "/api/customers/C1/flags/earlier_fraud/clear",
+                   {"note": "the bank confirmed the chargeback was a mistake"})
+    assert cleared.status_code == 200 and cleared.json["cleared_by"] == "sam"
+    assert db.execute("SELECT fraud FROM customers WHERE customer_id = 'C1'").fetchone()[0] == 0
+    assert db.execute("SELECT flag, note, cleared_by FROM customer_flag_clearances").fetchall() == [
+        ("earlier_fraud", "the bank confirmed the chargeback was a mistake", "sam")]
+    rid = open_parcel(client, op)
+    mug = add_decided(client, op, rid, {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    assert lines(close(client, op, rid)) == {mug: ("19.99", "ready")}
+
+
+def test_a_frequent_returners_large_lines_wait_until_a_supervisor_clears_the_flag(env):
+    client, tokens, db = env
+    op, sv = tokens["operator"], tokens["supervisor"]
+    with db_module.write(db):  # three returns of C1 this month: a frequent returner
+        for n in range(3):
+            db.execute("INSERT INTO returns (order_no, code, match, station, opened_at, status) VALUES "
+                       "('SO-1', 'x', 'order', 'b', ?, 'closed')", [sample.days_ago(n + 1)])
+    assert "frequent_returner" in call(client, op, "GET", "/api/lookup?code=SO-1").json["customer"]["flags"]
+    rid = open_parcel(client, op)
+    mug = add_decided(client, op, rid, {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+    phone = add_decided(client, op, rid, {"sku": "PHONE-01", "serial": "SN1", "qty": 1, "grade": "A", "reason": "defective"})
+    refund = close(client, op, rid)  # the phone (299.00) is above 100 USD: it waits; the mug is paid
+    assert lines(refund) == {mug: ("19.99", "ready"), phone: ("299.00", "held")}
+    assert next(line for line in refund["lines"] if line["item_id"] == phone)["holds"] == ["frequent_returner"]
+    call(client, sv, "POST", "/api/customers/C1/flags/frequent_returner/clear", {"note": "a reseller we know"})
+    answer = call(client, op, "GET", "/api/lookup?code=SO-1").json
+    assert "frequent_returner" not in answer["customer"]["flags"]
+    assert answer["customer"]["returns_count"] == 4  # the card's counts stay whole

@@ -1,25 +1,62 @@
-"""Customer history and flags: frequent returner, earlier fraud."""
+"""Customer history and flags: frequent returner, earlier fraud; a supervisor clears a flag with a note."""
 from datetime import timedelta
 
+from station.db import one, rows, write
+from station.errors import bad, not_found
+from station.events import emit
 from station.rules.customer_flags import customer_flags
-from station.timeutil import iso, now
+from station.timeutil import iso, now, now_iso
+
+CLEARABLE = ("frequent_returner", "earlier_fraud")
 
 
-def history(db, customer_id, policy):
-    """Orders (cancelled excluded), returns received at the bench, and those of recent days."""
-    since = iso(now() - timedelta(days=int(policy["frequent_returns_days"])))
+def history(db, customer_id, policy, for_flags=False):
+    """Orders (cancelled excluded), returns received at the bench, and those of recent days.
+
+    for_flags: once a supervisor cleared the frequent-returner flag, it is judged only on what
+    came after the clearance (the card's own counts stay whole)."""
+    cleared = ""
+    if for_flags:
+        cleared = one(db, "SELECT max(cleared_at) AS at FROM customer_flag_clearances WHERE customer_id = ? "
+                          "AND flag = 'frequent_returner'", [customer_id])["at"] or ""
+    since = max(iso(now() - timedelta(days=int(policy["frequent_returns_days"]))), cleared)
     return db.execute(
-        "SELECT (SELECT count(*) FROM orders WHERE customer_id = :c AND status != 'cancelled'), "
-        "count(*), count(CASE WHEN r.opened_at >= :since THEN 1 END) "
+        "SELECT (SELECT count(*) FROM orders WHERE customer_id = :c AND status != 'cancelled' AND placed_at >= :cleared), "
+        "count(CASE WHEN r.opened_at >= :cleared THEN 1 END), count(CASE WHEN r.opened_at >= :since THEN 1 END) "
         "FROM returns r JOIN orders o ON o.order_no = r.order_no WHERE o.customer_id = :c",
-        {"c": customer_id, "since": since},
+        {"c": customer_id, "since": since, "cleared": cleared},
     ).fetchone()
 
 
 def flags(db, customer, policy, counts=None):
     """Customer-level flags: `frequent_returner`, `earlier_fraud` (station/rules/customer_flags.py)."""
-    orders_count, returns_count, recent = counts or history(db, customer["customer_id"], policy)
+    orders_count, returns_count, recent = counts or history(db, customer["customer_id"], policy, for_flags=True)
     return customer_flags(orders_count, returns_count, recent, customer.get("fraud"), policy)
+
+
+def clear_flag(db, customer_id, flag, note, user=None):
+    """A supervisor clears a customer's flag, saying why (audited; an event on the feed)."""
+    if flag not in CLEARABLE:
+        raise bad("flag", "must be one of " + ", ".join(CLEARABLE))
+    if not isinstance(note, str) or not note.strip() or len(note) > 2000:
+        raise bad("note", "a note saying why is required")
+    with write(db):
+        customer = one(db, "SELECT customer_id, fraud FROM customers WHERE customer_id = ?", [customer_id])
+        if customer is None:
+            raise not_found("customer", customer_id)
+        at = now_iso()
+        db.execute("INSERT INTO customer_flag_clearances (customer_id, flag, note, cleared_by, cleared_at) "
+                   "VALUES (?, ?, ?, ?, ?)", [customer_id, flag, note.strip(), user, at])
+        if flag == "earlier_fraud":
+            db.execute("UPDATE customers SET fraud = 0 WHERE customer_id = ?", [customer_id])
+        emit(db, "customer.flag_cleared", customer_id=customer_id, flag=flag, note=note.strip(), by=user)
+    return {"customer_id": customer_id, "flag": flag, "note": note.strip(), "cleared_by": user, "cleared_at": at}
+
+
+def clearances(db, customer_id):
+    """The flags cleared for this customer, newest first."""
+    return rows(db, "SELECT flag, note, cleared_by, cleared_at FROM customer_flag_clearances WHERE customer_id = ? "
+                    "ORDER BY cleared_at DESC", [customer_id])
 
 
 def describe(db, customer_id, policy):
@@ -31,9 +68,8 @@ def describe(db, customer_id, policy):
     if row is None:
         return None
     customer = dict(zip(("customer_id", "name", "email", "phone", "country", "fraud"), row))
-    counts = history(db, customer_id, policy)
-    orders_count, returns_count, _recent = counts
-    customer["flags"] = flags(db, customer, policy, counts)
+    orders_count, returns_count, _recent = history(db, customer_id, policy)
+    customer["flags"] = flags(db, customer, policy)
     customer["orders_count"] = orders_count
     customer["returns_count"] = returns_count
     customer.pop("fraud")

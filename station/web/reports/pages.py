@@ -1,12 +1,15 @@
 """Report pages: short callers of station.reporting, one template each, CSV links for every table."""
 from flask import Response, request, url_for
 
+from station import policy as policy_module
 from station import timeutil
+from station.intake import customers as customer_flags
 from station.db import get_db
 from station.errors import ServiceError, bad
 from station.policy import REASON_LABELS
 from station.reporting import backlog, board, charts, forecast, periods, rates, returners, tables, throughput, value
 from station.web.reports import bp, fmt, page, supervisor_required
+from station.web.security import current_user
 
 SORTS = {"excess": "excess_returns", "rate": "rate", "returned": "units_returned", "shipped": "units_shipped"}
 
@@ -130,8 +133,29 @@ def customers():
 @bp.get("/customers/<customer_id>")
 @supervisor_required
 def customer(customer_id):
-    """One customer's returns: what, why, where it went, the refund."""
-    return page("reports/customer.html", history=returners.history(get_db(), customer_id))
+    """One customer's returns: what, why, where it went, the refund; the flags, clearable with a note."""
+    return _customer_page(customer_id)
+
+
+def _customer_page(customer_id, message=None, status=200):
+    db = get_db()
+    history = returners.history(db, customer_id)
+    card = customer_flags.describe(db, customer_id, policy_module.load(db))
+    return page("reports/customer.html", status, history=history, flags=card["flags"] if card else [],
+                clearances=customer_flags.clearances(db, customer_id), message=message)
+
+
+@bp.post("/customers/<customer_id>/flags/clear")
+@supervisor_required
+def clear_customer_flag(customer_id):
+    """A supervisor clears a customer's flag, with a note (audited)."""
+    user = current_user()
+    try:
+        customer_flags.clear_flag(get_db(), customer_id, request.form.get("flag", ""), request.form.get("note", ""),
+                             user=user["name"] if user else None)
+    except ServiceError as exc:
+        return _customer_page(customer_id, {"tone": "error", "text": exc.message}, exc.status)
+    return _customer_page(customer_id, {"tone": "ok", "text": "Flag cleared, with your note"})
 
 
 @bp.get("/purchasing")
