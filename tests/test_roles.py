@@ -31,6 +31,9 @@ TABLE = [
     ("reports.*", SUPERVISORS),
     ("downstream.refurbish*", TECHNICIANS), ("downstream.photo", TECHNICIANS),
     ("downstream.rtv*", SUPERVISORS), ("downstream.quarantine*", SUPERVISORS), ("downstream.refund*", SUPERVISORS),
+    ("downstream.claims", SUPERVISORS), ("downstream.claims_pack", SUPERVISORS), ("downstream.claims_csv", SUPERVISORS),
+    ("downstream.claims_file_group", SUPERVISORS), ("downstream.claim_file", SUPERVISORS),
+    ("downstream.claim_settle", SUPERVISORS), ("downstream.claim_reject", SUPERVISORS),
     ("devices.*", SUPERVISORS),
     ("devices_api.*", SUPERVISORS),
     # the JSON API. The contract's routes keep taking operator, supervisor and admin tokens (the
@@ -46,6 +49,8 @@ TABLE = [
     ("api.rtv_batches", ANY), ("api.rtv_batch", ANY),
     ("api.rtv_close", SUPERVISORS), ("api.rtv_credit", SUPERVISORS), ("api.rtv_refuse", SUPERVISORS),
     ("api.quarantine_review", SUPERVISORS),
+    ("api.claim", ANY), ("api.claim_file", SUPERVISORS), ("api.claim_settle", SUPERVISORS), ("api.claim_reject", SUPERVISORS),
+    ("api.clear_customer_flag", SUPERVISORS),
     ("api.policy_get", ANY), ("api.policy_put", SUPERVISORS), ("api.policy_sku", SUPERVISORS),
     ("api.policy_audit", SUPERVISORS),
     ("api.webhook_list", ADMINS), ("api.webhook_add", ADMINS),

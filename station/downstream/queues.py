@@ -1,11 +1,11 @@
-"""The queues work waits in after the bench: refurbish, RTV, quarantine, held refunds."""
+"""The queues work waits in after the bench: refurbish, RTV, quarantine, held refunds, carrier claims."""
 import json
 
-from station.downstream import quarantine
+from station.downstream import claims, quarantine
 from station.db import rows
 from station.errors import not_found
 
-NAMES = ("refurbish", "rtv", "quarantine", "refunds")
+NAMES = ("refurbish", "rtv", "quarantine", "refunds", "claims")
 
 
 def queue(db, name, limit=1000):
@@ -32,6 +32,9 @@ def queue(db, name, limit=1000):
         return {"items": items}
     if name == "quarantine":
         return {"items": quarantine.queue(db)[:limit]}
+    if name == "claims":
+        # transit-damaged items whose carrier claim is open or filed, not yet settled or rejected
+        return claims.queue(db, limit)
     if name == "refurbish":
         where = "JOIN work_orders w ON w.item_id = d.item_id AND w.status = 'open'"
         extra = ", w.wo_id, w.tote"

@@ -1,8 +1,8 @@
-"""API for the work after the bench: refurbish, RTV, quarantine, policy, webhooks, exports."""
+"""API for the work after the bench: refurbish, RTV, quarantine, carrier claims, policy, webhooks, exports."""
 from flask import Response, jsonify, request
 
 from station.data import exports, webhooks
-from station.downstream import quarantine, refurbish, rtv
+from station.downstream import claims, quarantine, refurbish, rtv
 from station import policy as policy_module
 from station.roles import SUPERVISORS
 from station.db import get_db
@@ -78,6 +78,34 @@ def rtv_refuse(item_id):
 def quarantine_review(item_id):
     """A supervisor's outcome for a quarantined item."""
     return jsonify(quarantine.review(get_db(), item_id, body(), user=user_name()))
+
+
+@bp.get("/claims/<item_id>")
+@token_required()
+def claim(item_id):
+    """The carrier claim of a transit-damaged item, whatever its status (a settled one has left the queue)."""
+    return jsonify(claims.get_claim(get_db(), item_id))
+
+
+@bp.post("/claims/<item_id>/file")
+@token_required(*SUPERVISORS)
+def claim_file(item_id):
+    """The claim was filed with the carrier: {"claim_ref"}."""
+    return jsonify(claims.file_claim(get_db(), item_id, body(), user=user_name()))
+
+
+@bp.post("/claims/<item_id>/settle")
+@token_required(*SUPERVISORS)
+def claim_settle(item_id):
+    """The carrier paid: {"amount", "note"?} in the order's currency; a second settlement is 409."""
+    return jsonify(claims.settle(get_db(), item_id, body(), user=user_name()))
+
+
+@bp.post("/claims/<item_id>/reject")
+@token_required(*SUPERVISORS)
+def claim_reject(item_id):
+    """The carrier will not pay: {"note"}."""
+    return jsonify(claims.reject(get_db(), item_id, body(), user=user_name()))
 
 
 @bp.get("/policy")

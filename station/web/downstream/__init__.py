@@ -1,4 +1,5 @@
-"""The screens after the bench: refurbish station, return to vendor, quarantine review, refunds.
+"""The screens after the bench: refurbish station, return to vendor, quarantine review, refunds,
+carrier claims.
 
 Each screen is a page whose one widget (`templates/downstream/_<screen>.html`, root id
 `<screen>`) every action answers, like the bench: htmx swaps the widget, a plain request gets
@@ -8,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("downstream", __name__)
 
-from station.web.downstream import common, refurbish, rtv, quarantine, refunds  # noqa: E402,F401  (routes register on bp)
+from station.web.downstream import common, refurbish, rtv, quarantine, refunds, claims  # noqa: E402,F401  (routes register on bp)
