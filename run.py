@@ -61,7 +61,11 @@ def cmd_serve(args):
     app = create_app({"DATABASE": args.db})
     try:  # bind first: a taken port is one clear line at once, not a traceback after the demo load
         # waitress: a production WSGI server in pure Python, threads for the benches' requests
-        server = create_server(app, host=args.host, port=args.port, threads=8, ident="returns-station")
+        # poll() instead of select(): select() breaks once a socket number passes 1023, which a
+        # large site's benches, their live streams and the print queue reach
+        server = create_server(app, host=args.host, port=args.port, threads=app.config["SERVER_THREADS"],
+                               connection_limit=app.config["SERVER_CONNECTIONS"], asyncore_use_poll=True,
+                               ident="returns-station")
     except (OSError, ValueError) as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}") from None
     db = open_db(args.db)

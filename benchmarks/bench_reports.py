@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from station import auth, create_app, migrations  # noqa: E402
 from station.db import connect  # noqa: E402
 from station.reporting import aggregates, forecast, rates  # noqa: E402
+from station.web.security import start_bench_session  # noqa: E402
 from readme import update_section  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
@@ -79,7 +80,9 @@ def generate(path, lines_target, returns_target, seed=42):
     # catalogue
     suppliers = [(f"SUP-{i:03d}", f"Supplier {i}", rng.choice(COUNTRIES)[0], int(rng.random() < 0.6),
                   rng.choice([60, 90, 180, None])) for i in range(SUPPLIERS)]
-    conn.executemany("INSERT INTO suppliers VALUES (?, ?, ?, ?, ?)", suppliers)
+    # named columns: the schema grows (rtv_cost, weight_g ...) and positional inserts rot
+    conn.executemany("INSERT INTO suppliers (supplier_id, name, country, accepts_rtv, rtv_window_days) "
+                     "VALUES (?, ?, ?, ?, ?)", suppliers)
     products, sku_rate, sku_reasons = [], [], []
     for i in range(SKUS):
         price = round(math.exp(rng.uniform(math.log(5), math.log(400))), 2)
@@ -88,7 +91,8 @@ def generate(path, lines_target, returns_target, seed=42):
                          round(price * 0.1, 2), f"B-{i // 50:02d}-{i % 50:02d}", 0))
         sku_rate.append(min(0.9, max(0.03, rng.lognormvariate(math.log(0.2), 0.5))))
         sku_reasons.append(rng.choices(REASONS, [rng.random() ** 2 for _ in REASONS], k=1)[0])
-    conn.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", products)
+    conn.executemany("INSERT INTO products (sku, name, gtin, gtin14, supplier_id, unit_cost, price, refurbishable, "
+                     "refurb_cost, bin, has_serial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", products)
     popular = Picker(range(SKUS), [1 / (i + 10) ** 0.8 for i in range(SKUS)])
     country, channel_of = Picker(*zip(*COUNTRIES)), Picker(*zip(*CHANNELS))
     line_count, quantity = Picker((1, 2, 3, 4), (50, 30, 15, 5)), Picker((1, 2, 3), (85, 12, 3))
@@ -121,7 +125,10 @@ def generate(path, lines_target, returns_target, seed=42):
             if rows and (final or len(rows) >= BATCH):
                 columns = {"events": "(type, at, data)",
                            "allocations": "(order_no, line_no, item_id, qty, at)",
-                           "order_lines": "(order_no, line_no, sku, qty, unit_price, serials, qty_allocated)"}.get(table, "")
+                           "order_lines": "(order_no, line_no, sku, qty, unit_price, serials, qty_allocated)"}.get(table)
+                if columns is None:  # the rows hold the table's first columns; later migrations append more
+                    names = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")][:marks]
+                    columns = f"({', '.join(names)})"
                 conn.executemany(f"INSERT INTO {table} {columns} VALUES ({', '.join('?' * marks)})", rows)
                 rows.clear()
 
@@ -328,6 +335,7 @@ def measure(path, runs):
     client = app.test_client()
     with client.session_transaction() as s:
         s["user_id"], s["seen"], s["station"] = user_id, time.time(), "bench"
+        s["sid"] = start_bench_session(connect(path), user_id, "bench")
     cookie = client.get_cookie("session").value
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)

@@ -20,7 +20,10 @@ def create_app(config=None):
     )
     app.config.update(config_module.load(app.instance_path, config))
     app.config["DATABASE"] = str(Path(app.config["DATABASE"]).absolute())
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's own default is None (no SameSite), which a setdefault would keep: a bench session's
+    # cookie is not sent with requests from other sites
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
     Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
 

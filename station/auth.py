@@ -91,17 +91,24 @@ def sign_in(db, badge, pin, attempts=5, lock_minutes=15):
     locked_until = parse(user["locked_until"]) if user["locked_until"] else None
     if locked_until and locked_until > now():
         raise _locked(locked_until)
-    if not PIN_RE.fullmatch(str(pin or "")) or not check_password_hash(user["pin_hash"], str(pin)):
-        with db_module.write(db):
-            failed = user["failed_pins"] + 1
+    right = bool(PIN_RE.fullmatch(str(pin or ""))) and check_password_hash(user["pin_hash"], str(pin))
+    # the count is read and written inside one write transaction: wrong PINs tried in parallel are
+    # each counted, and no attempt (a right PIN included) gets through once another one locked it
+    with db_module.write(db):
+        state = one(db, "SELECT failed_pins, locked_until FROM users WHERE id = ?", [user["id"]])
+        locked_until = parse(state["locked_until"]) if state["locked_until"] else None
+        if locked_until and locked_until > now():
+            raise _locked(locked_until)
+        if not right:
+            failed = state["failed_pins"] + 1
             lock = iso(now() + timedelta(minutes=lock_minutes)) if failed >= attempts else None
             db["users"].update(user["id"], {"failed_pins": 0 if lock else failed, "locked_until": lock})
+        elif state["failed_pins"] or state["locked_until"]:
+            db["users"].update(user["id"], {"failed_pins": 0, "locked_until": None})
+    if not right:
         if lock:  # say so on the attempt that locks, not only on the next one
             raise _locked(parse(lock))
         raise ServiceError("bad_pin", "Wrong PIN", 401)
-    if user["failed_pins"] or user["locked_until"]:
-        with db_module.write(db):
-            db["users"].update(user["id"], {"failed_pins": 0, "locked_until": None})
     return _public(user)
 
 

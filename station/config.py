@@ -24,7 +24,9 @@ DEFAULTS = {
     "CAMERA_REPEAT_MS": 2000,           # bench camera: a code held in view scans once; again after this out of view
     "LIVE_HEARTBEAT_S": 15,             # bench page event stream: keep-alive comment interval ...
     "LIVE_STREAM_MAX_S": 300,           # ... and lifetime, after which the browser reconnects
-    "LIVE_MAX_STREAMS": 4,              # open event streams at most (each holds a server thread)
+    "LIVE_MAX_STREAMS": 48,             # open event streams at most (each holds a server thread)
+    "SERVER_THREADS": 64,               # run.py serve: worker threads (a bench's live stream holds one)
+    "SERVER_CONNECTIONS": 1000,         # run.py serve: open connections at most (benches, streams, scripts)
     "WEIGHT_TOLERANCE_PCT": 10,         # scale: measured vs expected weight may differ this much ...
     "WEIGHT_TOLERANCE_G": 20,           # ... or this many grams, whichever is more
     "PHOTO_DIR": "instance/photos",
@@ -56,6 +58,7 @@ PRINTER_DPIS = (203, 300)
 # connect times out at once, a stream that ends as it starts ...).
 MINIMUMS = dict.fromkeys([k for k, v in DEFAULTS.items() if type(v) is int and k != "DEMO_SEED"], 0)
 MINIMUMS.update(dict.fromkeys(["SESSION_IDLE_MINUTES", "PIN_ATTEMPTS", "SCAN_MIN_LENGTH", "LIVE_HEARTBEAT_S",
+                               "SERVER_THREADS", "SERVER_CONNECTIONS",
                                "LIVE_STREAM_MAX_S", "MAX_CONTENT_LENGTH", "DECODE_MAX_BYTES", "PRINTER_TIMEOUT_MS",
                                "PRINT_RETRY_MAX_S"], 1))
 SCAN_TERMINATORS = ("Enter", "Tab")

@@ -58,3 +58,21 @@ def page(browser, server):
     from tests.browser import checked_page
 
     yield from checked_page(browser)
+
+
+@pytest.fixture
+def env(tmp_path):
+    """The JSON API on the sample data: (test client, tokens of an operator and a supervisor, the database)."""
+    from station import auth, create_app
+    from tests import sample
+
+    path = tmp_path / "station.db"
+    db = sample.fresh(path)
+    sample.load_sample(db)
+    auth.add_user(db, "olga", "operator", "1234", "OP-1")
+    auth.add_user(db, "sam", "supervisor", "4321", "SV-1")
+    tokens = {"operator": auth.new_token(db, "olga"), "supervisor": auth.new_token(db, "sam")}
+    app = create_app({"DATABASE": str(path), "TESTING": True, "SECRET_KEY": "test", "PHOTO_DIR": str(tmp_path / "photos")})
+    client = app.test_client()
+    yield client, tokens, db
+    db.close()

@@ -47,3 +47,15 @@ def bench_client(app, badge, pin, station):
 def post(client, url, **data):
     """A form post as htmx sends it from the page of a bench_client."""
     return client.post(url, data=data, headers={"X-CSRF-Token": client.token, "HX-Request": "true"})
+
+
+def bench_session(app, user_id, station="bench"):
+    """A bench session the server knows (as sign-in makes one): its id, for a test client's cookie."""
+    from station.db import connect
+    from station.web.security import start_bench_session
+
+    db = connect(app.config["DATABASE"])
+    try:
+        return start_bench_session(db, user_id, station)
+    finally:
+        db.close()

@@ -4,22 +4,8 @@ import json
 
 import pytest
 
-from station import auth, create_app
+from tests.helpers import bench_session
 from tests import sample
-
-
-@pytest.fixture
-def env(tmp_path):
-    path = tmp_path / "station.db"
-    db = sample.fresh(path)
-    sample.load_sample(db)
-    auth.add_user(db, "olga", "operator", "1234", "OP-1")
-    auth.add_user(db, "sam", "supervisor", "4321", "SV-1")
-    tokens = {"operator": auth.new_token(db, "olga"), "supervisor": auth.new_token(db, "sam")}
-    app = create_app({"DATABASE": str(path), "TESTING": True, "SECRET_KEY": "test", "PHOTO_DIR": str(tmp_path / "photos")})
-    client = app.test_client()
-    yield client, tokens, db
-    db.close()
 
 
 def call(client, token, method, url, body=None, **kw):
@@ -45,7 +31,7 @@ def test_every_api_route_needs_a_valid_bearer_token(env):
 def test_a_signed_in_browser_session_is_no_key_to_the_api(env):
     client, tokens, db = env
     with client.session_transaction() as s:
-        s["user_id"] = 1
+        s["user_id"], s["sid"] = 1, bench_session(client.application, 1)
     assert client.get("/api/lookup?code=SO-1").status_code == 401
 
 
@@ -465,3 +451,16 @@ def test_scans_through_the_api_reach_the_scan_log_once_each_good_or_bad(env):
                       ("api", "api-1", "olga", sample.CARTON, "carton", 1),
                       ("api", "api-1", "olga", "NOPE-1", "error", 0),
                       ("api", "bench", "olga", sample.MUG_GTIN, "product", 1)]  # a SKU typed by a program is no scan
+
+
+@pytest.mark.parametrize("field, value", [("sku", "MUG-01\x00"), ("code", "590\x001234"), ("serial", "SN\x07"),
+                                          ("sku", "MUG\x85"), ("notes", "lid\x00cracked")])
+def test_a_control_character_in_a_code_or_a_nul_anywhere_is_a_400_naming_the_field_and_stores_nothing(env, field, value):
+    client, tokens, db = env
+    rid = call(client, tokens["operator"], "POST", "/api/returns", {"code": sample.CARTON}).json["return_id"]
+    item = {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind", field: value}
+    if field == "code":
+        item.pop("sku")
+    resp = call(client, tokens["operator"], "POST", f"/api/returns/{rid}/items", item)
+    assert resp.status_code == 400 and resp.json["error"]["field"] == field
+    assert db["return_items"].count == 0

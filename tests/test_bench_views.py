@@ -386,3 +386,28 @@ def test_a_grade_d_confirm_at_the_bench_without_a_photo_is_refused_by_the_same_r
     refused = bench.post(f"/bench/items/{item_id}/decide", disposition=disposition)
     assert refused.status_code == 409 and "take a photo" in text(refused)
     assert count(app, "SELECT count(*) FROM decisions") == 0
+
+
+def test_signing_out_closes_a_fully_decided_parcel_and_a_copied_cookie_is_no_key_afterwards(bench):
+    app = bench.client.application
+    bench.scan(CARTON)
+    bench.scan(MUG_GTIN)
+    page = text(bench.post("/bench/inspect", set_grade="A"))
+    item_id = re.search(r"/bench/items/(\d+)/decide", page).group(1)
+    disposition = re.search(r'name="disposition" value="(\w+)"', page).group(1)
+    bench.post(f"/bench/items/{item_id}/decide", disposition=disposition)
+    copied = bench.client.get_cookie("session").value
+    out = bench.client.post("/sign-out", data={"csrf_token": bench.token})
+    assert out.status_code == 302
+    assert count(app, "SELECT status FROM returns") == "closed"  # the last parcel of the shift is not left open
+    assert count(app, "SELECT count(*) FROM refunds") == 1
+    assert count(app, "SELECT count(*) FROM bench_sessions WHERE ended_at IS NOT NULL") == 1
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    again = thief.get("/")
+    assert again.status_code == 302 and again.location.endswith("/sign-in")
+
+
+def test_the_session_cookie_is_samesite_lax(app):
+    response = app.test_client().get("/sign-in?station=bench-3")
+    assert "SameSite=Lax" in response.headers["Set-Cookie"]

@@ -8,7 +8,7 @@ import pytest
 
 from station import db as db_module
 from tests import sample
-from tests.test_api import call, env, upload  # noqa: F401  (env: the API fixture)
+from tests.test_api import call, upload
 
 D = Decimal
 

@@ -9,6 +9,7 @@ import io
 import pytest
 
 from station import auth, create_app
+from tests.helpers import bench_session
 from station.db import connect
 from station import migrations
 from station.reporting import tables
@@ -68,6 +69,7 @@ def session_client(app, who="sam"):
     client = app.test_client()
     with client.session_transaction() as s:
         s["user_id"], s["seen"] = app.ids[who], time.time()
+        s["sid"] = bench_session(app, app.ids[who])
     return client
 
 

@@ -10,6 +10,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from station import auth, create_app
+from tests.helpers import bench_session
 from station.web import nav
 from station.roles import ADMINS, OPERATORS, ROLES, SUPERVISORS, TECHNICIANS
 from station.timeutil import now
@@ -104,6 +105,7 @@ def client_as(app, user_id=None):
         session["seen"] = now().timestamp()
         if user_id is not None:
             session["user_id"] = user_id
+            session["sid"] = bench_session(app, user_id)
     return client
 
 

@@ -20,8 +20,11 @@ MAX_QTY = 10_000
 MAX_TEXT = 2_000
 
 
-def text_field(data, key, required=False, limit=MAX_TEXT):
-    """An optional text field of a JSON body or form: stripped, bounded; a wrong type is a 400."""
+def text_field(data, key, required=False, limit=MAX_TEXT, code=False):
+    """An optional text field of a JSON body or form: stripped, bounded; a wrong type is a 400.
+
+    code: a SKU, scanned code or serial: no control character (NUL, C0, DEL, C1) but the GS1
+    group separator in a scanned code, as a scan never carries one."""
     value = data.get(key)
     if value is None or value == "":
         if required:
@@ -29,6 +32,10 @@ def text_field(data, key, required=False, limit=MAX_TEXT):
         return None
     if not isinstance(value, str):
         raise bad(key, "must be a string")
+    if code and any((ord(c) < 32 and c != "\x1d") or 127 <= ord(c) <= 159 for c in value.strip(" ")):
+        raise bad(key, "contains control characters")
+    if "\x00" in value:
+        raise bad(key, "contains a NUL character")
     value = value.strip()
     if len(value) > limit:
         raise bad(key, f"is longer than {limit} characters")
@@ -52,14 +59,14 @@ def parse_item(data, rma_reason=None):
             raise bad("reason", "is required for grade " + grade + " (the RMA gives none): a reason code")
     if reason not in policy_module.REASONS:
         raise bad("reason", "must be a reason code: " + ", ".join(policy_module.REASONS))
-    sku, code = text_field(data, "sku", limit=128), text_field(data, "code", limit=128)
+    sku, code = text_field(data, "sku", limit=128, code=True), text_field(data, "code", limit=128, code=True)
     if not sku and not code:
         raise bad("sku", "give the sku or the scanned code")
     notes = text_field(data, "notes")
     if reason == "other" and not notes:
         raise bad("notes", "the reason 'other' needs a note")
     return {"qty": qty, "grade": grade, "reason": reason, "sku": sku, "code": code,
-            "serial": text_field(data, "serial", limit=128), "notes": notes}
+            "serial": text_field(data, "serial", limit=128, code=True), "notes": notes}
 
 
 def item_facts(db, ret, sku, qty, serial, exclude_item=None):

@@ -6,9 +6,9 @@ import secrets
 from flask import abort, g, jsonify, redirect, request, session, url_for
 
 from station import auth
-from station.db import get_db
+from station.db import get_db, write
 from station.errors import ServiceError
-from station.timeutil import now
+from station.timeutil import now, now_iso
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -31,21 +31,48 @@ def current_user():
                 g.user = auth.user_for_token(get_db(), header[7:].strip())
             g.auth = "token"
         elif "user_id" in session:
-            g.user = auth.get_user(get_db(), session["user_id"])
+            g.user = session_user(get_db(), session.get("sid"), session["user_id"])
             g.auth = "session"
     return g.user
+
+
+def session_user(db, sid, user_id):
+    """The user of a bench session the server still knows as open (a signed-out session's copied
+    cookie is no key), or None."""
+    if not sid:
+        return None
+    row = db.execute("SELECT 1 FROM bench_sessions WHERE sid = ? AND user_id = ? AND ended_at IS NULL",
+                     [sid, user_id]).fetchone()
+    return auth.get_user(db, user_id) if row else None
+
+
+def start_bench_session(db, user_id, station):
+    """Record a new bench session; answers its id (what the signed cookie carries)."""
+    sid = secrets.token_urlsafe(24)
+    with write(db):
+        db.execute("INSERT INTO bench_sessions (sid, user_id, station, started_at) VALUES (?, ?, ?, ?)",
+                   [sid, user_id, station, now_iso()])
+    return sid
+
+
+def end_bench_session(db, sid):
+    if sid:
+        with write(db):
+            db.execute("UPDATE bench_sessions SET ended_at = ? WHERE sid = ? AND ended_at IS NULL", [now_iso(), sid])
 
 
 def sign_in_session(user, station):
     session.clear()
     session.permanent = True
     session["user_id"] = user["id"]
+    session["sid"] = start_bench_session(get_db(), user["id"], station)
     session["station"] = station
     session["seen"] = now().timestamp()
     csrf_token()
 
 
 def sign_out_session():
+    end_bench_session(get_db(), session.get("sid"))
     session.clear()
 
 
@@ -143,6 +170,7 @@ def _idle_timeout():
         seen = session.get("seen", 0)
         limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
         if now().timestamp() - seen > limit:
+            end_bench_session(get_db(), session.get("sid"))
             session.clear()
             session["signed_out"] = "idle"  # the sign-in page says why
         else:

@@ -7,6 +7,7 @@ from station import auth
 from station.db import get_db
 from station.errors import ServiceError
 from station.web.pages import page_or_fragment
+from station.intake import closing
 from station.web.security import current_user, sign_in_session, sign_out_session
 from station.web.bench import bp
 
@@ -91,6 +92,14 @@ def sign_in_pin():
 
 @bp.post("/sign-out")
 def sign_out():
-    """Sign out; the station name stays with the browser."""
+    """Sign out; the station name stays with the browser. The parcel on screen is put aside as a
+    scan of the next one would: closed, its refund computed, when every recorded item is decided
+    (an operator's last parcel of the day does not stay open waiting for a Close nobody taps)."""
+    user = current_user()
+    if session.get("return_id") and user:
+        try:
+            closing.put_aside(get_db(), session["return_id"], user=user["name"])
+        except ServiceError:
+            pass  # signing out never fails: the parcel stays as it was
     sign_out_session()
     return redirect(url_for("bench.sign_in"))
