@@ -13,6 +13,7 @@ from station.intake import closing, decisions, returns
 from station.data import webhooks
 from station.db import connect
 from station.timeutil import now
+from tests.helpers import bench_session
 from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
 
 CSRF = "admin-screens-csrf"
@@ -63,7 +64,7 @@ def signed_in(app, role):
     user_id = db.execute("SELECT id FROM users WHERE name = ?", [NAMES[role]]).fetchone()[0]
     db.close()
     with client.session_transaction() as session:
-        session.update(user_id=user_id, csrf=CSRF, seen=now().timestamp())
+        session.update(user_id=user_id, sid=bench_session(app, user_id), csrf=CSRF, seen=now().timestamp())
     return Screen(client)
 
 
@@ -467,3 +468,9 @@ def test_the_feed_page_lists_the_events_in_order_with_a_link_from_integrations(a
 def test_ids_beyond_sqlites_integers_are_a_404_page_not_a_500(admin, url):
     assert admin.post(url, active="1", pin="1234").status_code == 404
     assert admin.get("/admin/users/99999999999999999999").status_code == 404
+
+
+def test_the_screen_bar_marks_only_the_screen_on_show_as_current(admin):
+    page = text(admin.client.get("/admin/users"))
+    current = re.findall(r'<a class="btn btn-quiet" href="([^"]+)" aria-current="page">([^<]+)</a>', page)
+    assert current == [("/admin/users", "Users")]  # not every admin tab at once

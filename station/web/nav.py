@@ -32,8 +32,10 @@ def links(user):
     out = []
     for endpoint, label, roles in SCREENS:
         if endpoint in views and user["role"] in roles:
-            section = endpoint.split(".")[0]
-            out.append((url_for(endpoint), label, here.split(".")[0] == section))
+            url = url_for(endpoint)
+            # this screen, or a page below it (/rtv/12 under /rtv); one tab is current, not a whole area
+            current = endpoint == here or (url != "/" and request.path.startswith(url.rstrip("/") + "/"))
+            out.append((url, label, current))
     return out if len(out) > 1 else []
 
 
