@@ -11,6 +11,15 @@ def init_app(app):
     app.url_map.converters["id"] = IdConverter  # before any route that uses it
     security.init_app(app)
     nav.init_app(app)
+    app.jinja_env.globals["base_currency"] = base_currency
     for blueprint in (api.bp, bench.bp, reports.bp, admin.bp, downstream.bp):
         app.register_blueprint(blueprint)
     devices.init_app(app)  # printers from BENCHES, /devices, /api/devices
+
+
+def base_currency():
+    """The policy's base currency, for screens that show catalogue values (prices, costs, credits)."""
+    from station import policy
+    from station.db import get_db
+
+    return policy.load(get_db())["base_currency"]
