@@ -391,3 +391,27 @@ def test_a_frequent_returners_large_lines_wait_until_a_supervisor_clears_the_fla
     answer = call(client, op, "GET", "/api/lookup?code=SO-1").json
     assert "frequent_returner" not in answer["customer"]["flags"]
     assert answer["customer"]["returns_count"] == 4  # the card's counts stay whole
+
+
+def test_an_exchange_for_another_size_waits_as_a_replacement_order_that_a_returned_unit_can_fill(env):
+    client, tokens, db = env
+    op = tokens["operator"]
+    db.execute("UPDATE rmas SET resolution = 'exchange', exchange_sku = 'SHOE-01' WHERE rma_no = 'RMA-1'")
+    lookup = call(client, op, "GET", f"/api/lookup?code={sample.RMA}").json
+    assert lookup["rma"]["exchange_sku"] == "SHOE-01"
+    rid = open_parcel(client, op, sample.RMA)
+    mug = add_decided(client, op, rid, {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "size_fit"})
+    refund = close(client, op, rid)
+    assert (refund["status"], lines(refund)) == ("exchange", {mug: ("0.00", "exchange")})
+    replacement = f"SO-1-EX{rid}"
+    order = call(client, op, "GET", f"/api/orders/{replacement}").json
+    assert (order["status"], order["customer_id"]) == ("awaiting_stock", "C1")
+    assert [(line["sku"], line["qty"], line["qty_allocated"]) for line in order["lines"]] == [("SHOE-01", 1, 0)]
+    events = [e["data"] for e in call(client, op, "GET", "/api/events?limit=1000").json["events"]
+              if e["type"] == "exchange.requested"]
+    assert [(e["sku"], e["returned_sku"], e["replacement_order_no"]) for e in events] == [("SHOE-01", "MUG-01", replacement)]
+    # a grade-A shoe coming back in another parcel goes straight to the customer waiting for it
+    other = open_parcel(client, op, "CTN-2")
+    shoe = call(client, op, "POST", f"/api/returns/{other}/items", {"sku": "SHOE-01", "qty": 1, "grade": "A",
+                                                                    "reason": "changed_mind"}).json
+    assert (shoe["recommendation"]["disposition"], shoe["recommendation"]["target"]) == ("crossdock", replacement)

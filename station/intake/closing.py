@@ -105,13 +105,37 @@ def close_return(db, return_id, data=None, user=None):
              lines=[{k: line[k] for k in ("item_id", "amount", "status")} for line in computed["lines"]])
         exchange_sku = (one(db, "SELECT exchange_sku FROM rmas WHERE rma_no = ?", [ret["rma_no"]]) or {}).get("exchange_sku") \
             if ret["rma_no"] else None
-        for item, line in zip(items, computed["lines"]):
-            if line["status"] == "exchange":
-                emit(db, "exchange.requested", order_no=ret["order_no"], sku=exchange_sku or item["sku"],
-                     returned_sku=item["sku"], qty=item["qty"], return_id=ret["return_id"], item_id=item["item_id"])
+        exchanges = [(item, exchange_sku or item["sku"]) for item, line in zip(items, computed["lines"])
+                     if line["status"] == "exchange"]
+        replacement = _replacement_order(db, ret, exchanges, at) if exchanges else None
+        for item, sku in exchanges:
+            emit(db, "exchange.requested", order_no=ret["order_no"], sku=sku, returned_sku=item["sku"], qty=item["qty"],
+                 return_id=ret["return_id"], item_id=item["item_id"], replacement_order_no=replacement)
         emit(db, "return.closed", return_id=ret["return_id"], order_no=ret["order_no"])
         _apply_earlier_reviews(db, ret["return_id"])
     return {"return_id": ret["return_id"], "status": "closed", "refund": refunds.refund_of_return(db, ret["return_id"])}
+
+
+def _replacement_order(db, ret, exchanges, at):
+    """The replacement an exchange asks for, as an order waiting for stock (`<order>-EX<return>`,
+    channel `exchange`, first in line): a grade-A unit of that variant coming back at any bench
+    cross-docks to it, like to any waiting order; the order system reads `exchange.requested`.
+    Only catalogue SKUs wait (an unknown exchange SKU is named in the event only)."""
+    wanted = [(item, sku) for item, sku in exchanges if one(db, "SELECT 1 FROM products WHERE sku = ?", [sku])]
+    if not wanted:
+        return None
+    order = one(db, "SELECT customer_id, currency FROM orders WHERE order_no = ?", [ret["order_no"]])
+    order_no = f"{ret['order_no']}-EX{ret['return_id']}"
+    db.execute("INSERT INTO orders (order_no, customer_id, placed_at, channel, currency, status, priority) "
+               "VALUES (?, ?, ?, 'exchange', ?, 'awaiting_stock', ?)",
+               [order_no, order["customer_id"], at, order["currency"], EXCHANGE_PRIORITY])
+    for line_no, (item, sku) in enumerate(wanted, start=1):
+        db.execute("INSERT INTO order_lines (order_no, line_no, sku, qty, unit_price) VALUES (?, ?, ?, ?, 0)",
+                   [order_no, line_no, sku, item["qty"]])
+    return order_no
+
+
+EXCHANGE_PRIORITY = 1000  # a customer waiting for a replacement goes before new orders
 
 
 def _apply_earlier_reviews(db, return_id):
