@@ -218,7 +218,7 @@ def test_a_supervisor_closes_an_rtv_batch_prints_its_papers_and_records_the_cred
         page.locator(f"[data-numkey='{key}']").click()
     page.get_by_role("button", name="Record credit").click()
     expect(page.locator("#message")).to_have_text("Credit 180.00 recorded against 200.00 expected")
-    expect(page.locator(".money .short")).to_have_text("180.00")
+    expect(page.locator(".money .short")).to_have_text("180.00 USD")  # every amount names its currency
     shot(page, "09-rtv-settled")
     assert query(server, "SELECT status, credit_expected, credit_received FROM rtv_batches") == [("settled", "200.00", "180.00")]
 
