@@ -604,3 +604,21 @@ def test_a_post_to_an_id_beyond_sqlite_integers_is_a_404_from_the_api(app, path)
     response = app.test_client().post(f"/api/{path}", json={"note": "x", "outcome": "scrap", "reason": "x"},
                                       headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 404
+
+
+def test_a_refund_paid_in_part_with_one_doubtful_line_is_on_the_held_list_for_that_line(app):
+    db = connect(app.config["DATABASE"])
+    try:
+        ret, _ = returns.open_return(db, CARTON, "bench-1")
+        mug = returns.add_item(db, ret["return_id"], {"sku": "MUG-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+        shoe = returns.add_item(db, ret["return_id"], {"sku": "SHOE-01", "qty": 1, "grade": "A", "reason": "changed_mind"})
+        for added in (mug, shoe):
+            decisions.decide(db, ret["return_id"], added["item_id"], {"disposition": added["recommendation"]["disposition"]})
+        refund = closing.close_return(db, ret["return_id"])["refund"]
+    finally:
+        db.close()
+    assert refund["status"] == "ready"  # the mug is payable now; the shoe (not on the order) waits
+    sup = sign_in(app, "supervisor")
+    page = text(sup.get("/refunds"))
+    assert f'id="refund-{refund["refund_id"]}"' in page and 'Held <span class="count">1</span>' in page
+    assert f'id="line-{shoe["item_id"]}"' in page and f'data-toggle="approve-{refund["refund_id"]}-{shoe["item_id"]}"' in page

@@ -288,12 +288,15 @@ def listing(db, status, limit=100):
     if status not in STATUSES:
         raise not_found("refund status", status)
     order = "f.computed_at, f.refund_id" if status == "held" else "f.updated_at DESC, f.refund_id DESC"
+    # "held": every refund with a line waiting for a supervisor, whatever its other lines (a refund
+    # whose clear lines are ready to pay still has its doubtful one to decide)
+    where = HELD_WHERE if status == "held" else "f.status = ?"
     found = rows(
         db,
         "SELECT f.refund_id, f.return_id, r.order_no, o.channel, c.customer_id, c.name AS customer_name "
         "FROM refunds f JOIN returns r ON r.return_id = f.return_id JOIN orders o ON o.order_no = r.order_no "
-        f"JOIN customers c ON c.customer_id = o.customer_id WHERE f.status = ? ORDER BY {order} LIMIT ?",
-        [status, limit],
+        f"JOIN customers c ON c.customer_id = o.customer_id WHERE {where} ORDER BY {order} LIMIT ?",
+        ([] if status == "held" else [status]) + [limit],
     )
     for refund in found:
         refund.update(get_refund(db, refund["refund_id"]))
@@ -306,7 +309,12 @@ def listing(db, status, limit=100):
     return found
 
 
+HELD_WHERE = "f.refund_id IN (SELECT refund_id FROM refund_lines WHERE status = 'held')"
+
+
 def counts(db):
-    """How many refunds are in each status."""
+    """How many refunds are in each status; `held`: how many have a line waiting for a supervisor."""
     have = dict(db.execute("SELECT status, count(*) FROM refunds GROUP BY status").fetchall())
-    return {status: have.get(status, 0) for status in STATUSES}
+    answer = {status: have.get(status, 0) for status in STATUSES}
+    answer["held"] = db.execute(f"SELECT count(*) FROM refunds f WHERE {HELD_WHERE}").fetchone()[0]
+    return answer
