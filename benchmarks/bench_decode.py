@@ -317,12 +317,17 @@ def main(argv=None):
     ap.add_argument("samples", nargs="?", default=str(ROOT.parent / "shared" / "barcode-samples"))
     ap.add_argument("--update-readme", action="store_true")
     ap.add_argument("--reps", type=int, default=5, help="decodes per frame for the timings")
+    ap.add_argument("--quick", action="store_true", help="a few frames only: the test suite's check that it runs")
     args = ap.parse_args(argv)
     samples = Path(args.samples)
     if not samples.is_dir():
         sys.exit(f"no sample sets at {samples}")
-    section = report(read_rates(samples), frame_timings(args.reps), hard_frame_reads(),
-                     pool_throughput(), samples)
+    if args.quick:
+        section = report(read_rates(samples), frame_timings(1), hard_frame_reads(n=2),
+                         pool_throughput(n_frames=2, rounds=1), samples)
+    else:
+        section = report(read_rates(samples), frame_timings(args.reps), hard_frame_reads(),
+                         pool_throughput(), samples)
     print(section)
     if args.update_readme:
         update_section(section)

@@ -100,9 +100,9 @@ def measure(conn, path, headers, n):
     return statistics.median(times), times[int(len(times) * 0.99) - 1]
 
 
-def run(orders, requests):
+def run(orders, requests, out_dir=None):
     """Generate (once), import and serve `orders` orders; answers the figures of one size."""
-    out = ROOT / "benchmarks" / "out" / f"orders-{orders}"
+    out = Path(out_dir or ROOT / "benchmarks" / "out") / f"orders-{orders}"
     dbfile = out / "station.db"
     if not (out / "orders.csv").exists():
         t = time.perf_counter()
@@ -182,8 +182,9 @@ def main():
     parser.add_argument("--orders", default="10000,1000000", help="comma-separated sizes")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--out", help="where the generated data goes (default benchmarks/out)")
     args = parser.parse_args()
-    results = [run(int(n), args.requests) for n in args.orders.split(",")]
+    results = [run(int(n), args.requests, args.out) for n in args.orders.split(",")]
     section = readme_section(results, args.requests)
     print(section)
     if args.update_readme:

@@ -411,3 +411,9 @@ def test_signing_out_closes_a_fully_decided_parcel_and_a_copied_cookie_is_no_key
 def test_the_session_cookie_is_samesite_lax(app):
     response = app.test_client().get("/sign-in?station=bench-3")
     assert "SameSite=Lax" in response.headers["Set-Cookie"]
+
+
+def test_every_page_forbids_framing_by_other_sites_and_sniffing(app):
+    response = app.test_client().get("/sign-in")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]

@@ -281,3 +281,10 @@ def test_a_policy_value_not_written_in_ascii_digits_is_refused_and_nothing_is_sa
 
     assert err.value.status == 400 and err.value.extra["field"] == key
     assert db["policy"].count == 0 and db["policy_audit"].count == 0
+
+
+@pytest.mark.parametrize("url", ["http://example.test/hook\r\nX-Evil: 1", "http://example.test/a b", "http://exa\x00mple.test/"])
+def test_a_webhook_url_with_a_line_break_space_or_control_character_is_refused(db, url):
+    with pytest.raises(ServiceError) as err:
+        webhooks.add(db, "erp", url)
+    assert err.value.extra["field"] == "url" and db["webhooks"].count == 0

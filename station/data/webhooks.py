@@ -26,7 +26,10 @@ def add(db, name, url, secret=None):
     """Register a subscriber; it receives every event from now on (and those after `delivered_seq`)."""
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
         raise bad("name", "a name is required")
-    parsed = urlparse(url if isinstance(url, str) else "")
+    if not isinstance(url, str) or any(ord(c) <= 32 or 127 <= ord(c) <= 159 for c in url):
+        # CR/LF in a URL would be a header injected into the request the dispatcher sends
+        raise bad("url", "must be an http or https URL without spaces or control characters")
+    parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 2000:
         raise bad("url", "must be an http or https URL")
     secret = secret or secrets.token_hex(32)

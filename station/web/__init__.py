@@ -12,6 +12,7 @@ def init_app(app):
     security.init_app(app)
     nav.init_app(app)
     app.jinja_env.globals["base_currency"] = base_currency
+    app.after_request(_safety_headers)
     for blueprint in (api.bp, bench.bp, reports.bp, admin.bp, downstream.bp):
         app.register_blueprint(blueprint)
     devices.init_app(app)  # printers from BENCHES, /devices, /api/devices
@@ -23,3 +24,11 @@ def base_currency():
     from station.db import get_db
 
     return policy.load(get_db())["base_currency"]
+
+
+def _safety_headers(response):
+    """No page of the station is framed by another site, no upload is sniffed into a script."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'; object-src 'none'; base-uri 'self'")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

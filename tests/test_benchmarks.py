@@ -1,0 +1,43 @@
+"""Benchmarks that cannot rot: each script runs in a small mode here, so a schema or API change that
+breaks one fails the suite (the figures themselves are measured by hand: benchmarks/README.md)."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT.parent / "shared" / "barcode-samples"
+
+
+def run(script, *args):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_the_reports_benchmark_runs_on_a_small_data_set(tmp_path):
+    out = run("bench_reports.py", "--db", str(tmp_path / "reports.db"), "--lines", "3000", "--returns", "600",
+              "--runs", "1")
+    assert "contract return-rates" in out
+
+
+def test_the_lookup_benchmark_runs_on_a_small_data_set(tmp_path):
+    out = run("bench_lookup.py", "--orders", "300", "--requests", "30", "--out", str(tmp_path))
+    assert "carton" in out and "bare" in out
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="the shared barcode samples are not beside this checkout")
+def test_the_decode_benchmark_runs_on_two_photos_of_each_shared_sample_set(tmp_path):
+    import shutil
+
+    for set_dir in (p for p in SAMPLES.iterdir() if (p / "set.json").exists()):
+        small = tmp_path / set_dir.name
+        small.mkdir()
+        shutil.copy(set_dir / "set.json", small)
+        for png in sorted(set_dir.glob("*.png"))[:2]:  # a temporary copy for this run, never kept
+            shutil.copy(png, small)
+            shutil.copy(png.with_suffix(".txt"), small)
+    out = run("bench_decode.py", str(tmp_path), "--quick")
+    assert "Barcode decoding" in out
