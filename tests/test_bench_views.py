@@ -417,3 +417,18 @@ def test_every_page_forbids_framing_by_other_sites_and_sniffing(app):
     response = app.test_client().get("/sign-in")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_couriers_own_label_scanned_with_a_parcel_open_is_not_taken_for_an_item(bench):
+    from station.data.demo.codes import ups
+
+    app = bench.client.application
+    bench.scan(CARTON)
+    label = ups("9X8Y7Z", 3, 7654321)  # a UPS label nobody imported: the box's own courier sticker
+    page = text(bench.scan(label))
+    assert f"{label} is a UPS label, not an item: nothing recorded" in page
+    assert "Unknown product" not in page and 'name="set_grade"' not in page  # no item to grade
+    assert count(app, "SELECT kind, ok FROM scans WHERE raw = ?", [label]) == "courier"
+    assert count(app, "SELECT count(*) FROM return_items") == 0
+    unknown = text(bench.scan("ZZ-NOT-OURS-1"))  # anything else unknown is still offered as a foreign item
+    assert "not in the catalogue" in unknown or "Unknown product" in unknown

@@ -13,7 +13,7 @@ from station.intake.lookup import product_candidates, resolve
 from station.intake.closing import put_aside
 from station.intake.returns import open_found
 from station.intake.scan_log import record_scan
-from station.rules.classify import classify
+from station.rules.classify import classify, courier_label
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +37,20 @@ def process_scan(db, raw, source="wedge", station=None, user=None, current_retur
         if current and current["status"] != "open":
             current = None
     if found is None:
-        if current:
+        carrier = courier_label(scan.text)
+        if current and carrier:
+            # the courier's own barcode on the box: no item of this parcel, nothing to record
+            outcome = {"kind": "courier", "ok": True, "code": scan.text, "return_id": current["return_id"],
+                       "message": f"{scan.text} is a {carrier} label, not an item: nothing recorded"}
+        elif current:
             # a code we don't know, scanned while inspecting: the box held something not ours
             outcome = {"kind": "product", "ok": True, "unknown": True, "sku": None, "code": scan.text,
                        "serial": scan.serial, "product": None, "return_id": current["return_id"],
                        "message": f"{scan.text} is not in the catalogue: grade it to record it (it goes to quarantine)"}
         else:
+            what = f"{carrier} label" if carrier else "code"
             outcome = {"kind": "error", "ok": False, "code": "not_found",
-                       "message": f"Unknown code {scan.text}: no carton, RMA, tracking number, order or product"}
+                       "message": f"Unknown {what} {scan.text}: no carton, RMA, tracking number, order or product"}
         return _logged(db, raw, source, station, user, outcome)
     match, order_no, _rma, product = found
     if match == "product" and (current or order_no is None):

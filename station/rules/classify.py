@@ -149,3 +149,24 @@ def gtin14(code):
         return Gtin.parse(code).as_gtin_14()
     except Exception:  # biip raises ParseError on a wrong check digit
         return None
+
+
+_UPS = re.compile(r"1Z[0-9A-Z]{16}\Z")
+_S10 = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}\Z")
+
+
+def courier_label(text):
+    """The carrier whose own tracking label this is (UPS 1Z, UPU S10 post), checked by its check
+    digit; None for anything else. A courier's barcode on the box is no item of the parcel."""
+    code = (text or "").strip().upper()
+    if _UPS.match(code):
+        body = code[2:-1]
+        total = sum((int(c) if c.isdigit() else (ord(c) - 63) % 10) * (2 if i % 2 else 1) for i, c in enumerate(body))
+        if str((10 - total % 10) % 10) == code[-1]:
+            return "UPS"
+    if _S10.match(code):
+        digits = code[2:10]
+        check = 11 - sum(int(d) * w for d, w in zip(digits, (8, 6, 4, 2, 3, 5, 9, 7))) % 11
+        if str({10: 0, 11: 5}.get(check, check)) == code[10]:
+            return "post (UPU S10)"
+    return None

@@ -54,6 +54,8 @@ def scan():
                                    current_return_id=_open_return_id(db))
     if result["kind"] == "error" or not result["ok"]:
         return render_bench(msg("error", result["message"]), ERROR_STATUS.get(result.get("code"), 409))
+    if result["kind"] == "courier":
+        return render_bench(msg("warn", result["message"]))
     if result["kind"] == "parcel":
         return _show_parcel(db, result["return_id"], _previous_note(result.get("previous")))
     if result.get("return_id") is None:  # a product with no parcel on screen: which order?
