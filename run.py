@@ -100,6 +100,8 @@ def cmd_import(args):
     from station.data import importer
     from station.data.importer.reading import ImportFailed
 
+    if args.format:
+        return cmd_import_file(args)
     directory = Path(args.dir)
     if not directory.is_dir():
         print(f"{directory}: not a directory", file=sys.stderr)
@@ -119,6 +121,76 @@ def cmd_import(args):
         db.close()
     print("imported: " + ", ".join(f"{name} {n}" for name, n in counts.items()), file=sys.stderr)
     return 0
+
+
+def cmd_import_file(args):
+    """One marketplace or ERP file read with a preset or a saved mapping (--format NAME)."""
+    from station.data import marketplace
+    from station.data.importer.reading import ImportFailed
+    from station.errors import ServiceError
+
+    path = Path(args.dir)
+    if not path.is_file():
+        print(f"{path}: not a file", file=sys.stderr)
+        return 1
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"{path.name}:1: cannot be read ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    db = open_db(args.db)
+    try:
+        result = marketplace.import_file(db, path.name, data, args.format)
+    except ImportFailed as failed:
+        for error in failed.errors:
+            print(error, file=sys.stderr)
+        print(f"nothing imported: {len(failed.errors)} bad row(s)")
+        return 1
+    except ServiceError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    counts = ", ".join(f"{name} {n}" for name, n in result["tables"].items()) or "nothing new"
+    print(f"imported {path.name} as {result['format']}: {counts}", file=sys.stderr)
+    if result["unmapped"]:
+        print(f"return reason codes without a mapping (see Reason mappings): {', '.join(result['unmapped'])}",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_mapping(args):
+    """Saved column mappings for `import FILE --format NAME`: list, save, delete."""
+    from station.data.marketplace import mappings
+    from station.data.marketplace.presets import PRESETS
+    from station.errors import ServiceError
+
+    db = open_db(args.db)
+    try:
+        if args.mapping_command == "list":
+            for preset in PRESETS.values():
+                print(f"{preset['name']}\t{preset['target']}\tpreset\t{preset['title']}")
+            for saved in mappings.saved(db):
+                print(f"{saved['name']}\t{saved['target']}\tsaved\t{saved['updated_at']}")
+            return 0
+        if args.mapping_command == "delete":
+            mappings.delete(db, args.name)
+            return 0
+        columns, options = {}, {}
+        for pairs, into in ((args.column or [], columns), (args.option or [], options)):
+            for pair in pairs:
+                key, sep, value = pair.partition("=")
+                if not sep:
+                    raise ServiceError("bad_request", f"{pair!r}: write field=value")
+                into.setdefault(key.strip(), []).append(value) if into is columns else into.update({key.strip(): value})
+        mappings.save(db, args.name, args.target, columns, options, "cli")
+        print(f"saved mapping {args.name}", file=sys.stderr)
+        return 0
+    except ServiceError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
 
 
 def cmd_user_add(args):
@@ -226,10 +298,29 @@ def parser():
     serve.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
     serve.set_defaults(func=cmd_serve)
 
-    imp = sub.add_parser("import", help="import the CSV files in DIR (one transaction)")
-    imp.add_argument("dir")
+    imp = sub.add_parser("import", help="import the CSV files in DIR, or one FILE --format NAME (one transaction)")
+    imp.add_argument("dir", metavar="DIR|FILE")
+    imp.add_argument("--format", help="a preset (amazon-orders, amazon-returns, amazon-fba-returns, amazon-removals, "
+                                      "ebay-orders, shopify-orders) or a saved mapping's name")
     imp.add_argument("--db", default=DEFAULT_DB)
     imp.set_defaults(func=cmd_import)
+
+    mapping = sub.add_parser("mapping", help="saved column mappings for import --format")
+    mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True)
+    listing = mapping_sub.add_parser("list", help="the presets and the saved mappings")
+    listing.add_argument("--db", default=DEFAULT_DB)
+    save = mapping_sub.add_parser("save", help="save (or replace) a mapping")
+    save.add_argument("name")
+    save.add_argument("--target", required=True, choices=["orders", "returns", "fba_returns", "removals"])
+    save.add_argument("--column", action="append", metavar="FIELD=HEADER",
+                      help="the file's column for a field; repeat a field to give fallbacks")
+    save.add_argument("--option", action="append", metavar="KEY=VALUE", help="channel, dates, currency, default_status")
+    save.add_argument("--db", default=DEFAULT_DB)
+    drop = mapping_sub.add_parser("delete", help="delete a saved mapping")
+    drop.add_argument("name")
+    drop.add_argument("--db", default=DEFAULT_DB)
+    for command in (listing, save, drop):
+        command.set_defaults(func=cmd_mapping)
 
     user = sub.add_parser("user", help="manage users")
     user_sub = user.add_subparsers(dest="user_command", required=True)

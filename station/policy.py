@@ -14,6 +14,7 @@ DEFAULTS = {
     "bin_open_box": "OPEN-BOX",        # stock by condition: new units go to the product's bin,
     "bin_refurbished": "REFURB",       # the others each to their condition's bin
     "bin_used": "USED",
+    "bin_put_away": "PUT-AWAY",        # new units of a product with no bin yet (one a marketplace file brought)
     "base_currency": "USD",            # catalogue values, costs and thresholds are in this currency
     "high_value_threshold": "150",     # order value, in the base currency
     "charge_return_label": 1,          # a seller-paid return label is charged on customer-side returns (0: not)
@@ -73,6 +74,7 @@ BOUNDS = {
     "bin_open_box": ("bin", None, None),
     "bin_refurbished": ("bin", None, None),
     "bin_used": ("bin", None, None),
+    "bin_put_away": ("bin", None, None),
     "base_currency": ("currency", None, None),
     "high_value_threshold": (Decimal, 0, 10_000_000),
     "charge_return_label": (int, 0, 1),

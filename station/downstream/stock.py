@@ -21,7 +21,10 @@ def bin_for(db, product, condition, policy):
     """Where a unit in `condition` goes: new units to the product's bin, the others each to their
     condition's bin (policy values)."""
     if condition == "new":
-        return (product.get("bin") if product else None) or (any_bin(db, product["sku"]) if product else None)
+        if not product:
+            return None
+        # a product with no bin and no stock yet (a marketplace file brought it): the put-away bin
+        return product.get("bin") or any_bin(db, product["sku"]) or policy.get("bin_put_away")
     return policy[POLICY_BINS[condition]]
 
 

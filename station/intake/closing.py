@@ -14,6 +14,7 @@ from station.events import emit
 from station.intake.customers import flags as customer_flag_list
 from station.intake.items import items_of
 from station.intake.lookup import is_bulk, order_facts
+from station.intake.removals import is_removal, tally
 from station.intake.returns import get_return_row
 from station.money import parse as parse_money
 from station.money import text as money_text
@@ -84,7 +85,11 @@ def close_return(db, return_id, data=None, user=None):
         raise bad("body", "must be a JSON object")
     with write(db):
         ret = get_return_row(db, return_id)
+        removal = is_removal(db, ret["order_no"])
         if ret["status"] == "closed":
+            if removal:
+                return {"return_id": ret["return_id"], "status": "closed", "refund": None,
+                        "removal": tally(db, ret["return_id"])}
             return {"return_id": ret["return_id"], "status": "closed", "refund": refunds.refund_of_return(db, ret["return_id"])}
         currency = one(db, "SELECT currency FROM orders WHERE order_no = ?", [ret["order_no"]])["currency"]
         shipping = _parse_shipping(data, currency)
@@ -94,6 +99,8 @@ def close_return(db, return_id, data=None, user=None):
         undecided = [i["item_id"] for i in items if i["decision"] is None]
         if undecided:
             raise conflict("undecided_items", f"Items {undecided} have no decision yet")
+        if removal:
+            return _close_removal(db, ret)
         computed = compute_refund(db, ret, items, shipping)
         at = now_iso()
         db.execute("UPDATE returns SET status = 'closed', closed_at = ?, return_shipping = ? WHERE return_id = ?",
@@ -114,6 +121,17 @@ def close_return(db, return_id, data=None, user=None):
         emit(db, "return.closed", return_id=ret["return_id"], order_no=ret["order_no"])
         _apply_earlier_reviews(db, ret["return_id"])
     return {"return_id": ret["return_id"], "status": "closed", "refund": refunds.refund_of_return(db, ret["return_id"])}
+
+
+def _close_removal(db, ret):
+    """A removal box: no customer to pay; what it held against the report, once, as an event."""
+    at = now_iso()
+    db.execute("UPDATE returns SET status = 'closed', closed_at = ? WHERE return_id = ?", [at, ret["return_id"]])
+    counted = tally(db, ret["return_id"])
+    emit(db, "removal.received", return_id=ret["return_id"], removal_id=counted["removal_id"],
+         tracking_no=counted["tracking_no"], shortages=counted["shortages"], overages=counted["overages"])
+    emit(db, "return.closed", return_id=ret["return_id"], order_no=ret["order_no"])
+    return {"return_id": ret["return_id"], "status": "closed", "refund": None, "removal": counted}
 
 
 def _replacement_order(db, ret, exchanges, at):

@@ -8,6 +8,7 @@ from station.downstream.stock import bin_for
 from station.errors import bad
 from station.events import emit
 from station.intake.lookup import find_product, is_bulk, order_facts
+from station.intake.removals import is_removal
 from station.intake.scan_log import record_scan
 from station.rules.classify import classify
 from station.rules.inspection import WEIGHT_TOLERANCE, default_reason, item_flags, weight_mismatch
@@ -135,7 +136,7 @@ def add_item(db, ret, data, user=None, measured_g=None, weight_tolerance=WEIGHT_
         sku = product["sku"] if product else scan.text
         serial = serial or scan.serial
     policy = policy_module.load(db)
-    if is_bulk(order_facts(db, ret["order_no"], policy), policy):
+    if not is_removal(db, ret["order_no"]) and is_bulk(order_facts(db, ret["order_no"], policy), policy):
         # DESIGN.md "Abuse and caution": a large order is checked unit by unit, serials included
         if item["qty"] != 1:
             raise bad("qty", "a bulk return is recorded one unit per scan: qty must be 1")

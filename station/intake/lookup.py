@@ -134,6 +134,11 @@ def describe_order(db, order_no, rma_no, policy, at=None):
     """Everything the bench card and the lookup answer show about one order."""
     order = get_order(db, order_no)
     customer = customers.describe(db, order["customer_id"], policy)
+    if order["status"] == "removal":
+        # a marketplace's removal shipment: no customer, no window, no cautions to weigh
+        return {"order": {key: order[key] for key in ORDER_FIELDS}, "customer": customer | {"flags": []},
+                "expected": expected_lines(db, order_no, rma_no), "rma": describe_rma(db, rma_no),
+                "within_window": True, "flags": ["removal_shipment"]}
     at = at or first_scan_time(db, order_no)
     inside = within_window(order, at, policy)
     flags = []

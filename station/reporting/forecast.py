@@ -117,12 +117,13 @@ def expected_returns(db, days=30, at=None, limit=None):
 
 def on_open_rmas(db):
     """Units per SKU on RMAs whose parcel has not reached the bench (no return opened for the RMA's
-    order since the RMA was created), of orders not cancelled."""
+    order since the RMA was created), of orders not cancelled; not an FBA return (it went back to
+    Amazon) nor a removal box (stock coming home, not a customer's return)."""
     return rows(
         db,
         "SELECT l.sku, p.name, p.supplier_id, sum(l.qty) AS units FROM rma_lines l JOIN rmas m ON m.rma_no = l.rma_no "
         "JOIN orders o ON o.order_no = m.order_no LEFT JOIN products p ON p.sku = l.sku "
-        "WHERE o.status != 'cancelled' AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.order_no = m.order_no "
+        "WHERE o.status NOT IN ('cancelled', 'removal') AND m.source IS NULL AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.order_no = m.order_no "
         "  AND (r.rma_no = m.rma_no OR r.opened_at >= coalesce(m.created_at, ''))) "
         "GROUP BY l.sku ORDER BY l.sku",
     )

@@ -15,7 +15,9 @@ from station.data.importer.values import (
 from station.money import CURRENCIES
 from station.policy import REASONS
 
-ORDER_STATUSES = ("shipped", "delivered", "awaiting_stock", "cancelled")
+# `removal`: a marketplace's removal shipment coming back to the warehouse (Amazon FBA), not a
+# customer's order: opened at the bench like a parcel, never refunded, never in the return rates
+ORDER_STATUSES = ("shipped", "delivered", "awaiting_stock", "cancelled", "removal")
 RESOLUTIONS = ("refund", "exchange")
 STOCK_CONDITIONS = ("new", "open_box", "refurbished", "used")
 LABEL_PAYERS = ("seller", "customer", "marketplace")

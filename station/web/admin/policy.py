@@ -28,6 +28,7 @@ GROUPS = [
         ("bin_open_box", "Open-box bin", "grade B restocked, and reviewed items restocked open-box"),
         ("bin_refurbished", "Refurbished bin", "units finished at the refurbish station"),
         ("bin_used", "Used bin", "reviewed items restocked as used"),
+        ("bin_put_away", "Put-away bin", "new units of a product that has no bin yet"),
     ]),
     ("Recovery values", [
         ("handling_cost", "Handling per unit", "base currency; restock value = price − handling"),
