@@ -341,3 +341,38 @@ def test_dates_are_read_in_each_platforms_own_form(text, style, expected):
                                         ("Germany", "DE"), ("Russia", "RU"), ("gb", "GB")])
 def test_countries_are_codes_whether_written_as_codes_or_names(text, code):
     assert country(text) == code
+
+
+def test_a_removal_box_at_the_bench_shows_report_against_count_and_closes_without_a_refund(tmp_path):
+    import re
+
+    from tests.test_bench_views import Bench, csrf
+
+    path = tmp_path / "station.db"
+    db = sample.fresh(path)
+    sample.load_sample(db)
+    auth.add_user(db, "Sam Bench", "operator", "1357", "BADGE-7")
+    db.close()
+    imported(path, "amazon-removals.txt", "amazon-removals")
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "t", "TESTING": True, "PHOTO_DIR": str(tmp_path / "p")})
+    client = app.test_client()
+    token = csrf(client.get("/sign-in?station=bench-3"))
+    client.post("/sign-in/badge", data={"code": "BADGE-7"}, headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert client.post("/sign-in", data={"pin": "1357", "csrf_token": token}).status_code == 302
+    bench = Bench(client, csrf(client.get("/")))
+    page = bench.scan("1Z999AA10123456796").get_data(as_text=True)
+    assert "Removal box" in page and "RMVL-2026-10-A" in page and "Amazon FBA removals" in page
+    assert "Refund" not in page
+    bench.scan("MP-LAMP")
+    page = bench.post("/bench/inspect", qty="2", set_grade="A").get_data(as_text=True)
+    item_id = re.search(r"/bench/items/(\d+)/decide", page).group(1)
+    disposition = re.search(r'name="disposition" value="(\w+)"', page).group(1)
+    page = bench.post(f"/bench/items/{item_id}/decide", disposition=disposition).get_data(as_text=True)
+    assert ">Close</button>" in page
+    conn = connect(path)
+    return_id = conn.execute("SELECT return_id FROM returns").fetchone()[0]
+    page = bench.post(f"/bench/returns/{return_id}/close").get_data(as_text=True)
+    assert "1 × MP-LAMP more than the report" in page
+    assert conn.execute("SELECT status FROM returns WHERE return_id = ?", [return_id]).fetchone()[0] == "closed"
+    assert conn.execute("SELECT count(*) FROM refunds").fetchone()[0] == 0
+    conn.close()

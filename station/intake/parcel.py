@@ -5,6 +5,7 @@ from station.intake.lookup import describe_order
 from station.intake.items import items_of
 from station.downstream.refunds import refund_of_return
 from station.intake.closing import compute_refund
+from station.intake.removals import REMOVAL, tally
 from station.intake.returns import get_return_row
 from station.timeutil import parse
 
@@ -27,9 +28,10 @@ def bench_view(db, return_id):
     all_decided = bool(items) and all(item["decision"] for item in items) and all(
         line["qty_decided"] >= line["qty"] for line in card["expected"]
     )
-    refund = refund_of_return(db, ret["return_id"])
+    removal = tally(db, ret["return_id"]) if card["order"]["status"] == REMOVAL else None
+    refund = None if removal else refund_of_return(db, ret["return_id"])
     preview = None
-    if refund is None and items and all(item["decision"] for item in items):
+    if removal is None and refund is None and items and all(item["decision"] for item in items):
         preview = compute_refund(db, ret, items, policy=policy)
     return {
         "return": {k: ret[k] for k in ("return_id", "order_no", "rma_no", "status", "station", "opened_at", "closed_at", "code", "match")},
@@ -40,4 +42,5 @@ def bench_view(db, return_id):
         # the customer's return shipping is refunded with a seller-fault return: the bench asks for it then
         "shipping_refundable": any(item["reason"] in policy_module.SELLER_FAULT for item in items),
         "refund": refund,
+        "removal": removal,  # a marketplace's removal box: counted against its report, no refund
     }

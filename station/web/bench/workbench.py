@@ -106,6 +106,8 @@ def _previous_note(previous):
         return ""
     if previous.get("closed"):
         refund = previous["closed"]["refund"]
+        if refund is None:  # a removal box: no customer to pay
+            return f"Removal box {previous['return_id']} closed, {_shortfall(previous['closed'].get('removal'))}."
         return f"Return {previous['return_id']} closed, refund {refund['amount']} {refund['currency']} {refund['status']}."
     return f"Return {previous['return_id']} put aside (still open)."
 
@@ -181,13 +183,25 @@ def close(return_id):
     """Close the parcel: the refund is computed once and shown."""
     shipping = request.form.get("return_shipping", "").strip()
     try:
-        refund = closing.close_return(get_db(), return_id, {"return_shipping": shipping}, user=user_name())["refund"]
+        closed = closing.close_return(get_db(), return_id, {"return_shipping": shipping}, user=user_name())
     except ServiceError as exc:
         return render_bench(msg("error", exc.message), exc.status)
     session["return_id"] = return_id
     session.pop("inspect", None)
+    refund = closed["refund"]
+    if refund is None:
+        return render_bench(msg("ok", f"Closed. Removal box: {_shortfall(closed.get('removal'))}"))
     return render_bench(msg("ok", f"Closed. Refund {refund['amount']} {refund['currency']}: {refund['status']}, "
                                   f"{refund['payable']} {refund['currency']} paid now"))
+
+
+def _shortfall(counted):
+    """A removal box's count against its report, in words."""
+    if not counted or not (counted["shortages"] or counted["overages"]):
+        return "every unit the report lists was there"
+    parts = [f"{s['qty']} × {s['sku']} missing" for s in counted["shortages"]]
+    parts += [f"{o['qty']} × {o['sku']} more than the report" for o in counted["overages"]]
+    return ", ".join(parts)
 
 
 @bp.post("/bench/clear")
