@@ -376,3 +376,19 @@ def test_a_removal_box_at_the_bench_shows_report_against_count_and_closes_withou
     assert conn.execute("SELECT status FROM returns WHERE return_id = ?", [return_id]).fetchone()[0] == "closed"
     assert conn.execute("SELECT count(*) FROM refunds").fetchone()[0] == 0
     conn.close()
+
+
+def test_keys_with_a_slash_as_erps_write_them_are_reached_by_the_routes(station, tmp_path):
+    path, client, headers, db = station
+    mappings.save(db, "erp", "orders", {"order_no": "Order", "placed_at": "Date", "sku": "Item", "qty": "Qty",
+                                        "unit_price": "Price", "customer_key": "Buyer", "country": "Country"},
+                  {"currency": "EUR", "channel": "erp"}, "sam")
+    csv_file = write(tmp_path, "erp.csv", "Order,Date,Item,Qty,Price,Buyer,Country\n"
+                                          "SO/2026/0001,2026-10-01,MP-COAT/XL,1,80.00,B/77,DE\n")
+    assert run("import", str(csv_file), "--format", "erp", "--db", str(path)).returncode == 0
+    order = client.get("/api/orders/SO/2026/0001", headers=headers)
+    assert order.status_code == 200 and order.get_json()["lines"][0]["sku"] == "MP-COAT/XL"
+    assert lookup(client, headers, "SO/2026/0001").get_json()["customer"]["customer_id"] == "erp:b/77"
+    supervisor = {"Authorization": f"Bearer {auth.new_token(db, 'sam')}"}
+    history = client.get("/api/reports/customers/erp:b/77", headers=supervisor)
+    assert history.status_code == 200, history.get_json()

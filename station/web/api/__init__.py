@@ -216,7 +216,7 @@ def stock_of():
     return jsonify(stock.stock_of(get_db(), sku))
 
 
-@bp.get("/orders/<order_no>")
+@bp.get("/orders/<path:order_no>")
 @token_required()
 def order(order_no):
     """An order with its lines and allocated quantities."""

@@ -8,7 +8,7 @@ from station.web.api import body, bp, user_name
 from station.web.security import token_required
 
 
-@bp.post("/customers/<customer_id>/flags/<flag>/clear")
+@bp.post("/customers/<path:customer_id>/flags/<flag>/clear")
 @token_required(*SUPERVISORS)
 def clear_customer_flag(customer_id, flag):
     """Clear `frequent_returner` or `earlier_fraud` for a customer, with a `note` saying why."""

@@ -124,7 +124,7 @@ def policy_put():
     return jsonify(policy=policy_module.update(get_db(), body(), user=user_name()))
 
 
-@bp.post("/policy/sku/<sku>")
+@bp.post("/policy/sku/<path:sku>")
 @token_required(*SUPERVISORS)
 def policy_sku(sku):
     """Turn a per-SKU rule on or off: {"key", "enabled"}."""

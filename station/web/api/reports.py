@@ -127,7 +127,7 @@ def report_forecast():
     return _answer("forecast")
 
 
-@bp.get("/reports/customers/<customer_id>")
+@bp.get("/reports/customers/<path:customer_id>")
 @token_required(*SUPERVISORS)
 def report_customer(customer_id):
     """One customer's return history: a row per returned item."""

@@ -130,7 +130,7 @@ def customers():
     return page("reports/customers.html", found=returners.frequent_returners(get_db(), limit=limit), limit=limit)
 
 
-@bp.get("/customers/<customer_id>")
+@bp.get("/customers/<path:customer_id>")
 @supervisor_required
 def customer(customer_id):
     """One customer's returns: what, why, where it went, the refund; the flags, clearable with a note."""
@@ -145,7 +145,7 @@ def _customer_page(customer_id, message=None, status=200):
                 clearances=customer_flags.clearances(db, customer_id), message=message)
 
 
-@bp.post("/customers/<customer_id>/flags/clear")
+@bp.post("/customers/<path:customer_id>/flags/clear")
 @supervisor_required
 def clear_customer_flag(customer_id):
     """A supervisor clears a customer's flag, with a note (audited)."""
@@ -188,7 +188,7 @@ def export(name):
     return _csv(tables.to_csv(result["rows"], table.columns), name)
 
 
-@bp.get("/export/customers/<customer_id>.csv")
+@bp.get("/export/customers/<path:customer_id>.csv")
 @supervisor_required
 def export_customer(customer_id):
     """One customer's history as CSV, a row per returned item."""
