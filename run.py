@@ -79,6 +79,8 @@ def cmd_serve(args):
 
     db_module.warm_cache(app.config["DATABASE"])  # the first parcels of the day as fast as the rest
     webhooks.start_dispatcher(app.config["DATABASE"])  # pushes the event feed to subscribers
+    from station.intake import finishing
+    finishing.start_closer(app.config["DATABASE"], app.config["PARCEL_QUIET_S"])  # decided parcels close themselves
     from station.devices import print_queue
 
     print_queue.start_worker(app.config["DATABASE"], timeout=app.config["PRINTER_TIMEOUT_MS"] / 1000,

@@ -22,6 +22,8 @@ as 12 digits, however the decoder reported it.
 
 import io
 import itertools
+import os
+import threading
 import time
 import warnings
 from ctypes import POINTER, c_uint, c_void_p, string_at
@@ -102,9 +104,15 @@ _ZBAR_Y800 = int.from_bytes(b"Y800", "little")
 _WEAK = frozenset({"ean13", "ean8", "upca", "upce", "itf", "code39", "code32", "pzn"})
 
 
+# Uploaded pictures decode at most one per core at a time: eight large uploads at once would
+# otherwise take every core (and their memory) from the benches' lookups; the rest wait their turn.
+_DECODE_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
+
+
 def decode_image(data: bytes, *, thorough: bool = True) -> list[dict]:
     """Decode every barcode in PNG/JPEG bytes; raise NotAnImage for anything else."""
-    return decode_gray(load_gray(data), thorough=thorough)
+    with _DECODE_SLOTS:
+        return decode_gray(load_gray(data), thorough=thorough)
 
 
 def decode_frame(frame: np.ndarray, *, thorough: bool = False, tilt="cycle") -> list[dict]:

@@ -9,7 +9,7 @@ photo is checked in a few MB; PNG and WebP decode whole, so they get a smaller b
 import io
 import warnings
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hardware.decode import ImageTooLarge, NotAnImage
 
@@ -17,7 +17,8 @@ TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_PIXELS = {"JPEG": 60_000_000, "PNG": 16_000_000, "WEBP": 16_000_000}
 MAX_SIDE = 30_000
 
-__all__ = ["check_image", "NotAnImage", "ImageTooLarge", "TYPES"]
+__all__ = ["check_image", "reencode", "NotAnImage", "ImageTooLarge", "TYPES"]
+KEEP_SIDE = 4096  # a kept photo's longest side: evidence for a supervisor, not a print
 
 
 def check_image(data, types=TYPES):
@@ -48,3 +49,25 @@ def check_image(data, types=TYPES):
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise NotAnImage(f"a broken or cut-off image ({exc})") from exc
     return types[fmt], width, height
+
+
+def reencode(data, content_type, max_side=KEEP_SIDE):
+    """The picture as the station keeps it: decoded and written again, so nothing of the upload
+    but its pixels survives (EXIF with the phone's GPS position, comments, trailing bytes, a
+    polyglot's second meaning), turned upright by its EXIF orientation, at most `max_side` on its
+    longest side. Call after check_image: the budget was checked there."""
+    with Image.open(io.BytesIO(data)) as im:
+        if im.format == "JPEG":
+            im.draft("RGB", (max_side, max_side))  # libjpeg reduces while decoding a huge photo
+        upright = ImageOps.exif_transpose(im)
+        upright.thumbnail((max_side, max_side))
+        out = io.BytesIO()
+        if content_type == "image/jpeg":
+            upright.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
+        elif content_type == "image/webp":
+            upright.save(out, "WEBP", quality=90)
+        else:
+            if upright.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I;16"):
+                upright = upright.convert("RGBA")
+            upright.save(out, "PNG", optimize=False)
+    return out.getvalue()

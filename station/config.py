@@ -13,6 +13,7 @@ DEFAULTS = {
     "DATABASE": "instance/station.db",
     "SECRET_KEY": None,                 # generated into instance/secret_key on first start
     "SESSION_IDLE_MINUTES": 480,        # a bench sign-in lasts a shift unless signed out
+    "PARCEL_QUIET_S": 120,              # a parcel with every expected item decided closes itself after this quiet time
     "PIN_ATTEMPTS": 5,                  # wrong PINs before a badge is locked ...
     "PIN_LOCK_MINUTES": 15,             # ... for this long
     "SCAN_GAP_MS": 50,                  # keyboard wedge: max gap between a scanner's keys

@@ -417,6 +417,18 @@ def test_every_page_forbids_framing_by_other_sites_and_sniffing(app):
     response = app.test_client().get("/sign-in")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in response.headers["Content-Security-Policy"]
+
+
+def test_no_template_holds_an_inline_script_or_a_handler_attribute_the_policy_would_block():
+    from pathlib import Path
+
+    offenders = []
+    for template in (Path(__file__).resolve().parent.parent / "templates").rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\son[a-z]+=", text) or "javascript:" in text:
+            offenders.append(template.name)
+    assert offenders == []
 
 
 def test_a_couriers_own_label_scanned_with_a_parcel_open_is_not_taken_for_an_item(bench):

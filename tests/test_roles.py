@@ -35,6 +35,7 @@ TABLE = [
     ("downstream.claims", SUPERVISORS), ("downstream.claims_pack", SUPERVISORS), ("downstream.claims_csv", SUPERVISORS),
     ("downstream.claims_file_group", SUPERVISORS), ("downstream.claim_file", SUPERVISORS),
     ("downstream.claim_settle", SUPERVISORS), ("downstream.claim_reject", SUPERVISORS),
+    ("downstream.parcels", SUPERVISORS), ("downstream.parcel_close", SUPERVISORS), ("downstream.parcel_reassign", SUPERVISORS),
     ("devices.*", SUPERVISORS),
     ("devices_api.*", SUPERVISORS),
     # the JSON API. The contract's routes keep taking operator, supervisor and admin tokens (the
@@ -52,6 +53,7 @@ TABLE = [
     ("api.quarantine_review", SUPERVISORS),
     ("api.claim", ANY), ("api.claim_file", SUPERVISORS), ("api.claim_settle", SUPERVISORS), ("api.claim_reject", SUPERVISORS),
     ("api.clear_customer_flag", SUPERVISORS),
+    ("api.open_parcels", SUPERVISORS), ("api.reassign_parcel", SUPERVISORS),
     ("api.policy_get", ANY), ("api.policy_put", SUPERVISORS), ("api.policy_sku", SUPERVISORS),
     ("api.policy_audit", SUPERVISORS),
     ("api.webhook_list", ADMINS), ("api.webhook_add", ADMINS),

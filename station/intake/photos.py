@@ -1,10 +1,10 @@
-"""Photo evidence for an inspected item: checked to be a whole picture, stored on disk with its
-checksum, linked to the item. The bench and `POST /api/returns/<id>/items/<item_id>/photos` both
+"""Photo evidence for an inspected item: checked to be a whole picture, re-encoded (metadata
+stripped, at most 4096 px on a side), stored on disk with its checksum, linked to the item. The bench and `POST /api/returns/<id>/items/<item_id>/photos` both
 come here."""
 import hashlib
 from pathlib import Path
 
-from hardware.images import ImageTooLarge, NotAnImage, check_image
+from hardware.images import ImageTooLarge, NotAnImage, check_image, reencode
 from station.db import one, write
 from station.errors import ServiceError, not_found
 from station.inputs import db_id
@@ -36,6 +36,7 @@ def add_photo(db, item_id, data, content_type=None, photo_dir="instance/photos",
     except NotAnImage as exc:
         raise ServiceError("bad_photo", f"the photo must be a whole JPEG, PNG or WebP image: {exc}", 400,
                            field=field) from None
+    data = reencode(data, kind)  # only the pixels are kept: no EXIF/GPS, no trailing bytes
     digest = hashlib.sha256(data).hexdigest()
     relative = Path(str(item_id)) / f"{digest[:16]}{SUFFIXES[kind]}"
     path = Path(photo_dir) / relative

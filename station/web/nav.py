@@ -15,6 +15,7 @@ SCREENS = [
     ("downstream.rtv", "RTV", SUPERVISORS),
     ("downstream.quarantine", "Quarantine", SUPERVISORS),
     ("downstream.refunds", "Refunds", SUPERVISORS),
+    ("downstream.parcels", "Parcels", SUPERVISORS),
     ("reports.overview", "Reports", SUPERVISORS),
     ("devices.index", "Devices", SUPERVISORS),
     ("admin.policy", "Policy", SUPERVISORS),

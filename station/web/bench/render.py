@@ -5,7 +5,7 @@ from station import policy
 from station.config import bench_config
 from station.db import get_db
 from station.errors import ServiceError
-from station.intake import parcel, photos, returns
+from station.intake import finishing, parcel, photos, returns
 from station.web.pages import page_or_fragment
 from station.web.security import current_user, station_name
 
@@ -46,6 +46,18 @@ def inspect_context(db, view):
     return dict(draft, item=item, expected=expected)
 
 
+def put_aside(db, view):
+    """The parcels really unfinished at this bench, each with what it lacks (a decided one closes
+    itself after the quiet time, so it is not offered again)."""
+    waiting = []
+    for row in returns.open_at(db, station_name(), view["return"]["return_id"] if view else None):
+        row["missing"] = finishing.missing(db, row["return_id"])
+        m = row["missing"]
+        if not (m["items"] and not m["lines"] and not m["undecided"]):
+            waiting.append(row)
+    return waiting
+
+
 def render_bench(message=None, status=200, view=_UNSET, **extra):
     """The bench widget for htmx, else the whole page; one template, so they never drift.
 
@@ -58,7 +70,7 @@ def render_bench(message=None, status=200, view=_UNSET, **extra):
     context = {
         "view": view,
         "inspect": inspect_context(db, view),
-        "put_aside": returns.open_at(db, station_name(), view["return"]["return_id"] if view else None),
+        "put_aside": put_aside(db, view),
         "message": message,
         "grades": GRADES,
         "reasons": [(code, policy.REASON_LABELS[code]) for code in policy.REASONS],

@@ -1,5 +1,5 @@
 """The screens after the bench: refurbish station, return to vendor, quarantine review, refunds,
-carrier claims.
+carrier claims, and the open parcels of every bench.
 
 Each screen is a page whose one widget (`templates/downstream/_<screen>.html`, root id
 `<screen>`) every action answers, like the bench: htmx swaps the widget, a plain request gets
@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("downstream", __name__)
 
-from station.web.downstream import common, refurbish, rtv, quarantine, refunds, claims  # noqa: E402,F401  (routes register on bp)
+from station.web.downstream import common, refurbish, rtv, quarantine, refunds, claims, parcels  # noqa: E402,F401  (routes register on bp)

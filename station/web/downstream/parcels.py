@@ -1,0 +1,50 @@
+"""Open parcels on every bench: their age and what they lack; a supervisor closes a decided one
+or moves one to another bench (its put-aside list there)."""
+from station.db import get_db
+from station.errors import ServiceError
+from station.intake import closing, finishing
+from station.roles import SUPERVISORS
+from station.web.downstream import bp
+from station.web.downstream.common import form_text, msg, render, user_name
+from station.web.security import roles_required
+
+
+def _screen(message=None, status=200):
+    db = get_db()
+    parcels = finishing.open_parcels(db)
+    stations = sorted({p["station"] for p in parcels if p["station"]}
+                      | {r[0] for r in db.execute("SELECT DISTINCT station FROM returns WHERE station IS NOT NULL "
+                                                  "ORDER BY opened_at DESC LIMIT 50")})
+    return render("downstream/_parcels.html", "downstream/parcels.html", status, parcels=parcels, stations=stations,
+                  message=message)
+
+
+@bp.get("/parcels")
+@roles_required(*SUPERVISORS)
+def parcels():
+    """Every open parcel, oldest first."""
+    return _screen()
+
+
+@bp.post("/parcels/<id:return_id>/close")
+@roles_required(*SUPERVISORS)
+def parcel_close(return_id):
+    """Close a parcel whose recorded items are all decided (its refund computed)."""
+    try:
+        closed = closing.close_return(get_db(), return_id, user=user_name())
+    except ServiceError as exc:
+        return _screen(msg("error", exc.message), exc.status)
+    refund = closed["refund"]
+    said = f"refund {refund['amount']} {refund['currency']} {refund['status']}" if refund else "no refund (removal box)"
+    return _screen(msg("ok", f"Return {return_id} closed: {said}"))
+
+
+@bp.post("/parcels/<id:return_id>/reassign")
+@roles_required(*SUPERVISORS)
+def parcel_reassign(return_id):
+    """Move an open parcel to another bench."""
+    try:
+        moved = finishing.reassign(get_db(), return_id, form_text("station", 64), user_name())
+    except ServiceError as exc:
+        return _screen(msg("error", exc.message), exc.status)
+    return _screen(msg("ok", f"Return {return_id} now waits at {moved['station']}"))
