@@ -444,3 +444,7 @@ def test_a_couriers_own_label_scanned_with_a_parcel_open_is_not_taken_for_an_ite
     assert count(app, "SELECT count(*) FROM return_items") == 0
     unknown = text(bench.scan("ZZ-NOT-OURS-1"))  # anything else unknown is still offered as a foreign item
     assert "not in the catalogue" in unknown or "Unknown product" in unknown
+    for other in ("9400111899223100000001", "TBA123456789012", "00012345600000000017"):
+        page = text(bench.scan(other))  # USPS, Amazon Logistics, another shipment's SSCC: said, not recorded
+        assert "not an item: nothing recorded" in page, other
+    assert count(app, "SELECT count(*) FROM return_items") == 0

@@ -2,7 +2,7 @@
 import pytest
 
 from station.errors import ServiceError
-from station.rules.classify import classify, gtin14
+from station.rules.classify import classify, gtin14, shipping_code
 
 SSCC = "376130321109103420"
 
@@ -52,3 +52,16 @@ def test_malformed_input_is_a_bad_code(raw):
 
 def test_the_group_separator_is_allowed():
     assert classify("0105901234123457\x1d21X").serial == "X"
+
+
+@pytest.mark.parametrize("code, said", [
+    ("1Z999AA10123456784", "UPS label"), ("RR123456785CN", "post (UPU S10) label"),
+    ("9400111899223100000001", "USPS tracking number"), ("420902109400111899223100000001", "USPS tracking number"),
+    ("TBA123456789012", "Amazon Logistics tracking number"), ("123456789012345", "tracking number"),
+    ("00012345600000000017", "SSCC"),
+    ("5901234123457", None), ("036000291452", None), ("MUG-01", None), ("ZZ-NOT-OURS-1", None),
+    ("(01)05901234123457(21)SN1", None),
+])
+def test_a_shipping_label_is_told_from_a_code_that_could_be_a_product(code, said):
+    found = shipping_code(classify(code))
+    assert (found is None) if said is None else (said in found)

@@ -13,7 +13,7 @@ from station.intake.lookup import product_candidates, resolve
 from station.intake.closing import put_aside
 from station.intake.returns import open_found
 from station.intake.scan_log import record_scan
-from station.rules.classify import classify, courier_label
+from station.rules.classify import classify, courier_label, shipping_code
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,11 @@ def process_scan(db, raw, source="wedge", station=None, user=None, current_retur
             current = None
     if found is None:
         carrier = courier_label(scan.text)
-        if current and carrier:
-            # the courier's own barcode on the box: no item of this parcel, nothing to record
+        shipping = shipping_code(scan) if current else None
+        if current and shipping:
+            # the courier's own barcode on the box, another shipment's label: no item of this parcel
             outcome = {"kind": "courier", "ok": True, "code": scan.text, "return_id": current["return_id"],
-                       "message": f"{scan.text} is a {carrier} label, not an item: nothing recorded"}
+                       "message": f"{scan.text} is a {shipping}, not an item: nothing recorded"}
         elif current:
             # a code we don't know, scanned while inspecting: the box held something not ours
             outcome = {"kind": "product", "ok": True, "unknown": True, "sku": None, "code": scan.text,

@@ -170,3 +170,30 @@ def courier_label(text):
         if str({10: 0, 11: 5}.get(check, check)) == code[10]:
             return "post (UPU S10)"
     return None
+
+
+_USPS = re.compile(r"(?:420\d{5}(?:\d{4})?)?(?:9[1-5]\d{20,24}|82\d{8})\Z")
+_AMAZON_LOGISTICS = re.compile(r"TBA\d{12}\Z")
+
+
+def shipping_code(scan):
+    """What a code that is no product is, when it has the shape of a shipping label: a courier's
+    tracking number (UPS 1Z, UPU S10, USPS, Amazon Logistics, or a long number that is no GTIN),
+    or another shipment's SSCC carton label. None for anything that could be a product code (a
+    GTIN, a GS1 string with a GTIN, anything with letters that is not a known courier form): an
+    unknown product found in a box is recorded, a courier's number never is."""
+    carrier = courier_label(scan.text)
+    if carrier:
+        return f"{carrier} label"
+    code = scan.text.strip().upper()
+    if scan.sscc and not scan.gtin14:
+        return "shipping carton label (SSCC) of another shipment"
+    if scan.gtin14:
+        return None
+    if _USPS.match(code):
+        return "USPS tracking number"
+    if _AMAZON_LOGISTICS.match(code):
+        return "Amazon Logistics tracking number"
+    if code.isascii() and code.isdigit() and (len(code) >= 15 or len(code) in (10, 11, 12)):
+        return "tracking number (a long number that is no product code)"
+    return None
