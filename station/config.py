@@ -11,7 +11,7 @@ from pathlib import Path
 
 DEFAULTS = {
     "DATABASE": "instance/station.db",
-    "SECRET_KEY": None,                 # generated into instance/secret_key on first start
+    "SECRET_KEY": None,                 # generated into secret_key beside the database on first start
     "SESSION_IDLE_MINUTES": 480,        # a bench sign-in lasts a shift unless signed out
     "PARCEL_QUIET_S": 120,              # a parcel with every expected item decided closes itself after this quiet time
     "PIN_ATTEMPTS": 5,                  # wrong PINs before a badge is locked ...
@@ -30,7 +30,7 @@ DEFAULTS = {
     "SERVER_CONNECTIONS": 1000,         # run.py serve: open connections at most (benches, streams, scripts)
     "WEIGHT_TOLERANCE_PCT": 10,         # scale: measured vs expected weight may differ this much ...
     "WEIGHT_TOLERANCE_G": 20,           # ... or this many grams, whichever is more
-    "PHOTO_DIR": "instance/photos",
+    "PHOTO_DIR": "",                    # where photos are kept; empty: `photos/` beside the database
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "DECODE_MAX_BYTES": 10 * 1024 * 1024,
     "DEMO_SEED": 7,
@@ -185,8 +185,13 @@ def load(instance_path, overrides=None):
     config.update(overrides or {})
     _check_scanner_keys(config)
     config["BENCHES"] = benches(config.get("BENCHES"))
+    # the database's own folder keeps what belongs to it: a station started with --db /data/site.db
+    # keeps its photos and its session secret in /data, not in whichever clone started it
+    home = Path(config["DATABASE"]).absolute().parent
     if not config.get("SECRET_KEY"):
-        config["SECRET_KEY"] = _instance_secret(Path(instance_path))
+        config["SECRET_KEY"] = _instance_secret(home)
+    if not config.get("PHOTO_DIR"):
+        config["PHOTO_DIR"] = str(home / "photos")
     return config
 
 

@@ -150,3 +150,14 @@ def test_benches_of_the_wrong_shape_stop_start_up_naming_the_file_and_the_bench(
 def test_benches_from_the_environment_name_the_variable_and_the_bench(tmp_path, monkeypatch):
     monkeypatch.setenv("STATION_BENCHES", json.dumps({"dock-2": {"label_size": "A4"}}))
     assert re.match(r"STATION_BENCHES\.dock-2\.label_size: expected one of 4x6, 2x1", load_error(tmp_path))
+
+
+def test_photos_and_the_session_secret_live_beside_the_database(tmp_path):
+    site = tmp_path / "data" / "site.db"
+    loaded = config.load(tmp_path / "instance", {"DATABASE": str(site)})
+    assert loaded["PHOTO_DIR"] == str(site.parent / "photos")
+    secret = (site.parent / "secret_key").read_text().strip()
+    assert loaded["SECRET_KEY"] == secret and len(secret) == 64
+    assert not (tmp_path / "instance" / "secret_key").exists()
+    again = config.load(tmp_path / "instance", {"DATABASE": str(site)})
+    assert again["SECRET_KEY"] == secret  # sign-ins survive a restart
