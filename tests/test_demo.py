@@ -259,3 +259,41 @@ def test_run_py_demo_refuses_a_database_with_other_orders_and_adds_nothing(tmp_p
     assert "Traceback" not in result.stderr
     assert _dump(db) == before
     db.close()
+
+
+def test_the_demo_barcode_sheet_holds_codes_that_open_parcels_and_badges_that_sign_in(demo, tmp_path):
+    import re
+
+    from hardware.decode import decode_image
+    from station.auth import add_user, sign_in
+    from station.data.demo.sheet import sheet
+    from station.data.demo.tables import DEMO_USERS
+    from station.intake.lookup import lookup
+
+    db, _summary = demo
+    for user in DEMO_USERS:
+        if not db.execute("SELECT 1 FROM users WHERE badge = ?", [user["badge"]]).fetchone():
+            add_user(db, user["name"], user["role"], user["pin"], user["badge"])
+    found = sheet(db)
+    assert found["demo"] and {b["code"] for b in found["badges"]} == {u["badge"] for u in DEMO_USERS}
+    for badge in found["badges"]:
+        assert sign_in(db, badge["code"], badge["pin"])["badge"] == badge["code"]
+    assert len(found["parcels"]) >= 4 and len({p["country"] for p in found["parcels"]}) >= 3
+    for parcel in found["parcels"]:
+        answer = lookup(db, parcel["code"])
+        assert answer["order"]["order_no"] == parcel["order_no"] and answer["rma"] is not None
+        assert parcel["svg"].startswith("<svg") and re.search(r"<rect|<path", parcel["svg"])
+        # the same symbol rendered to PNG by the same drawer reads back as the code
+        from hardware.barcodes import code128_png
+        assert parcel["code"] in [c["data"] for c in decode_image(code128_png(parcel["code"]))]
+    assert found["products"] and all(lookup(db, p["code"])["match"] == "product" for p in found["products"])
+
+
+def test_the_barcode_sheet_of_a_station_without_the_demo_shows_nothing(tmp_path):
+    from station.data.demo.sheet import sheet
+    from tests import sample
+
+    db = sample.fresh(tmp_path / "s.db")
+    sample.load_sample(db)
+    assert sheet(db) == {"demo": False, "badges": [], "parcels": [], "products": [], "labels": []}
+    db.close()

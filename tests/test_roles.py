@@ -17,7 +17,8 @@ from station.timeutil import now
 from tests.sample import fresh, load_sample
 
 ANY = ROLES
-PUBLIC = {"static", "healthz", "bench.sign_in", "bench.sign_in_badge", "bench.sign_in_pin", "bench.sign_out"}
+PUBLIC = {"static", "healthz", "bench.sign_in", "bench.sign_in_badge", "bench.sign_in_pin", "bench.sign_out",
+          "bench.demo_barcodes"}
 
 # endpoint (or a pattern for another area's blueprint) -> the roles that may use it; first match wins
 TABLE = [
@@ -28,6 +29,7 @@ TABLE = [
     ("admin.user*", ADMINS),
     ("admin.integrations", ADMINS), ("admin.webhook_*", ADMINS), ("admin.export*", ADMINS), ("admin.feed_page", ADMINS),
     ("admin.currenc*", ADMINS),
+    ("admin.import*", ADMINS), ("admin.reason*", SUPERVISORS),
     # the other areas' screens (their roles as station/nav.py offers them)
     ("reports.*", SUPERVISORS),
     ("downstream.refurbish*", TECHNICIANS), ("downstream.photo", TECHNICIANS),
@@ -57,6 +59,7 @@ TABLE = [
     ("api.policy_get", ANY), ("api.policy_put", SUPERVISORS), ("api.policy_sku", SUPERVISORS),
     ("api.policy_audit", SUPERVISORS),
     ("api.webhook_list", ADMINS), ("api.webhook_add", ADMINS),
+    ("api.import_file", ADMINS),
     ("api.export", ANY),
 ]
 CSRF = "role-test-csrf"
