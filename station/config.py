@@ -34,6 +34,7 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "DECODE_MAX_BYTES": 10 * 1024 * 1024,
     "DEMO_SEED": 7,
+    "TIMEZONE": "UTC",                  # the site's time zone (IANA name, e.g. Europe/Warsaw): days and hours on screens and reports
     # per workbench (the station cookie's name): its printer, label stock and input devices;
     # see bench_config() for the keys and README "Benches and devices"
     "BENCHES": {},
@@ -134,6 +135,8 @@ def _value(key, where, value):
         return _string(where, value, optional=True)
     if key == "SCAN_TERMINATOR":
         return _string(where, value, choices=SCAN_TERMINATORS)
+    if key == "TIMEZONE":
+        return time_zone(_string(where, value), where)
     if key == "BENCHES":
         return _object(where, value, check=benches)
     if isinstance(default, bool):
@@ -143,6 +146,18 @@ def _value(key, where, value):
     if isinstance(default, int):
         return _integer(where, value, MINIMUMS.get(key))
     return _string(where, value)
+
+
+def time_zone(name, where="TIMEZONE"):
+    """An IANA time zone name this machine knows (its tz database), else stop start-up naming it."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: not a time zone this machine knows: {name!r} (an IANA name such as "
+                          "Europe/Warsaw or Asia/Shanghai)") from None
+    return name
 
 
 def _from_file(config_file):

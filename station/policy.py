@@ -26,6 +26,9 @@ DEFAULTS = {
     "frequent_return_rate": "0.50",    # or this return rate ...
     "frequent_min_orders": 4,          # ... over at least this many orders
     "candidate_days": 90,              # product-only scans: orders delivered this recently
+    "board_target_parcels": 0,         # floor display: parcels a day the returns area aims for (0: no target)
+    "board_max_open_parcels": 20,      # ... open parcels above this are an alarm
+    "board_max_dock_minutes": 30,      # ... a mean dock-to-decision above this many minutes is an alarm
 }
 
 SELLER_FAULT = ("defective", "damaged_in_transit", "wrong_item_sent", "not_as_described", "arrived_late")
@@ -75,6 +78,9 @@ BOUNDS = {
     "bin_refurbished": ("bin", None, None),
     "bin_used": ("bin", None, None),
     "bin_put_away": ("bin", None, None),
+    "board_target_parcels": (int, 0, 1_000_000),
+    "board_max_open_parcels": (int, 0, 1_000_000),
+    "board_max_dock_minutes": (int, 1, 100_000),
     "base_currency": ("currency", None, None),
     "high_value_threshold": (Decimal, 0, 10_000_000),
     "charge_return_label": (int, 0, 1),

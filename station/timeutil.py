@@ -37,3 +37,21 @@ def parse(text):
 def normalise(text):
     """Any accepted ISO 8601 text to our stored UTC form; None stays None."""
     return iso(parse(text))
+
+
+def site_zone():
+    """The site's time zone (config TIMEZONE of the running app; UTC outside one)."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        from flask import current_app
+
+        name = current_app.config.get("TIMEZONE") or "UTC"
+    except RuntimeError:  # no app: a script, a test of a rule
+        name = "UTC"
+    return ZoneInfo(name)
+
+
+def local(dt, zone=None):
+    """A UTC datetime in the site's time zone (or `zone`)."""
+    return dt.astimezone(zone or site_zone())

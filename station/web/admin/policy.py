@@ -24,6 +24,11 @@ GROUPS = [
         ("bulk_units", "Bulk return: order of at least units", "held for a supervisor, each unit scanned"),
         ("bulk_value", "… or order value", "base currency"),
     ]),
+    ("Floor display targets", [
+        ("board_target_parcels", "Parcels a day", "the day's target on the floor display (0: none)"),
+        ("board_max_open_parcels", "Open parcels, at most", "more is shown as an alarm"),
+        ("board_max_dock_minutes", "Dock to decision, minutes", "a longer mean today is shown as an alarm"),
+    ]),
     ("Stock by condition", [
         ("bin_open_box", "Open-box bin", "grade B restocked, and reviewed items restocked open-box"),
         ("bin_refurbished", "Refurbished bin", "units finished at the refurbish station"),

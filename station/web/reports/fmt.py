@@ -1,8 +1,14 @@
-"""How report pages write numbers: rates as percentages, money with separators, times in words."""
+"""How report pages write numbers: rates as percentages, money with separators, times in words,
+times in the site's time zone (config TIMEZONE)."""
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def pct(rate, digits=1):
-    return "—" if rate is None else f"{rate * 100:.{digits}f}%"
+    """0.0025 is 0.3% (half up, as a person rounds; a float's 0.25 would round to even, 0.2%)."""
+    if rate is None:
+        return "—"
+    value = (Decimal(str(rate)) * 100).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    return f"{value:.{digits}f}%"
 
 
 def num(value, digits=0):
@@ -16,10 +22,10 @@ def num1(value):
 
 
 def money(text):
-    """A decimal string ("1234.50") with thousands separators."""
+    """A decimal string ("1234.50") with thousands separators, exact (never through a float)."""
     if text is None:
         return "—"
-    return f"{float(text):,.2f}"
+    return f"{Decimal(str(text)).quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
 
 
 def duration(seconds):
@@ -36,5 +42,19 @@ def duration(seconds):
 
 
 def when(text):
-    """An ISO timestamp as 'YYYY-MM-DD HH:MM' (UTC)."""
-    return "—" if not text else text[:16].replace("T", " ")
+    """An ISO timestamp as 'YYYY-MM-DD HH:MM' in the site's time zone."""
+    if not text:
+        return "—"
+    from station.timeutil import local, parse
+
+    try:
+        return local(parse(text)).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return text[:16].replace("T", " ")
+
+
+def zone():
+    """The site's time zone name, as the pages name it."""
+    from station.timeutil import site_zone
+
+    return site_zone().key

@@ -7,7 +7,7 @@ from station.intake import customers as customer_flags
 from station.db import get_db
 from station.errors import ServiceError, bad
 from station.policy import REASON_LABELS
-from station.reporting import backlog, board, charts, forecast, periods, rates, returners, tables, throughput, value
+from station.reporting import backlog, board, displays, charts, forecast, periods, rates, returners, tables, throughput, value
 from station.web.reports import bp, fmt, page, supervisor_required
 from station.web.security import current_user
 
@@ -174,6 +174,20 @@ def wall_board():
     """The floor screen: today at the bench and the queues; it refreshes itself (htmx, every `refresh` s)."""
     refresh = returners.limit_arg(request.args.get("refresh"), 30, 3600, "refresh")
     return page("reports/board.html", partial="reports/_board.html", b=board.board(get_db()), refresh=refresh)
+
+
+@bp.get("/floor/<token>")
+def floor(token):
+    """The wall-board on a floor TV: opened by a display token an admin made (no sign-in on the
+    TV, read-only, revocable), full screen, large type, the site's time, targets in colour."""
+    db = get_db()
+    display = displays.check(db, token)
+    if display is None:
+        return page("reports/floor_closed.html", 404)
+    refresh = returners.limit_arg(request.args.get("refresh"), 30, 3600, "refresh")
+    b = board.board(db)
+    return page("reports/floor.html", partial="reports/_floor.html", b=b, refresh=refresh, token=token,
+                display=display, alarms=board.alarms(b, policy_module.load(db)))
 
 
 @bp.get("/export/<name>.csv")
