@@ -704,3 +704,16 @@ def test_the_rebuild_counts_the_cohorts_as_migration_0003s_statements_do(small, 
             db.execute(statement)
     assert counted == aggregates.snapshot(db)["report_cohort"]
     assert any(period == "" for _dim, period, *_ in counted) and len(counted) > 50
+
+
+def test_charts_say_a_sentence_for_all_zeros_round_rates_half_up_and_colour_by_the_average():
+    from station.reporting import charts
+    from station.web.reports import fmt
+
+    assert "Every value is 0" in charts.columns([("08:00", 0), ("09:00", 0)], "Parcels") and "<rect" not in \
+        charts.columns([("08:00", 0), ("09:00", 0)], "Parcels")
+    assert fmt.pct(0.0025) == "0.3%" and fmt.pct(0.0024) == "0.2%" and fmt.pct(None) == "—"
+    coloured = charts.by_threshold([("A", 0.30), ("B", 0.10), ("C", 0.21)], 0.20)
+    assert [c for _l, _v, c in coloured] == ["error", "ok", "warn"]
+    drawn = charts.bars(coloured, "Rates", fmt.pct, marker=0.20)
+    assert charts.COLOURS["error"] in drawn and charts.COLOURS["ok"] in drawn and 'font-size="15"' in drawn

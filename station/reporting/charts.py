@@ -46,7 +46,7 @@ def _svg(width, height, title, body):
     t = escape(title)
     return Markup(
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{t}" '
-        f'xmlns="http://www.w3.org/2000/svg" {FONT} font-size="13"><title>{t}</title>{body}</svg>'
+        f'xmlns="http://www.w3.org/2000/svg" {FONT} font-size="15"><title>{t}</title>{body}</svg>'
     )
 
 
@@ -68,10 +68,26 @@ def _scale(values):
     return step * count, [step * i for i in range(count + 1)]
 
 
+def by_threshold(items, threshold, near=0.25):
+    """(label, value, colour) by a threshold (an average, a target): red above it by more than
+    `near` of it, green below it by more than that, amber around it; all amber without one."""
+    if not threshold:
+        return [(label, value, "warn") for label, value in items]
+    high, low = float(threshold) * (1 + near), float(threshold) * (1 - near)
+    return [(label, value, "error" if float(value) > high else "ok" if float(value) < low else "warn")
+            for label, value in items]
+
+
+def all_zero(items):
+    return bool(items) and all(float(i[1] or 0) == 0 for i in items)
+
+
 def bars(items, title, fmt=str, colour="accent", width=720, label_width=210, marker=None):
     """Horizontal bars: items are (label, value) or (label, value, colour name); `marker` draws a reference line."""
     if not items:
         return empty(title, width)
+    if all_zero(items):
+        return empty(title, width, "Every value is 0 in this range")
     row, top = 26, 8
     height = top + row * len(items) + 26
     plot = width - label_width - 90
@@ -105,6 +121,8 @@ def columns(items, title, fmt=str, colour="accent", width=720, height=220, every
     """Vertical columns over a sequence (days, hours, bands): items are (label, value)."""
     if not items:
         return empty(title, width)
+    if all_zero(items):
+        return empty(title, width, "Every value is 0 in this range")
     left, bottom, top = 48, 34, 12
     plot_w, plot_h = width - left - 10, height - bottom - top
     top_value, ticks = _scale([v for _, v in items])
@@ -215,6 +233,7 @@ def _grid(left, top, plot_w, plot_h, top_value, ticks, fmt):
     return "".join(parts)
 
 
-def empty(title, width=720):
+def empty(title, width=720, sentence="Nothing in this range"):
+    """A sentence where a chart would say nothing (no rows, or every value 0)."""
     return _svg(width, 60, title, f'<text x="{width / 2}" y="36" text-anchor="middle" fill="{MUTED}">'
-                                  "Nothing in this range</text>")
+                                  f"{escape(sentence)}</text>")
