@@ -579,3 +579,21 @@ def test_the_bench_shows_each_refund_line_what_is_paid_now_and_what_waits(page, 
     shot(page, "21-refund-lines-closed")
     assert query(server, "SELECT amount, status FROM refund_lines ORDER BY item_id") == [("19.99", "ready"), ("0.00", "held")]
     assert query(server, "SELECT status, amount FROM refunds") == [("ready", "19.99")]
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1280, 800)])
+def test_the_keypad_and_the_inspect_screen_fit_the_bench_screen_without_scrolling(page, server, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    open_sign_in(page, server, "bench-fit")
+    scan(page, BADGE)
+    expect(page.get_by_label("PIN")).to_be_visible()
+    fits = "() => document.documentElement.scrollHeight <= window.innerHeight"
+    assert page.evaluate(fits), page.evaluate("document.documentElement.scrollHeight")
+    tap_pin(page, PIN)
+    expect(page.get_by_text("Scan a parcel")).to_be_visible()
+    scan(page, CARTON)
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    scan(page, MUG_GTIN)
+    expect(page.get_by_role("button", name="A", exact=True)).to_be_visible()
+    assert page.evaluate(fits), page.evaluate("document.documentElement.scrollHeight")
+    assert_every_button_tappable(page)

@@ -44,6 +44,12 @@ _CHANNEL_NAMES, _CHANNEL_WEIGHTS = list(CHANNELS), list(accumulate(CHANNELS.valu
 _AMAZON_CODES = ("111", "112", "113", "114", "171", "202", "205", "302", "305", "403", "405", "407", "028", "249", "503")
 
 
+# Units of USD for one unit of each currency: round figures of late 2026, for the demo only.
+DEMO_FX = {"AED": "0.2723", "BRL": "0.1850", "CNY": "0.1390", "EUR": "1.0850", "GBP": "1.2700", "JPY": "0.0066",
+           "KRW": "0.00072", "PLN": "0.2500", "RUB": "0.0110", "SAR": "0.2666", "TRY": "0.0290", "UAH": "0.0240",
+           "CAD": "0.7300", "AUD": "0.6600", "MXN": "0.0550", "INR": "0.0120", "CHF": "1.1300", "SEK": "0.0950"}
+
+
 class _Builder:
     """Rows for import_rows plus the closed returns of the frequent returners."""
 
@@ -79,6 +85,10 @@ class _Builder:
         for customer in rng.sample(pool, 7):
             for days in sorted(rng.sample(range(16, 85), rng.randint(3, 4)), reverse=True):
                 self._returned_order(customer, days)
+        # the rates of the currencies the demo's shops sell in (USD, the base, needs none), so that
+        # a CNY or JPY order is weighed as money (high value, bulk), not flagged fx_missing
+        used = {o["currency"] for o in self.tables["orders"]} - {"USD"}
+        self.tables["fx_rates"] = [dict(currency=c, rate=DEMO_FX[c]) for c in sorted(used) if c in DEMO_FX]
         for p in self.products:
             qty = 0 if p["sku"] in OUT_OF_STOCK else rng.randint(3, 80)
             self.tables["inventory"].append(dict(sku=p["sku"], bin=p["bin"], qty=qty))
