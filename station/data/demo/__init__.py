@@ -46,7 +46,7 @@ def _insert_history(db, history):
             continue
         product = _PRODUCT_BY_SKU[h["sku"]]
         return_id = db["returns"].insert(dict(
-            order_no=h["order_no"], rma_no=h["rma_no"], code=h["code"], match="carton", station="BENCH-1",
+            order_no=h["order_no"], rma_no=h["rma_no"], code=h["code"], match="carton", station="bench-1",
             opened_by=operator, status="closed", opened_at=h["opened_at"], closed_at=h["closed_at"])).last_pk
         recommendation = _recommend(product, h["grade"], suppliers[product["supplier_id"]])
         item_id = db["return_items"].insert(dict(
@@ -56,7 +56,7 @@ def _insert_history(db, history):
         db["decisions"].insert(dict(
             item_id=item_id, disposition=recommendation["disposition"], target=recommendation["target"],
             recommended_disposition=recommendation["disposition"], recommended_target=recommendation["target"],
-            decided_by=operator, station="BENCH-1", decided_at=h["opened_at"]))
+            decided_by=operator, station="bench-1", decided_at=h["opened_at"]))
         price = Decimal(h["unit_price"])
         amount = price if h["grade"] == "A" else price * (1 - Decimal("0.15"))  # customer side, restocking fee
         paid = h["order_no"] != latest[h["customer_id"]]  # the newest is still waiting for the payment run
