@@ -177,3 +177,20 @@ def test_an_item_the_scale_finds_too_light_is_flagged_on_the_inspect_panel(page,
         shot(page, "07-weight-mismatch")
     finally:
         scale_port.close()
+
+
+def test_a_bench_whose_live_stream_is_refused_says_so_and_still_gets_its_serial_scans(page, start_server, port):
+    # no stream for anyone (as the 49th bench with the default 48): the page polls, and says so
+    server = start_server(BENCHES={BENCH: {"scanner_port": port.path}}, LIVE_MAX_STREAMS=0)
+    enter_badge(page, server, BADGE, station=BENCH)
+    expect(page.get_by_label("PIN")).to_be_visible()
+    scan(page, PIN)
+    expect(page.get_by_text("Scan a parcel")).to_be_visible()
+    expect(page.locator("body")).to_have_attribute("data-live", "polling")
+    expect(page.locator("#live-note")).to_be_visible()
+    expect(page.locator("#live-note")).to_contain_text("Live channel busy")
+    wait_until(lambda: scanner_state(server, port) == "ok")
+    port.send(CARTON.encode() + b"\r\n")
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    shot(page, "03-polling")
+    assert query(server, "SELECT raw, source, ok FROM scans ORDER BY scan_id") == [(CARTON, "serial", 1)]

@@ -310,3 +310,16 @@ def test_through_waitress_a_scan_reaches_the_open_stream_at_once_and_a_closed_pa
     finally:
         server.close()
         live.stop_devices(app)
+
+
+def test_a_page_without_a_stream_polls_for_its_scans_once_each(tmp_path):
+    app = make_app(tmp_path, LIVE_MAX_STREAMS=0)
+    client = sign_in(app)
+    hub = live.hub(app)
+    seq = hub.publish("bench-3", "00376130321109103420", "serial")
+    polled = client.get("/bench/events/poll?after=0")
+    assert polled.status_code == 200 and polled.get_json()["events"] == [
+        {"seq": seq, "code": "00376130321109103420", "source": "serial"}]
+    assert client.get(f"/bench/events/poll?after={seq}").get_json()["events"] == []
+    assert "Set-Cookie" not in polled.headers  # polling is not an operator at work
+    assert client.get("/bench/events/poll?after=x").status_code == 200  # a bad `after` is 0, never a 500

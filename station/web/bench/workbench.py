@@ -1,5 +1,5 @@
 """The bench: one scan route for every code, parcels on and off the screen, closing with a refund."""
-from flask import Response, current_app, redirect, render_template, request, session, url_for
+from flask import Response, current_app, jsonify, redirect, render_template, request, session, url_for
 
 from station.db import get_db
 from station.devices import live
@@ -98,6 +98,19 @@ def events():
                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
     response.call_on_close(lambda: hub.close_stream(bench))
     return response
+
+
+@bp.get("/bench/events/poll")
+@roles_required(*OPERATORS)
+def events_poll():
+    """The same scans for a page whose stream was refused: unclaimed ones above `after`, at once
+    (no thread held), as JSON; the page asks every second."""
+    session.permanent = False
+    session.modified = False
+    hub = live.hub(current_app)
+    after = maybe_id(request.args.get("after", "")) or 0
+    found = hub.pending(station_name(), after)
+    return jsonify(events=[{"seq": e["seq"], "code": e["code"], "source": e["source"]} for e in found])
 
 
 def _previous_note(previous):
