@@ -1,4 +1,4 @@
-"""Returns Station command line: serve, import, user, token, demo, backup, restore (see README)."""
+"""Returns Station command line: serve, worker, import, mapping, user, token, demo, backup, restore (see README)."""
 import argparse
 import gc
 import sqlite3
@@ -49,8 +49,6 @@ def cmd_serve(args):
 
     from station import create_app
     from station import db as db_module
-    from station.data import webhooks
-
     from station.data.backup import BackupError, hold_serving_lock
 
     open_db(args.db).close()  # an unusable path is a clear error here
@@ -78,13 +76,7 @@ def cmd_serve(args):
         db.close()
 
     db_module.warm_cache(app.config["DATABASE"])  # the first parcels of the day as fast as the rest
-    webhooks.start_dispatcher(app.config["DATABASE"])  # pushes the event feed to subscribers
-    from station.intake import finishing
-    finishing.start_closer(app.config["DATABASE"], app.config["PARCEL_QUIET_S"])  # decided parcels close themselves
-    from station.devices import print_queue
-
-    print_queue.start_worker(app.config["DATABASE"], timeout=app.config["PRINTER_TIMEOUT_MS"] / 1000,
-                             retry_max_s=app.config["PRINT_RETRY_MAX_S"])  # labels to the benches' printers
+    start_background(app)
     from station.devices import live
 
     live.start_devices(app)  # reader threads for the benches' serial scanners, scales and cameras
@@ -95,6 +87,45 @@ def cmd_serve(args):
 
     print(f"Returns Station on http://{args.host}:{args.port}/ (database {args.db})", file=sys.stderr)
     server.run()  # waitress ends its loop quietly on Ctrl-C
+    return 0
+
+
+def start_background(app):
+    """The work that runs beside the requests, once per database: webhooks, decided parcels
+    closing themselves, labels to the benches' printers."""
+    from station.data import webhooks
+    from station.devices import print_queue
+    from station.intake import finishing
+
+    webhooks.start_dispatcher(app.config["DATABASE"])  # pushes the event feed to subscribers
+    finishing.start_closer(app.config["DATABASE"], app.config["PARCEL_QUIET_S"])  # decided parcels close themselves
+    print_queue.start_worker(app.config["DATABASE"], timeout=app.config["PRINTER_TIMEOUT_MS"] / 1000,
+                             retry_max_s=app.config["PRINT_RETRY_MAX_S"])  # labels to the benches' printers
+
+
+def cmd_worker(args):
+    """The background work for a multi-process server (gunicorn station.wsgi:app), in one process."""
+    import signal
+    import threading
+
+    from station import create_app
+    from station.data.backup import BackupError, hold_serving_lock
+
+    open_db(args.db).close()
+    try:  # one worker per database, and `run.py restore` refuses while it runs
+        serving = hold_serving_lock(args.db)  # noqa: F841
+    except BackupError as exc:
+        raise CliError(str(exc).replace("another server", "another server or worker")) from None
+    app = create_app({"DATABASE": args.db})
+    start_background(app)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"Returns Station worker for {args.db}: print queue, webhooks, parcels closing themselves", file=sys.stderr)
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
@@ -342,6 +373,10 @@ def parser():
     demo = sub.add_parser("demo", help="load the demo data set")
     demo.add_argument("--db", default=DEFAULT_DB)
     demo.set_defaults(func=cmd_demo)
+
+    worker = sub.add_parser("worker", help="the background work for a multi-process server (gunicorn station.wsgi:app)")
+    worker.add_argument("--db", default=DEFAULT_DB)
+    worker.set_defaults(func=cmd_worker)
 
     back = sub.add_parser("backup", help="an online, integrity-checked copy of the database")
     back.add_argument("path")
