@@ -6,6 +6,7 @@ from station import migrations
 from station.db import write
 from station.intake.search import search_orders
 from tests import sample
+from tests.test_bench_views import app, bench  # noqa: F401 (fixtures: a signed-in bench)
 
 OTHER_SCRIPTS = [  # customer, name, country, phone as the shop stored it
     ("C7", "王芳", "CN", "+86 139 1234 5678"),
@@ -82,6 +83,7 @@ def test_words_must_each_start_a_word_of_the_name(db):
     ("fatima", "SO-C3"), ("fatma al zahra", "SO-C3"), ("zahra", "SO-C3"),                  # al- or not
     ("abdullah", "SO-C12"), ("abd allah", "SO-C12"), ("mohammed", "SO-C12"),
     ("giorgos papadopoylos", "SO-C10"),                                                     # Greek
+    ("wang xiaoming", "SO-1"), ("xiaoming", "SO-1"),                                        # family, given name
     ("min jun", "SO-C11"), ("gimminjun", "SO-C11"),                                          # Hangul
 ])
 def test_a_name_in_another_script_is_found_from_its_latin_spelling(db, q, order_no):
@@ -157,3 +159,13 @@ def test_customers_stored_before_the_search_index_are_found(tmp_path):
     migrations.apply(db)
     assert found(db, "kuznetsova anna") == found(db, "89161234567") == ["SO-OLD"]
     db.close()
+
+
+def test_the_bench_lists_each_result_with_its_country_rma_and_expected_products(bench):  # noqa: F811
+    page = bench.client.get("/bench/search", query_string={"q": "wang xiaoming"}, headers={"HX-Request": "true"})
+    html = page.get_data(as_text=True)
+    result = html[html.index('class="result'):]
+    assert "王小明" in result and "SO-1" in result and "<b>CN</b>" in result
+    assert sample.RMA in result and "expected back" in result
+    assert "Travel mug" in result and "MUG-01" in result  # the RMA's line: what the parcel should hold
+    assert "Phone X" not in result  # ordered, but not on the RMA

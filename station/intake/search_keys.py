@@ -109,8 +109,8 @@ def name_key(name):
     for word in words(unicodedata.normalize("NFKC", name or "")):
         spelled = words(latin(word))
         found += spelled
-        if len(spelled) > 1:
-            found.append("".join(spelled))  # 王芳 is typed wangfang as often as wang fang
+        # 王芳 is typed wangfang as often as wang fang, and 王小明's given name xiaoming
+        found += ["".join(spelled[i:]) for i in range(len(spelled) - 1)]
     if ABJAD.search(folded):
         abjad = [word for word in words(folded) if ABJAD.search(word)]
         whole = [skeleton("".join(words(latin(word)))) for word in abjad]
