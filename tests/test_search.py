@@ -71,6 +71,11 @@ def test_a_customer_is_found_however_the_operator_types_them(db, q, order_no):
     assert order_no in found(db, q)
 
 
+def test_a_tracking_number_finds_its_order_alone_in_any_case(db):
+    assert found(db, "1z999aa10123456799") == found(db, "1Z999AA10123456799") == ["SO-S1"]
+    assert found(db, sample.RETURN_TRACKING.lower()) == ["SO-1"]
+
+
 def test_words_must_each_start_a_word_of_the_name(db):
     assert "SO-S1" not in exact(db, "aniel arcia")  # the middle of words is at most a near match
     assert found(db, "zz") == []

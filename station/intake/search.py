@@ -78,7 +78,8 @@ def _closeness(word, keys):
     """
     if len(word) < TRIGRAM or CJK.search(word):
         return 100 if _name_matches(" ".join(keys), [query_forms(word)]) else 0
-    return max(max(fuzz.ratio(word, k), fuzz.ratio(word, k[:len(word) + 1])) for k in keys)
+    forms = query_forms(word)  # the word, and for an Arabic name its consonants (alotiabi is ~ltb)
+    return max(max(fuzz.ratio(form, k), fuzz.ratio(form, k[:len(form) + 1])) for form in forms for k in keys)
 
 
 def _fuzzy_customers(db, typed_words, exclude):
@@ -101,16 +102,16 @@ def _fuzzy_customers(db, typed_words, exclude):
 
 
 def _ranked(db, where, params, limit):
-    """Returnable orders matching `where`: an open RMA first, then the newest."""
+    """Returnable orders matching `where` (named parameters): an open RMA first, then the newest."""
     return rows(db, f"SELECT {_FIELDS} FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
                     f"WHERE o.status IN ('shipped', 'delivered') AND {where} "
-                    "ORDER BY open_rma IS NULL, o.placed_at DESC LIMIT ?", params + [limit])
+                    "ORDER BY open_rma IS NULL, o.placed_at DESC LIMIT :limit", {**params, "limit": limit})
 
 
 def _of_customers(db, customer_ids, limit):
     if not customer_ids:
         return []
-    return _ranked(db, "o.customer_id IN (SELECT value FROM json_each(?))", [json.dumps(customer_ids)], limit)
+    return _ranked(db, "o.customer_id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(customer_ids)}, limit)
 
 
 def _rank(found):
@@ -125,11 +126,14 @@ def search_orders(db, q, limit=LIMIT):
     if not searchable(q):
         return []
     exact = {}
-    # order number or tracking number, as typed (any case)
-    for row in _ranked(db, "(o.order_no = ? COLLATE NOCASE OR o.order_no IN (SELECT order_no FROM cartons WHERE "
-                           "tracking_no = ? COLLATE NOCASE OR carton_code = ? COLLATE NOCASE) OR o.order_no IN "
-                           "(SELECT order_no FROM rmas WHERE return_tracking_no = ? COLLATE NOCASE OR rma_no = ? "
-                           "COLLATE NOCASE))", [q] * 5, limit):
+    # order number or tracking number, as typed, in capitals or in small letters (each through its index:
+    # COLLATE NOCASE would read every order)
+    cases = json.dumps(list(dict.fromkeys([q, q.upper(), q.lower()])))
+    for row in _ranked(db, "o.order_no IN (SELECT value FROM json_each(:c) UNION SELECT order_no FROM cartons WHERE "
+                           "tracking_no IN (SELECT value FROM json_each(:c)) UNION SELECT order_no FROM cartons WHERE "
+                           "carton_code IN (SELECT value FROM json_each(:c)) UNION SELECT order_no FROM rmas WHERE "
+                           "return_tracking_no IN (SELECT value FROM json_each(:c)) UNION SELECT order_no FROM rmas "
+                           "WHERE rma_no IN (SELECT value FROM json_each(:c)))", {"c": cases}, limit):
         exact.setdefault(row["order_no"], row)
     typed_words = words(fold(q))
     customers = _name_customers(db, typed_words) if typed_words else []

@@ -125,6 +125,6 @@ def query_forms(word):
     forms = [word] + words(latin(word))[:1]
     bones = skeleton("".join(words(latin(word))))
     # "li" is no Arabic name's consonants; "al" and "el" are its article, written onto the next word
-    if bones and (len(word) >= 3 or word in ("al", "el")):
+    if bones and word.isalpha() and (len(word) >= 3 or word in ("al", "el")):  # 1z999… is no name
         forms.append(SKELETON_MARK + bones)
     return list(dict.fromkeys(f for f in forms if f))
