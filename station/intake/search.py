@@ -7,7 +7,8 @@ from rapidfuzz import fuzz
 
 from station.db import rows
 from station.intake.lookup import expected_lines, latest_rma
-from station.intake.search_keys import CJK, digits, fold, phone_forms, query_forms, words
+from station.intake.search_keys import (CJK, SKELETON_MARK, digits, fold, phone_forms, query_forms, skeleton_matches,
+                                         words)
 
 __all__ = ["search_orders", "searchable", "fold", "digits"]
 
@@ -61,8 +62,15 @@ def _customers(db, column, alternatives, limit):
 def _name_matches(names, typed):
     """Every typed word starts a word of the name key in one of its forms (CJK: anywhere in a word)."""
     keys = names.split()
-    return all(any((form in names) if CJK.search(form) else any(k.startswith(form) for k in keys) for form in forms)
-               for forms in typed)
+    return all(any(_form_matches(form, names, keys) for form in forms) for forms in typed)
+
+
+def _form_matches(form, names, keys):
+    if CJK.search(form):
+        return form in names
+    if form.startswith(SKELETON_MARK):
+        return any(skeleton_matches(form, k) for k in keys)
+    return any(k.startswith(form) for k in keys)
 
 
 def _name_customers(db, typed_words):
@@ -82,14 +90,31 @@ def _closeness(word, keys):
     return max(max(fuzz.ratio(form, k), fuzz.ratio(form, k[:len(form) + 1])) for form in forms for k in keys)
 
 
+def _swaps(word):
+    """The word and every spelling with two neighbouring letters swapped back (fnag -> fang): a short word
+    mistyped that way shares no trigram with the right one."""
+    return {word} | {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+
+
 def _fuzzy_customers(db, typed_words, exclude):
-    """Customers whose name is the typed one with a typo or two: the trigram index proposes, rapidfuzz decides."""
-    grams = sorted({w[i:i + TRIGRAM] for w in typed_words if not CJK.search(w) for i in range(len(w) - TRIGRAM + 1)})
-    if not grams:
+    """Customers whose name is the typed one with a typo or two, with how near (0-100): the trigram index
+    proposes, rapidfuzz decides.
+
+    A name is proposed when it shares trigrams with the typed words (in one of their forms, or with
+    two letters swapped back) and holds each short word (li) as typed; the index ranks them by what
+    they share (bm25), rapidfuzz scores the best FUZZY_CANDIDATES.
+    """
+    long = [w for w in typed_words if min(map(len, query_forms(w))) >= TRIGRAM and not CJK.search(w)]  # ali is ~l
+    if not long:
         return []
+    grams = sorted({f[i:i + TRIGRAM] for w in long for v in _swaps(w) for f in query_forms(v)
+                    for i in range(len(f) - TRIGRAM + 1)})
+    short = [query_forms(w) for w in typed_words if w not in long]
+    match = "names : (" + " OR ".join(map(_phrase, grams)) + ")"
+    likes = "".join(" AND (" + " OR ".join(["s.names LIKE ? ESCAPE '\\'"] * len(forms)) + ")" for forms in short)
     found = rows(db, "SELECT s.customer_id, s.names FROM customer_search_fts f JOIN customer_search s ON s.id = f.rowid "
-                     "WHERE customer_search_fts MATCH ? ORDER BY f.rank LIMIT ?",
-                 ["names : (" + " OR ".join(map(_phrase, grams)) + ")", FUZZY_CANDIDATES])
+                     f"WHERE customer_search_fts MATCH ?{likes} ORDER BY f.rank LIMIT ?",
+                 [match] + [f"%{_escape(f)}%" for forms in short for f in forms] + [FUZZY_CANDIDATES])
     scored = []
     for c in found:
         if c["customer_id"] in exclude:
@@ -97,8 +122,8 @@ def _fuzzy_customers(db, typed_words, exclude):
         keys = c["names"].split()
         worst = min(_closeness(w, keys) for w in typed_words)
         if worst >= FUZZY_MIN:
-            scored.append((worst, c["customer_id"]))
-    return [customer_id for _score, customer_id in sorted(scored, key=lambda s: -s[0])]
+            scored.append((c["customer_id"], worst))
+    return dict(scored)
 
 
 def _ranked(db, where, params, limit):
@@ -153,7 +178,10 @@ def search_orders(db, q, limit=LIMIT):
     if len(found) < limit and any(len(w) >= TRIGRAM + 1 for w in typed_words):
         fuzzy = _fuzzy_customers(db, typed_words, set(customers))
         seen = {r["order_no"] for r in found}
-        found += [r for r in _rank(_of_customers(db, fuzzy, limit)) if r["order_no"] not in seen][:limit - len(found)]
+        # the nearest names first (the newest 20 orders of two hundred near names would hide the right one)
+        nearest = sorted(fuzzy, key=lambda c: -fuzzy[c])[:limit]
+        near = sorted(_rank(_of_customers(db, nearest, limit * 5)), key=lambda r: -fuzzy[r["customer_id"]])
+        found += [r for r in near if r["order_no"] not in seen][:limit - len(found)]
     for row in found:
         row["rma_no"] = row["open_rma"] or latest_rma(db, row["order_no"])
         row["lines"] = expected_lines(db, row["order_no"], row["rma_no"])

@@ -115,9 +115,16 @@ def name_key(name):
         abjad = [word for word in words(folded) if ABJAD.search(word)]
         whole = [skeleton("".join(words(latin(word)))) for word in abjad]
         bare = [skeleton("".join(words(latin(word)))) for word in abjad for word in _abjad_words(word)[1:]]
-        # the whole name's consonants too: عبد الله is typed abdullah
-        found += [SKELETON_MARK + s for s in whole + bare + ["".join(whole)] if s]
+        # two words' consonants together too: عبد الله is typed abdullah
+        pairs = [a + b for a, b in zip(whole, whole[1:])]
+        found += [SKELETON_MARK + s for s in whole + bare + pairs if s]
     return " ".join(dict.fromkeys(found))
+
+
+def skeleton_matches(form, key):
+    """A typed word's consonants against a name's: the same, or one more at the end (fatima ~ftm is
+    فاطمة ~ftmh); the article al- starts any. Not any prefix: ella (~l) or weber (~br) is no Arabic name."""
+    return key.startswith(form) and (len(key) - len(form) <= 1 or form == SKELETON_MARK + "l")
 
 
 def query_forms(word):
