@@ -13,14 +13,18 @@ from station.intake.search_keys import (CJK, SKELETON_MARK, digits, fold, phone_
 __all__ = ["search_orders", "searchable", "fold", "digits"]
 
 LIMIT = 20
-CANDIDATES = 5000  # customers a name may match; the ranking reads their orders through an index
+# customers a name may match: a surname at 1,000,000 orders is about 500; two letters typed on the way to a
+# name (li) match thousands, and the first CANDIDATES of them are ranked until the next letter narrows it
+CANDIDATES = 1000
 FUZZY_CANDIDATES = 200  # customers sharing the most trigrams with a mistyped name, scored by rapidfuzz
 FUZZY_MIN = 75  # rapidfuzz ratio (0-100) of every typed word to a word of the name: wangfnag/wangfang is 88
 TRIGRAM = 3  # the index finds substrings of three characters or more; shorter ones are scanned for
 
 # an RMA is open until a closed return answers it: the parcel is on its way or on the bench
+# (returns are read by order: no index has their rma_no)
 _OPEN_RMA = ("(SELECT m.rma_no FROM rmas m WHERE m.order_no = o.order_no AND NOT EXISTS (SELECT 1 FROM returns r "
-             "WHERE r.rma_no = m.rma_no AND r.status = 'closed') ORDER BY m.created_at DESC, m.rma_no DESC LIMIT 1)")
+             "WHERE r.order_no = o.order_no AND r.rma_no = m.rma_no AND r.status = 'closed') "
+             "ORDER BY m.created_at DESC, m.rma_no DESC LIMIT 1)")
 _FIELDS = ("o.order_no, o.placed_at, o.delivered_at, o.channel, o.status, c.customer_id, c.name AS customer_name, "
            f"c.email, c.phone, c.country, {_OPEN_RMA} AS open_rma")
 
@@ -79,14 +83,11 @@ def _name_customers(db, typed_words):
     return [c["customer_id"] for c in found if _name_matches(c["names"], typed)]
 
 
-def _closeness(word, keys):
-    """How near a typed word is to its best word of a name key (0-100), also to as much of it as was typed.
-
-    A word too short for a typo (li, 王) counts only where it starts a word, as in an exact match.
-    """
+def _closeness(word, forms, keys):
+    """How near a typed word (in its forms) is to its best word of a name key (0-100), also to as much of
+    it as was typed. A word too short for a typo (li, 王) counts only where it starts a word."""
     if len(word) < TRIGRAM or CJK.search(word):
-        return 100 if _name_matches(" ".join(keys), [query_forms(word)]) else 0
-    forms = query_forms(word)  # the word, and for an Arabic name its consonants (alotiabi is ~ltb)
+        return 100 if _name_matches(" ".join(keys), [forms]) else 0
     return max(max(fuzz.ratio(form, k), fuzz.ratio(form, k[:len(form) + 1])) for form in forms for k in keys)
 
 
@@ -100,37 +101,55 @@ def _fuzzy_customers(db, typed_words, exclude):
     """Customers whose name is the typed one with a typo or two, with how near (0-100): the trigram index
     proposes, rapidfuzz decides.
 
-    A name is proposed when it shares trigrams with the typed words (in one of their forms, or with
-    two letters swapped back) and holds each short word (li) as typed; the index ranks them by what
-    they share (bm25), rapidfuzz scores the best FUZZY_CANDIDATES.
+    Proposed: names sharing a trigram with each long typed word (in one of its forms, or with two
+    letters swapped back) and holding each short word (li) as typed, best first by what they share
+    (bm25). When no such name is near enough (a letter left out: bjrn), names sharing a trigram with
+    any of the words (measured at 1,000,000 orders: 4 ms for each word, 28 ms for any word).
     """
-    long = [w for w in typed_words if min(map(len, query_forms(w))) >= TRIGRAM and not CJK.search(w)]  # ali is ~l
+    forms = {w: query_forms(w) for w in typed_words}
+    long = [w for w in typed_words if min(map(len, forms[w])) >= TRIGRAM and not CJK.search(w)]  # ali is ~l
     if not long:
-        return []
-    grams = sorted({f[i:i + TRIGRAM] for w in long for v in _swaps(w) for f in query_forms(v)
-                    for i in range(len(f) - TRIGRAM + 1)})
-    short = [query_forms(w) for w in typed_words if w not in long]
-    match = "names : (" + " OR ".join(map(_phrase, grams)) + ")"
-    likes = "".join(" AND (" + " OR ".join(["s.names LIKE ? ESCAPE '\\'"] * len(forms)) + ")" for forms in short)
-    found = rows(db, "SELECT s.customer_id, s.names FROM customer_search_fts f JOIN customer_search s ON s.id = f.rowid "
-                     f"WHERE customer_search_fts MATCH ?{likes} ORDER BY f.rank LIMIT ?",
-                 [match] + [f"%{_escape(f)}%" for forms in short for f in forms] + [FUZZY_CANDIDATES])
-    scored = []
-    for c in found:
-        if c["customer_id"] in exclude:
-            continue
-        keys = c["names"].split()
-        worst = min(_closeness(w, keys) for w in typed_words)
-        if worst >= FUZZY_MIN:
-            scored.append((c["customer_id"], worst))
-    return dict(scored)
+        return {}
+    groups = [sorted({f[i:i + TRIGRAM] for v in _swaps(w) for f in query_forms(v) for i in range(len(f) - TRIGRAM + 1)})
+              for w in long]
+    short = [forms[w] for w in typed_words if w not in long]
+    likes = "".join(" AND (" + " OR ".join(["s.names LIKE ? ESCAPE '\\'"] * len(alts)) + ")" for alts in short)
+    each = " AND ".join("names : (" + " OR ".join(map(_phrase, grams)) + ")" for grams in groups)
+    anyone = "names : (" + " OR ".join(map(_phrase, sorted({g for grams in groups for g in grams}))) + ")"
+    for match in (each, anyone):
+        found = rows(db, "SELECT s.customer_id, s.names FROM customer_search_fts f JOIN customer_search s ON s.id = "
+                         f"f.rowid WHERE customer_search_fts MATCH ?{likes} ORDER BY f.rank LIMIT ?",
+                     [match] + [f"%{_escape(a)}%" for alts in short for a in alts] + [FUZZY_CANDIDATES])
+        scored = {}
+        for c in found:
+            if c["customer_id"] not in exclude:
+                keys = c["names"].split()
+                worst = min(_closeness(w, forms[w], keys) for w in typed_words)
+                if worst >= FUZZY_MIN:
+                    scored[c["customer_id"]] = worst
+        if scored:
+            return scored
+    return {}
 
 
 def _ranked(db, where, params, limit):
-    """Returnable orders matching `where` (named parameters): an open RMA first, then the newest."""
-    return rows(db, f"SELECT {_FIELDS} FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
-                    f"WHERE o.status IN ('shipped', 'delivered') AND {where} "
-                    "ORDER BY open_rma IS NULL, o.placed_at DESC LIMIT :limit", {**params, "limit": limit})
+    """Returnable orders matching `where` (named parameters): an open RMA first, then the newest.
+
+    Two narrow reads, then the fields of at most 2 × limit orders: the `limit` newest, and the
+    `limit` newest with an open RMA. Computing the open RMA and the fields for every matching
+    order before sorting cost 25 ms for a surname's 5,000 orders at 1,000,000 orders.
+    """
+    base = f"FROM orders o WHERE o.status IN ('shipped', 'delivered') AND {where}"
+    params = {**params, "limit": limit}
+    newest = rows(db, f"SELECT o.order_no {base} ORDER BY o.placed_at DESC LIMIT :limit", params)
+    with_rma = rows(db, f"SELECT o.order_no {base} AND EXISTS (SELECT 1 FROM rmas m WHERE m.order_no = o.order_no "
+                        "AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.order_no = o.order_no AND r.rma_no = m.rma_no "
+                        "AND r.status = 'closed')) "
+                        "ORDER BY o.placed_at DESC LIMIT :limit", params)
+    picked = list(dict.fromkeys(r["order_no"] for r in with_rma + newest))
+    found = rows(db, f"SELECT {_FIELDS} FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
+                     "WHERE o.order_no IN (SELECT value FROM json_each(?))", [json.dumps(picked)])
+    return _rank(found)[:limit]
 
 
 def _of_customers(db, customer_ids, limit):

@@ -38,6 +38,9 @@ END""",
     """CREATE TRIGGER customer_search_ad AFTER DELETE ON customers BEGIN
     DELETE FROM customer_search WHERE customer_id = old.customer_id;
 END""",
+    # a customer's orders newest first without reading the orders (order_no too: orders has a rowid, which
+    # is what an index holds): the search ranks the thousands of orders of a common surname from it alone
+    """CREATE INDEX orders_customer_placed ON orders(customer_id, placed_at, status, order_no)""",
     """INSERT INTO customer_search(customer_id, names, email, phone)
     SELECT customer_id, name_key(name), fold(email), phone_key(phone, country) FROM customers ORDER BY rowid""",
 ]
@@ -48,7 +51,8 @@ def m0018_customer_search(db):
     """customer_search: per customer its name key (folded, in Latin letters, Arabic consonants: see
     station/intake/search_keys.py), folded email and phone (digits as stored, international and national), kept current by triggers on
     customers; customer_search_fts indexes them by trigrams (substrings, and typos by shared
-    trigrams) without a second copy of the text (external content).
+    trigrams) without a second copy of the text (external content). orders_customer_placed: a
+    customer's orders by date with their status, so ranking them reads no order row.
 
     The triggers call the SQLite functions name_key, fold and phone_key that station.db.connect
     registers: a program that writes customers through another connection needs them too.
