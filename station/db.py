@@ -28,11 +28,14 @@ def connect(path):
     # statement journals (every upsert with a trigger or a foreign key writes one) in memory,
     # not in temp files: a 1,000,000-order import made 50,000 pwrite calls a second without it
     conn.execute("PRAGMA temp_store=MEMORY")
-    # the no-label search compares names without accents and phones by their digits
-    from station.intake.search import digits, fold
+    # the no-label search compares names without accents and phones by their digits; name_key and
+    # phone_key are what migration 0018's triggers store per customer (Latin spelling, phone forms)
+    from station.intake.search_keys import digits, fold, name_key, phone_key
 
     conn.create_function("fold", 1, fold, deterministic=True)
     conn.create_function("digits", 1, digits, deterministic=True)
+    conn.create_function("name_key", 1, name_key, deterministic=True)
+    conn.create_function("phone_key", 2, phone_key, deterministic=True)
     # execute_plugins=False: no plugin discovery on every connection (we use none)
     return sqlite_utils.Database(conn, execute_plugins=False)
 

@@ -28,6 +28,12 @@ def test_the_lookup_benchmark_runs_on_a_small_data_set(tmp_path):
     assert "carton" in out and "bare" in out
 
 
+def test_the_search_benchmark_runs_on_a_small_data_set_and_finds_every_tracking_number(tmp_path):
+    out = run("bench_search.py", "--orders", "2000", "--queries", "10", "--out", str(tmp_path))
+    assert "anchor" in out and "name with a typo" in out
+    assert next(line for line in out.splitlines() if line.startswith("tracking number:")).endswith("found 100%")
+
+
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="the shared barcode samples are not beside this checkout")
 def test_the_decode_benchmark_runs_on_two_photos_of_each_shared_sample_set(tmp_path):
     import shutil
