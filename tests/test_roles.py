@@ -18,7 +18,7 @@ from tests.sample import fresh, load_sample
 
 ANY = ROLES
 PUBLIC = {"static", "healthz", "bench.sign_in", "bench.sign_in_badge", "bench.sign_in_pin", "bench.sign_out",
-          "bench.demo_barcodes"}
+          "bench.demo_barcodes", "reports.floor"}  # the floor display is opened by its display token
 
 # endpoint (or a pattern for another area's blueprint) -> the roles that may use it; first match wins
 TABLE = [
@@ -28,7 +28,7 @@ TABLE = [
     ("admin.policy*", SUPERVISORS),
     ("admin.user*", ADMINS),
     ("admin.integrations", ADMINS), ("admin.webhook_*", ADMINS), ("admin.export*", ADMINS), ("admin.feed_page", ADMINS),
-    ("admin.currenc*", ADMINS),
+    ("admin.currenc*", ADMINS), ("admin.display*", ADMINS),
     ("admin.import*", ADMINS), ("admin.reason*", SUPERVISORS),
     # the other areas' screens (their roles as station/nav.py offers them)
     ("reports.*", SUPERVISORS),

@@ -1,4 +1,5 @@
-"""Admin screens under /admin: the policy editor (supervisors), users, integrations and currencies (admins).
+"""Admin screens under /admin: the policy editor and the channel reason codes (supervisors); users,
+integrations, currencies, marketplace imports and floor displays (admins).
 
 Views are short callers of the services (station/policy.py, auth.py, webhooks.py, exports.py, fx.py):
 parse the form, call one function, render the partial that owns the swapped widget. A
@@ -37,4 +38,4 @@ def service_error(exc):
     return render("admin/error.html", exc.status, message=exc.message)
 
 
-from station.web.admin import currencies, imports, integrations, policy, reasons, users  # noqa: E402,F401  (routes register on bp)
+from station.web.admin import currencies, displays, imports, integrations, policy, reasons, users  # noqa: E402,F401  (routes register on bp)
