@@ -27,7 +27,7 @@ TABLE = [
     ("admin.policy*", SUPERVISORS),
     ("admin.user*", ADMINS),
     ("admin.integrations", ADMINS), ("admin.webhook_*", ADMINS), ("admin.export*", ADMINS), ("admin.feed_page", ADMINS),
-    ("admin.currenc*", ADMINS),
+    ("admin.currenc*", ADMINS), ("admin.platform_*", ADMINS),
     # the other areas' screens (their roles as station/nav.py offers them)
     ("reports.*", SUPERVISORS),
     ("downstream.refurbish*", TECHNICIANS), ("downstream.photo", TECHNICIANS),
@@ -56,6 +56,8 @@ TABLE = [
     ("api.policy_audit", SUPERVISORS),
     ("api.webhook_list", ADMINS), ("api.webhook_add", ADMINS),
     ("api.export", ANY),
+    ("api.platform_shopify_inventory", ANY), ("api.platform_amazon_price_quantity", ANY),
+    ("api.platform_refunds", SUPERVISORS),
 ]
 CSRF = "role-test-csrf"
 

@@ -37,4 +37,4 @@ def service_error(exc):
     return render("admin/error.html", exc.status, message=exc.message)
 
 
-from station.web.admin import currencies, integrations, policy, users  # noqa: E402,F401  (routes register on bp)
+from station.web.admin import currencies, integrations, platform_files, policy, users  # noqa: E402,F401  (routes register on bp)
