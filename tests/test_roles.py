@@ -28,7 +28,7 @@ TABLE = [
     ("admin.policy*", SUPERVISORS),
     ("admin.user*", ADMINS),
     ("admin.integrations", ADMINS), ("admin.webhook_*", ADMINS), ("admin.export*", ADMINS), ("admin.feed_page", ADMINS),
-    ("admin.currenc*", ADMINS), ("admin.display*", ADMINS),
+    ("admin.currenc*", ADMINS), ("admin.display*", ADMINS), ("admin.platform_*", ADMINS),
     ("admin.import*", ADMINS), ("admin.reason*", SUPERVISORS),
     # the other areas' screens (their roles as station/nav.py offers them)
     ("reports.*", SUPERVISORS),
@@ -61,6 +61,8 @@ TABLE = [
     ("api.webhook_list", ADMINS), ("api.webhook_add", ADMINS),
     ("api.import_file", ADMINS),
     ("api.export", ANY),
+    ("api.platform_shopify_inventory", ANY), ("api.platform_amazon_price_quantity", ANY),
+    ("api.platform_refunds", SUPERVISORS),
 ]
 CSRF = "role-test-csrf"
 

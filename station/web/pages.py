@@ -4,7 +4,9 @@ Each widget htmx replaces is one `_name.html` whose root carries its id; the pag
 and the fragment route answers the same template, so page and fragment cannot drift
 (STYLE.md, habit 5). One URL answers both, so the answer says it varies with HX-Request.
 """
-from flask import make_response, render_template, request
+import re
+
+from flask import Response, make_response, render_template, request
 from werkzeug.routing import IntegerConverter
 
 from station.inputs import MAX_ID
@@ -27,6 +29,17 @@ def page_or_fragment(page, partial=None, status=200, no_store=False, /, **contex
     if no_store:
         resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+def download(text, mimetype, name):
+    """A file to save (page or API): its name in Content-Disposition, never cached."""
+    return Response(text, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                       "Cache-Control": "no-store"})
+
+
+def file_name(*parts):
+    """A file name of plain ASCII from parts that may hold anything (a channel's name, a day)."""
+    return "_".join(re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") or "none" for part in parts)
 
 
 def msg(tone, text):

@@ -38,4 +38,4 @@ def service_error(exc):
     return render("admin/error.html", exc.status, message=exc.message)
 
 
-from station.web.admin import currencies, displays, imports, integrations, policy, reasons, users  # noqa: E402,F401  (routes register on bp)
+from station.web.admin import currencies, displays, imports, integrations, platform_files, policy, reasons, users  # noqa: E402,F401  (routes register on bp)

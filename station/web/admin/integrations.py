@@ -1,10 +1,11 @@
-"""Integrations: webhook subscribers and their delivery state, the pull feed, CSV exports by date."""
+"""Integrations: webhook subscribers and their delivery state, the pull feed, CSV exports by date, the
+platforms' files (their downloads in platform_files.py)."""
 from datetime import timedelta
 
 from flask import Response, request, url_for
 
 from station import daterange
-from station.data import exports, webhooks
+from station.data import exports, platform_files, webhooks
 from station.db import get_db
 from station.errors import ServiceError
 from station.inputs import whole_number
@@ -13,7 +14,7 @@ from station.roles import ADMINS
 from station.reporting.tables import to_csv
 from station.web.security import roles_required
 from station.timeutil import now
-from station.web.pages import msg
+from station.web.pages import msg, wants_fragment
 from station.web.admin import answer, bp, render
 
 KINDS = [("decisions", "Decisions"), ("stock-changes", "Stock changes"), ("refunds", "Refunds")]
@@ -62,7 +63,18 @@ def _exports(db, from_, to):
     return context
 
 
-def _context(db, **extra):
+def platform_panel(db, form=None, errors=None):
+    """What the platform files panel shows: the channels to pick from and the form as typed (no row
+    counts: each file reads every order of its channel, too slow for every visit at millions of lines)."""
+    today = now().date()
+    form = {"location": "", "channel": None, "from": (today - timedelta(days=29)).isoformat(),
+            "to": today.isoformat(), **(form or {})}
+    return {"pf": {"channels": platform_files.channels(db), "form": form, "errors": errors or {}}}
+
+
+def _context(db, platform=None, **extra):
+    """Everything the page shows; `platform` (default: for a whole page, not an htmx widget) adds the
+    platform files panel, whose channel list is a pass over the orders."""
     from_, to = _range_args(request.args) if request.method == "GET" else ("", "")
     if not (from_ or to):
         start, end = preset_range("last-7-days")
@@ -71,6 +83,8 @@ def _context(db, **extra):
                "last_seq": db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0],
                "feed_url": url_for("api.event_feed", _external=True)}
     context.update(_exports(db, from_, to))
+    if platform or (platform is None and not wants_fragment()):
+        context.update(platform_panel(db))
     context.update(extra)
     return context
 
@@ -79,7 +93,7 @@ def _context(db, **extra):
 @roles_required(*ADMINS)
 def integrations():
     """Webhook subscribers, the pull feed, exports."""
-    return render("admin/integrations.html", **_context(get_db()))
+    return render("admin/integrations.html", **_context(get_db(), platform=True))
 
 
 @bp.get("/integrations/webhooks")
@@ -139,7 +153,7 @@ def export_csv():
     db = get_db()
     kind = request.args.get("kind", "")
     from_, to = _range_args(request.args)
-    context = _context(db)
+    context = _context(db, platform=True)
     if kind not in dict(KINDS):
         context["range_error"] = {"field": "kind", "text": "choose decisions, stock changes or refunds"}
     if context["range_error"]:

@@ -246,4 +246,4 @@ def decode():
         raise ServiceError("not_an_image", f"not a PNG or JPEG image ({exc})", 400, field="image") from None
     return jsonify(codes=codes)
 
-from station.web.api import customers, downstream, imports, parcels, reports  # noqa: E402,F401  (routes register on bp)
+from station.web.api import customers, downstream, imports, parcels, platform_files, reports  # noqa: E402,F401  (routes register on bp)
