@@ -563,3 +563,13 @@ def test_an_admin_uploads_previews_and_imports_a_report_then_maps_its_unknown_re
     assert query(server, "SELECT reason FROM rmas WHERE rma_no = 'Dk2mQ9xPRRMA'") == [("size_fit",)]
     assert page.errors == []
     shot(page, "04-reason-mapped", full_page=False)
+
+
+def test_a_15_mb_file_posted_by_a_plain_form_without_script_is_read_not_refused_at_the_door(admin, db):
+    # the CSRF token in the form body (no header): the app-wide 12 MB limit must not stop it first
+    data = (SAMPLES / "amazon-orders.txt").read_bytes() + b"\n" * (15 * 1024 * 1024)
+    response = admin.client.post("/admin/imports/preview", data={
+        "csrf_token": CSRF, "format": "amazon-orders", "file": (io.BytesIO(data), "amazon-orders.txt")})
+    assert response.status_code == 200, text(response)[:300]
+    assert counts(text(response))["orders"] == 3
+    assert db.execute("SELECT count(*) FROM orders WHERE order_no = '113-4826613-7751405'").fetchone()[0] == 0

@@ -392,3 +392,18 @@ def test_keys_with_a_slash_as_erps_write_them_are_reached_by_the_routes(station,
     supervisor = {"Authorization": f"Bearer {auth.new_token(db, 'sam')}"}
     history = client.get("/api/reports/customers/erp:b/77", headers=supervisor)
     assert history.status_code == 200, history.get_json()
+
+
+def test_an_amount_of_hundreds_of_digits_or_millions_of_blank_lines_is_a_clear_answer(station):
+    _path, _client, _headers, db = station
+    text = (SAMPLES / "amazon-orders.txt").read_bytes()
+    huge = text.replace(b"\t19.76\t", b"\t" + b"1" * 300 + b"\t")
+    with pytest.raises(ImportFailed) as failed:
+        marketplace.import_file(db, "a.txt", huge, "amazon-orders")
+    assert failed.value.errors == ["a.txt:2: item-price: not an amount (too many digits): '" + "1" * 40 + "'"]
+    big = text.replace(b"\t19.76\t", b"\t2000000000.00\t")
+    with pytest.raises(ImportFailed) as failed:
+        marketplace.import_file(db, "a.txt", big, "amazon-orders")
+    assert "more than 1,000,000,000" in failed.value.errors[0]
+    padded = text + b"\n" * 2_000_000  # read once, fast: blank lines are skipped as they are read
+    assert marketplace.preview(db, "a.txt", padded, "amazon-orders")["counts"]["orders"] == 3

@@ -73,6 +73,8 @@ def _read_text(name, text):
         rows, line = [], header_line
         for cells in reader:
             start, line = line + 1, reader.line_num  # a quoted cell may span lines
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue  # a blank line, skipped here: a file of millions of them costs no dict each
             rows.append((start, cells))
     except csv.Error as exc:
         raise ImportFailed([f"{name}:{reader.line_num}: {_csv_problem(exc)}"]) from None

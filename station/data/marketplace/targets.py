@@ -159,6 +159,9 @@ def _amount(fields, values, field, currency, problems, line):
     if amount < 0:
         problems.add(line, f"{fields.label(field)}: a negative amount ({text!r})")
         return None, currency
+    if amount > money.MAX_AMOUNT:
+        problems.add(line, f"{fields.label(field)}: more than {money.MAX_AMOUNT:,} ({text!r})")
+        return None, currency
     return amount, found or currency
 
 

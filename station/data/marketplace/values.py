@@ -67,6 +67,8 @@ def money(text, currency=None):
     after it, or a dot before it as a thousands separator).
     """
     raw = text.strip()
+    if len(raw) > 40 or sum(c.isdigit() for c in raw) > 16:
+        raise ValueError(f"not an amount (too many digits): {raw[:40]!r}")
     found = None
     value = raw.replace("\u00a0", " ")
     head = value[:3].upper()
