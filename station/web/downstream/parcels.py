@@ -1,5 +1,7 @@
 """Open parcels on every bench: their age and what they lack; a supervisor closes a decided one
 or moves one to another bench (its put-aside list there)."""
+from flask import current_app
+
 from station.db import get_db
 from station.errors import ServiceError
 from station.intake import closing, finishing
@@ -12,9 +14,12 @@ from station.web.security import roles_required
 def _screen(message=None, status=200):
     db = get_db()
     parcels = finishing.open_parcels(db)
-    stations = sorted({p["station"] for p in parcels if p["station"]}
-                      | {r[0] for r in db.execute("SELECT DISTINCT station FROM returns WHERE station IS NOT NULL "
-                                                  "ORDER BY opened_at DESC LIMIT 50")})
+    # the benches a parcel can go to: those configured, those signed in at lately, those with parcels
+    known = {r[0] for r in db.execute("SELECT station FROM bench_sessions WHERE station IS NOT NULL "
+                                      "GROUP BY station ORDER BY max(started_at) DESC LIMIT 50")}
+    known |= {r[0] for r in db.execute("SELECT station FROM returns WHERE station IS NOT NULL "
+                                       "GROUP BY station ORDER BY max(opened_at) DESC LIMIT 50")}
+    stations = sorted(known | set(current_app.config.get("BENCHES") or {}) | {p["station"] for p in parcels if p["station"]})
     return render("downstream/_parcels.html", "downstream/parcels.html", status, parcels=parcels, stations=stations,
                   message=message)
 
