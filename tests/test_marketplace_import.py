@@ -362,7 +362,7 @@ def test_a_removal_box_at_the_bench_shows_report_against_count_and_closes_withou
     bench = Bench(client, csrf(client.get("/")))
     page = bench.scan("1Z999AA10123456796").get_data(as_text=True)
     assert "Removal box" in page and "RMVL-2026-10-A" in page and "Amazon FBA removals" in page
-    assert "Refund" not in page
+    assert "Refund" not in page and "Customer says" not in page and "no refund" in page
     bench.scan("MP-LAMP")
     page = bench.post("/bench/inspect", qty="2", set_grade="A").get_data(as_text=True)
     item_id = re.search(r"/bench/items/(\d+)/decide", page).group(1)
