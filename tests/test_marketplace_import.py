@@ -306,6 +306,15 @@ def test_an_fba_removal_box_opens_by_its_tracking_number_is_counted_and_lists_it
     assert again.get_json()["removal"] == body["removal"]
     events = [r[0] for r in db.execute("SELECT type FROM events WHERE type = 'removal.received'")]
     assert events == ["removal.received"]
+    # the claim list: every closed box whose count differs from the report
+    supervisor = {"Authorization": f"Bearer {auth.new_token(db, 'sam')}"}
+    listed = client.get("/api/removals/discrepancies", headers=supervisor).get_json()["boxes"]
+    assert [(b["removal_id"], b["tracking_no"], b["shortages"]) for b in listed] == [
+        ("RMVL-2026-10-A", "1Z999AA10123456785", [{"sku": "MP-HAT-W", "qty": 2}])]
+    sheet = client.get("/api/removals/discrepancies?format=csv", headers=supervisor)
+    assert sheet.mimetype == "text/csv" and "RMVL-2026-10-A,1Z999AA10123456785" in sheet.get_data(as_text=True)
+    assert ",MP-HAT-W,2,0,-2" in sheet.get_data(as_text=True)
+    assert client.get("/api/removals/discrepancies", headers=headers).status_code == 403
     stock = client.get("/api/stock", query_string={"sku": "MP-HAT-S"}, headers=headers).get_json()
     assert stock["total"] >= 4 or db.execute("SELECT count(*) FROM allocations").fetchone()[0] > 0
 

@@ -55,7 +55,7 @@ TABLE = [
     ("api.quarantine_review", SUPERVISORS),
     ("api.claim", ANY), ("api.claim_file", SUPERVISORS), ("api.claim_settle", SUPERVISORS), ("api.claim_reject", SUPERVISORS),
     ("api.clear_customer_flag", SUPERVISORS),
-    ("api.open_parcels", SUPERVISORS), ("api.reassign_parcel", SUPERVISORS),
+    ("api.open_parcels", SUPERVISORS), ("api.reassign_parcel", SUPERVISORS), ("api.removal_discrepancies", SUPERVISORS),
     ("api.policy_get", ANY), ("api.policy_put", SUPERVISORS), ("api.policy_sku", SUPERVISORS),
     ("api.policy_audit", SUPERVISORS),
     ("api.webhook_list", ADMINS), ("api.webhook_add", ADMINS),
