@@ -597,3 +597,29 @@ def test_the_keypad_and_the_inspect_screen_fit_the_bench_screen_without_scrollin
     expect(page.get_by_role("button", name="A", exact=True)).to_be_visible()
     assert page.evaluate(fits), page.evaluate("document.documentElement.scrollHeight")
     assert_every_button_tappable(page)
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1280, 800)])
+def test_the_on_screen_keyboard_types_a_plus_cyrillic_and_accented_letters(page, server, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, server)
+    page.get_by_role("button", name="No label").click()
+    field = page.locator("#q")
+    page.locator('[data-osk="+"]').click()
+    page.locator('[data-osk="7"]').click()
+    expect(field).to_have_value("+7")
+    page.locator('[data-osk="back"]:visible').click()
+    page.locator('[data-osk="back"]:visible').click()
+    page.locator('[data-osk-show="cyr"]').click()
+    expect(page.locator('[data-osk="q"]')).to_be_hidden()
+    for key in "иван":
+        page.locator(f'[data-osk="{key}"]').click()
+    page.locator('[data-osk-show="acc"]').click()
+    page.locator('[data-osk="é"]').click()
+    expect(field).to_have_value("иванé")
+    page.locator('[data-osk-show="lat"]').click()
+    expect(page.locator('[data-osk="q"]')).to_be_visible()
+    assert_every_button_tappable(page)
+    fits = page.evaluate("() => [...document.querySelectorAll('#nolabel .osk-key')].filter(k => k.offsetParent)"
+                         ".every(k => k.getBoundingClientRect().right <= window.innerWidth)")
+    assert fits  # no key runs off the screen

@@ -44,6 +44,17 @@
     input.focus({ preventScroll: true });  // a keyboard, if there is one, types on from here
   }
 
+  function oskShow(button) {
+    var osk = closest(button, "[data-osk-for]");
+    var name = button.dataset.oskShow;
+    osk.querySelectorAll("[data-osk-layout]").forEach(function (layout) {
+      layout.hidden = layout.dataset.oskLayout !== name;
+    });
+    osk.querySelectorAll("[data-osk-show]").forEach(function (b) {
+      b.setAttribute("aria-pressed", b === button ? "true" : "false");
+    });
+  }
+
   // -- label printing in a hidden frame -----------------------------------------------------
   // window.print() holds the page for a moment and Chromium drops the keys typed meanwhile: the
   // item scanned right after Confirm arrived with a digit missing, an "unknown product" bound
@@ -197,6 +208,7 @@
     else if ((el = closest(t, "[data-dismiss]"))) closePanels();
     else if ((el = closest(t, "[data-key]"))) keypadKey(el.dataset.key);
     else if ((el = closest(t, "[data-osk]"))) oskKey(el);
+    else if ((el = closest(t, "[data-osk-show]"))) oskShow(el);
     else if ((el = closest(t, "[data-step]"))) {
       var input = closest(el, "[data-qty]").querySelector("input");
       input.value = Math.max(1, (parseInt(input.value, 10) || 1) + parseInt(el.dataset.step, 10));
