@@ -623,3 +623,18 @@ def test_the_on_screen_keyboard_types_a_plus_cyrillic_and_accented_letters(page,
     fits = page.evaluate("() => [...document.querySelectorAll('#nolabel .osk-key')].filter(k => k.offsetParent)"
                          ".every(k => k.getBoundingClientRect().right <= window.innerWidth)")
     assert fits  # no key runs off the screen
+
+
+def test_a_product_scan_with_no_parcel_is_narrowed_by_a_name_on_the_keyboard(page, server):
+    sign_in(page, server)
+    scan(page, MUG_GTIN)
+    expect(page.locator(".candidates .result").filter(has_text="SO-1")).to_be_visible()
+    page.get_by_role("button", name="Narrow by name").click()
+    expect(page.locator("#q-narrow")).to_contain_text("Only orders with Travel mug")
+    for key in "xm@":
+        page.locator(f'[data-osk="{key}"]').click()
+    result = page.locator("#search-results .result").filter(has_text="SO-1")
+    expect(result).to_be_visible()
+    assert page.locator("#q-sku").input_value() == "MUG-01"
+    result.click()
+    expect(page.locator(".customer-name")).to_have_text("王小明")

@@ -174,3 +174,18 @@ def test_the_bench_lists_each_result_with_its_country_rma_and_expected_products(
     assert sample.RMA in result and "expected back" in result
     assert "Travel mug" in result and "MUG-01" in result  # the RMA's line: what the parcel should hold
     assert "Phone X" not in result  # ordered, but not on the RMA
+
+
+def test_a_name_narrows_a_product_scans_orders_to_those_holding_that_product(tmp_path):
+    from station.intake.search import search_orders
+    from tests import sample
+
+    db = sample.fresh(tmp_path / "s.db")
+    sample.load_sample(db)
+    every = {r["order_no"] for r in search_orders(db, "王小明")}
+    assert every  # the customer's returnable orders
+    with_mug = {r["order_no"] for r in search_orders(db, "王小明", sku="MUG-01")}
+    holding = {r[0] for r in db.execute("SELECT order_no FROM order_lines WHERE sku = 'MUG-01'")}
+    assert with_mug and with_mug <= holding and with_mug <= every
+    assert search_orders(db, "王小明", sku="NO-SUCH-SKU") == []
+    db.close()

@@ -13,6 +13,17 @@
     if (input) { input.value = ""; input.focus(); }
   }
 
+  // "Narrow by name" under a product scan's orders: the search keeps to orders holding it
+  function narrow(button) {
+    var sku = document.getElementById("q-sku"), note = document.getElementById("q-narrow");
+    if (!sku) return;
+    sku.value = button.dataset.narrowSku || "";
+    if (note) {
+      note.hidden = !sku.value;
+      note.textContent = sku.value ? "Only orders with " + (button.dataset.narrowName || sku.value) : "";
+    }
+  }
+
   function closePanels() {
     document.querySelectorAll(".overlay").forEach(function (p) { p.hidden = true; });
   }
@@ -204,7 +215,7 @@
   document.addEventListener("click", function (e) {
     var t = e.target;
     var el;
-    if ((el = closest(t, "[data-open]"))) openPanel(el.dataset.open);
+    if ((el = closest(t, "[data-open]"))) { openPanel(el.dataset.open); narrow(el); }
     else if ((el = closest(t, "[data-dismiss]"))) closePanels();
     else if ((el = closest(t, "[data-key]"))) keypadKey(el.dataset.key);
     else if ((el = closest(t, "[data-osk]"))) oskKey(el);

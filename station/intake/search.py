@@ -132,7 +132,7 @@ def _fuzzy_customers(db, typed_words, exclude):
     return {}
 
 
-def _ranked(db, where, params, limit):
+def _ranked(db, where, params, limit, sku=None):
     """Returnable orders matching `where` (named parameters): an open RMA first, then the newest.
 
     Two narrow reads, then the fields of at most 2 × limit orders: the `limit` newest, and the
@@ -140,7 +140,9 @@ def _ranked(db, where, params, limit):
     order before sorting cost 25 ms for a surname's 5,000 orders at 1,000,000 orders.
     """
     base = f"FROM orders o WHERE o.status IN ('shipped', 'delivered') AND {where}"
-    params = {**params, "limit": limit}
+    if sku:  # a product scanned with no parcel open, narrowed by a name: only orders holding it
+        base += " AND o.order_no IN (SELECT order_no FROM order_lines WHERE sku = :sku)"
+    params = {**params, "limit": limit, "sku": sku}
     newest = rows(db, f"SELECT o.order_no {base} ORDER BY o.placed_at DESC LIMIT :limit", params)
     with_rma = rows(db, f"SELECT o.order_no {base} AND EXISTS (SELECT 1 FROM rmas m WHERE m.order_no = o.order_no "
                         "AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.order_no = o.order_no AND r.rma_no = m.rma_no "
@@ -152,10 +154,11 @@ def _ranked(db, where, params, limit):
     return _rank(found)[:limit]
 
 
-def _of_customers(db, customer_ids, limit):
+def _of_customers(db, customer_ids, limit, sku=None):
     if not customer_ids:
         return []
-    return _ranked(db, "o.customer_id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(customer_ids)}, limit)
+    return _ranked(db, "o.customer_id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(customer_ids)}, limit,
+                   sku)
 
 
 def _rank(found):
@@ -164,8 +167,9 @@ def _rank(found):
     return sorted(newest, key=lambda r: r["open_rma"] is None)
 
 
-def search_orders(db, q, limit=LIMIT):
-    """Returnable orders matching the text, best first (at most `limit`), each with its expected lines."""
+def search_orders(db, q, limit=LIMIT, sku=None):
+    """Returnable orders matching the text, best first (at most `limit`), each with its expected lines;
+    with `sku`, only orders holding that product (a product scanned with no parcel open)."""
     q = (q or "").strip()
     if not searchable(q):
         return []
@@ -177,7 +181,7 @@ def search_orders(db, q, limit=LIMIT):
                            "tracking_no IN (SELECT value FROM json_each(:c)) UNION SELECT order_no FROM cartons WHERE "
                            "carton_code IN (SELECT value FROM json_each(:c)) UNION SELECT order_no FROM rmas WHERE "
                            "return_tracking_no IN (SELECT value FROM json_each(:c)) UNION SELECT order_no FROM rmas "
-                           "WHERE rma_no IN (SELECT value FROM json_each(:c)))", {"c": cases}, limit):
+                           "WHERE rma_no IN (SELECT value FROM json_each(:c)))", {"c": cases}, limit, sku):
         exact.setdefault(row["order_no"], row)
     typed_words = words(fold(q))
     customers = _name_customers(db, typed_words) if typed_words else []
@@ -190,7 +194,7 @@ def search_orders(db, q, limit=LIMIT):
     forms = phone_forms(q)
     if forms and len(digits(q)) * 2 >= len("".join(q.split())):
         customers += [c["customer_id"] for c in _customers(db, "phone", [forms], CANDIDATES)]
-    for row in _of_customers(db, list(dict.fromkeys(customers)), limit):
+    for row in _of_customers(db, list(dict.fromkeys(customers)), limit, sku):
         exact.setdefault(row["order_no"], row)
     found = _rank(exact.values())[:limit]
     # a typo (wangfnag, garcai daniel): below every exact match, only when those leave room
@@ -199,7 +203,7 @@ def search_orders(db, q, limit=LIMIT):
         seen = {r["order_no"] for r in found}
         # the nearest names first (the newest 20 orders of two hundred near names would hide the right one)
         nearest = sorted(fuzzy, key=lambda c: -fuzzy[c])[:limit]
-        near = sorted(_rank(_of_customers(db, nearest, limit * 5)), key=lambda r: -fuzzy[r["customer_id"]])
+        near = sorted(_rank(_of_customers(db, nearest, limit * 5, sku)), key=lambda r: -fuzzy[r["customer_id"]])
         found += [r for r in near if r["order_no"] not in seen][:limit - len(found)]
     for row in found:
         row["rma_no"] = row["open_rma"] or latest_rma(db, row["order_no"])

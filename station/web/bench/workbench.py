@@ -233,6 +233,7 @@ def clear():
 def search():
     """No label: orders by customer name, email, phone or order number."""
     q = request.args.get("q", "")[:80]
+    sku = request.args.get("sku", "")[:128] or None  # a product scanned with no parcel open: its orders only
     searched = order_search.searchable(q)
-    results = order_search.search_orders(get_db(), q) if searched else []
-    return render_template("_search_results.html", results=results, q=q, searched=searched)
+    results = order_search.search_orders(get_db(), q, sku=sku) if searched else []
+    return render_template("_search_results.html", results=results, q=q, searched=searched, sku=sku)
