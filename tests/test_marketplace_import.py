@@ -416,3 +416,21 @@ def test_an_amount_of_hundreds_of_digits_or_millions_of_blank_lines_is_a_clear_a
     assert "more than 1,000,000,000" in failed.value.errors[0]
     padded = text + b"\n" * 2_000_000  # read once, fast: blank lines are skipped as they are read
     assert marketplace.preview(db, "a.txt", padded, "amazon-orders")["counts"]["orders"] == 3
+
+
+def test_a_shop_without_skus_a_gift_card_order_and_a_longer_status_import_as_a_warehouse_expects(station, tmp_path):
+    path, client, headers, db = station
+    header = ("Name,Email,Financial Status,Fulfillment Status,Currency,Created at,Lineitem quantity,Lineitem name,"
+              "Lineitem price,Lineitem sku,Shipping Name,Shipping Country")
+    rows = ["#2001,jo@example.com,paid,fulfilled,GBP,2026-10-01 10:00:00 +0100,1,Wool scarf - Grey,25.00,,Jo Bloggs,GB",
+            "#2002,gift@example.com,paid,,GBP,2026-10-02 10:00:00 +0100,1,,10.00,,Gift Buyer,GB"]
+    shop = write(tmp_path, "shop.csv", header + "\n" + "\n".join(rows) + "\n")
+    result = run("import", str(shop), "--format", "shopify-orders", "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    assert db.execute("SELECT sku FROM order_lines WHERE order_no = '#2001'").fetchone()[0] == "Wool scarf - Grey"
+    assert db.execute("SELECT count(*) FROM orders WHERE order_no = '#2002'").fetchone()[0] == 0  # nothing to return
+    from station.data.marketplace.targets import _status
+    options = {"status": {}, "default_status": "shipped"}
+    assert [_status(options, {"status": s}) for s in ("Shipped - Delivered to Buyer", "Canceled by seller",
+                                                      "Pending - Waiting for Pick Up", "Shipped")] == [
+        "delivered", "cancelled", "awaiting_stock", "shipped"]

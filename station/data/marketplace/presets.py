@@ -148,7 +148,8 @@ SHOPIFY_ORDERS = {
     "columns": {
         "order_no": ["Name"],
         "placed_at": ["Created at", "Paid at"],
-        "sku": ["Lineitem sku"],
+        # a shop that keeps no SKUs: the line item's name is its key (a saved mapping can do better)
+        "sku": ["Lineitem sku", "Lineitem name"],
         "product_name": ["Lineitem name"],
         "qty": ["Lineitem quantity"],
         "unit_price": ["Lineitem price"],

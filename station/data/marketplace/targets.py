@@ -275,9 +275,7 @@ def _order(ctx, fields, out, problems, order_no, order_rows, known_products):
         lines.append((line, sku, qty, price, fields.get(values, "product_name"),
                       fields.get(values, "line_key") or fields.get(values, "item_number")))
     if not lines:
-        if not any(fields.get(v, "sku") for _, v in order_rows):
-            problems.add(first, f"{fields.label('sku')}: the order has no product rows")
-        return
+        return  # no product line (a gift card, a cancelled line only): nothing that could come back
     if currency is None:
         problems.add(first, f"{fields.label('currency') if fields.has('currency') else 'currency'}: "
                             "the order's currency is not in the file (no currency column, no sign on its prices)")
@@ -318,6 +316,13 @@ def _status(options, head):
     word = "".join(ch for ch in head.get("status", "").casefold() if ch.isalnum())
     if word and word in options.get("status", {}):
         return options["status"][word]
+    # the longer wordings a platform adds ("Shipped - Delivered to Buyer", "Canceled by seller")
+    if "deliver" in word and "undeliver" not in word:
+        return "delivered"
+    if "cancel" in word:
+        return "cancelled"
+    if word.startswith(("pending", "unshipped", "unfulfilled", "awaiting")):
+        return "awaiting_stock"
     return options.get("default_status", "shipped")
 
 
