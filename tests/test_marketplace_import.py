@@ -341,6 +341,7 @@ def test_an_amount_that_is_not_one_is_refused(text):
     ("2017-09-23T14:18:23-07:00", "amazon", "2017-09-23T21:18:23Z"), ("10-Jul-2025", "amazon", "2025-07-10T00:00:00Z"),
     ("Jul-21-25", "ebay", "2025-07-21T00:00:00Z"), ("2025-10-07 09:50:26 +0200", "shopify", "2025-10-07T07:50:26Z"),
     ("2026/10/01 08:30:00", "ymd", "2026-10-01T08:30:00Z"), ("03/04/2026", "dmy", "2026-04-03T00:00:00Z"),
+    ("Jul-21-25 10:22:33 PDT", "ebay", "2025-07-21T17:22:33Z"), ("2024-03-15 10:22:33 PST", "amazon", "2024-03-15T18:22:33Z"),
 ])
 def test_dates_are_read_in_each_platforms_own_form(text, style, expected):
     assert timestamp(text, style) == expected

@@ -396,9 +396,8 @@ def _return(ctx, fields, out, problems, rma_no, request, orders_known, known_pro
     label_cost, _ = _amount(fields, values0, "label_cost", currency or ctx.base, problems, first)
     payer_text = fields.get(values0, "label_paid_by").casefold()
     payer = options.get("label_payers", {}).get(payer_text, payer_text) if payer_text else None
-    if payer and payer not in ("seller", "customer", "marketplace"):
-        problems.add(first, f"{fields.label('label_paid_by')}: not seller, customer or marketplace: {payer_text!r}")
-        payer = None
+    if payer not in ("seller", "customer", "marketplace"):
+        payer = None  # a wording we do not know: the label's payer is left open, the return still comes in
     skus = {}
     for line, values in request["rows"]:
         qty = _qty(fields, values, problems, line)
