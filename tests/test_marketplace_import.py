@@ -156,9 +156,9 @@ def test_an_amazon_returns_report_brings_rmas_with_mapped_reasons_and_holds_unma
 def test_fba_customer_returns_are_counted_but_never_expected_at_the_bench(station):
     path, client, headers, db = station
     imported(path, "amazon-fba-returns.txt", "amazon-fba-returns")
-    found = lookup(client, headers, "FBA-LPNNC5N165ZVR")
+    found = lookup(client, headers, "LPNNC5N165ZVR")
     assert found.status_code == 200 and found.get_json()["rma"]["reason"] == "ordered_by_mistake"
-    assert db.execute("SELECT source, channel_reason FROM rmas WHERE rma_no = 'FBA-LPNNC5N165ZVS'").fetchone() == (
+    assert db.execute("SELECT source, channel_reason FROM rmas WHERE rma_no = 'LPNNC5N165ZVS'").fetchone() == (
         "fba", "UNWANTED_ITEM")
     from station.reporting.forecast import on_open_rmas
     assert not [r for r in on_open_rmas(db) if r["sku"] in ("MP-HAT-S", "MP-FBA-ONLY")]

@@ -355,7 +355,8 @@ def returns(ctx, table, fields, problems, source=None):
             continue  # a rejected or cancelled request brings no parcel
         if source == "fba":
             lpn = fields.get(values, "lpn")
-            rma_no = f"FBA-{lpn}" if lpn else f"FBA-{order_no}-{sku}-{(fields.get(values, 'created_at') or '')[:10]}"
+            # the licence plate on the returned unit is its RMA: scanning it finds the return
+            rma_no = lpn or f"FBA-{order_no}-{sku}-{(fields.get(values, 'created_at') or '')[:10]}"
         else:
             rma_no = fields.get(values, "rma_no")
             if not rma_no:
