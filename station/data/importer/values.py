@@ -14,8 +14,7 @@ _NAIVE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]
 _INT = re.compile(r"[+-]?[0-9]+\Z")
 _MANY_DECIMALS = re.compile(r"[0-9]+\.[0-9]{3,}\Z")  # a money cell with more decimals than most currencies have
 _UPPER = {2: re.compile(r"[A-Z]{2}\Z"), 3: re.compile(r"[A-Z]{3}\Z")}
-# ISO 3166-1 alpha-2: the 249 assigned codes, XK (Kosovo), which carriers and marketplaces use, and
-# ZZ (CLDR's "unknown region"): a marketplace customer known only from a returns report.
+# ISO 3166-1 alpha-2: the 249 assigned codes, and XK (Kosovo), which carriers and marketplaces use.
 COUNTRIES = frozenset("""
 AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
 BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE
@@ -24,7 +23,7 @@ HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW
 LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
 NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
 SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
-TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW XK ZZ
+TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW XK
 """.split())
 _CODE_HINTS = {"UK": " (the United Kingdom is GB)", "EL": " (Greece is GR)", "RMB": " (the renminbi is CNY)",
                "NTD": " (the New Taiwan dollar is TWD)", "UKP": " (the pound sterling is GBP)"}

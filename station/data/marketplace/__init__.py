@@ -40,7 +40,10 @@ def import_file(db, name, data, format_name, user="import"):
     mapping, table, out = convert(db, name, data, format_name)
     tables = out.for_import()
     with db_module.write(db):
+        unknown = _write_unknown_country(db, out)
         counts = importer.import_rows(db, tables) if tables else {}
+        if unknown:
+            counts["customers"] = counts.get("customers", 0) + unknown
         if out.rma_extras:
             db.conn.executemany("UPDATE rmas SET channel_reason = ?, source = ? WHERE rma_no = ? "
                                 "AND (channel_reason IS NOT ? OR source IS NOT ?)",
@@ -76,6 +79,7 @@ def preview(db, name, data, format_name, limit=PREVIEW_ROWS):
     counts = {t: len(v) for t, v in out.tables.items() if v}
     try:  # the import's own checks, in a transaction that is always rolled back
         with db_module.write(db):
+            _write_unknown_country(db, out)
             importer.import_rows(db, out.for_import())
             raise _Rollback
     except ImportFailed as failed:
@@ -84,6 +88,20 @@ def preview(db, name, data, format_name, limit=PREVIEW_ROWS):
         pass
     return {"format": mapping["name"], "header": table.header, "rows": shown, "problems": problems,
             "counts": counts, "unmapped": sorted(out.unmapped), "columns": columns}
+
+
+def _write_unknown_country(db, out):
+    """Customers of unknown country (ZZ), written first in the import's transaction so the orders'
+    references find them; a customer the station has keeps its country, a re-import changes nothing."""
+    rows_ = out.unknown_country()
+    if rows_:
+        db.conn.executemany(
+            "INSERT INTO customers (customer_id, name, email, phone, country) VALUES (?, coalesce(?, 'customer'), ?, ?, 'ZZ') "
+            "ON CONFLICT (customer_id) DO UPDATE SET name = excluded.name, email = coalesce(excluded.email, email), "
+            "phone = coalesce(excluded.phone, phone) WHERE name IS NOT excluded.name "
+            "OR (excluded.email IS NOT NULL AND email IS NOT excluded.email) "
+            "OR (excluded.phone IS NOT NULL AND phone IS NOT excluded.phone)", rows_)
+    return len(rows_)
 
 
 class _Rollback(Exception):

@@ -31,6 +31,14 @@ from station.data.marketplace.values import country, money as parse_money, quant
 from station.db import rows
 
 FOOTER_MARKERS = ("record(s) downloaded", "seller id")
+UNKNOWN_COUNTRY = "ZZ"  # CLDR's "unknown region": a customer a marketplace file gives no country
+
+
+def _clean(text):
+    """Text from a file written beside the CSV import's checks: no control characters, bounded."""
+    if text is None:
+        return None
+    return "".join(c for c in str(text) if c >= " " and c != "\x7f")[:300] or None
 
 
 class Problems:
@@ -127,7 +135,19 @@ class Output:
                     held[2][column] = value
 
     def for_import(self):
-        return {table: list(keyed.values()) for table, keyed in self.tables.items() if keyed}
+        """The rows the CSV import checks and writes; customers of unknown country go apart
+        (`unknown_country`): ZZ is no country a customers.csv row may name."""
+        tables = {table: list(keyed.values()) for table, keyed in self.tables.items() if keyed}
+        if "customers" in tables:
+            tables["customers"] = [r for r in tables["customers"] if r[2].get("country") != UNKNOWN_COUNTRY]
+            if not tables["customers"]:
+                del tables["customers"]
+        return tables
+
+    def unknown_country(self):
+        """Customers a file gives no country (or a returns report's placeholders): (customer_id, name, email, phone)."""
+        return [(r["customer_id"], _clean(r.get("name")), _clean(r.get("email")), _clean(r.get("phone")))
+                for _, _, r in self.tables["customers"].values() if r.get("country") == UNKNOWN_COUNTRY]
 
 
 def _time(fields, values, field, ctx, problems, line, required=False):
@@ -180,12 +200,12 @@ def _qty(fields, values, problems, line, field="qty"):
 def _country(fields, values, problems, line):
     text = fields.get(values, "country")
     if not text:
-        return "ZZ"
+        return UNKNOWN_COUNTRY
     try:
         return country(text)
     except ValueError as exc:
         problems.add(line, f"{fields.label('country')}: {exc}")
-        return "ZZ"
+        return UNKNOWN_COUNTRY
 
 
 def _product(ctx, out, known_products, sku, name, line, unit_price=None, currency=None):
@@ -198,7 +218,7 @@ def _product(ctx, out, known_products, sku, name, line, unit_price=None, currenc
 
 def _placeholder_customer(ctx, out, order_no, line):
     customer_id = f"{ctx.channel}:order:{order_no}"
-    out.put("customers", customer_id, line, {"customer_id": customer_id, "country": "ZZ",
+    out.put("customers", customer_id, line, {"customer_id": customer_id, "country": UNKNOWN_COUNTRY,
                                              "name": ctx.options.get("placeholder_name") or f"{ctx.channel} customer"})
     return customer_id
 
@@ -477,7 +497,7 @@ def removals(ctx, table, fields, problems):
         ctx.db, "SELECT sku, price FROM products WHERE sku IN (SELECT value FROM json_each(?))",
         [json.dumps(sorted({s for b in boxes.values() for s in b["skus"]}))])}
     out.put("customers", REMOVALS_CUSTOMER, min(b["line"] for b in boxes.values()),
-            {"customer_id": REMOVALS_CUSTOMER, "name": "Amazon FBA removals", "country": "ZZ"})
+            {"customer_id": REMOVALS_CUSTOMER, "name": "Amazon FBA removals", "country": UNKNOWN_COUNTRY})
     orders_ = {}
     for (removal_id, tracking), box in boxes.items():
         orders_.setdefault(removal_id, []).append((tracking, box))
