@@ -37,7 +37,39 @@ def connect(path):
     conn.create_function("name_key", 1, name_key, deterministic=True)
     conn.create_function("phone_key", 2, phone_key, deterministic=True)
     # execute_plugins=False: no plugin discovery on every connection (we use none)
-    return sqlite_utils.Database(conn, execute_plugins=False)
+    db = sqlite_utils.Database(conn, execute_plugins=False)
+    db.station_path = _key(path)
+    return db
+
+
+# Writers of one process queue on a lock per database file, in turn, instead of sleeping in
+# SQLite's busy handler (which wakes on a timer, so the tail of a busy minute was writers asleep
+# while the file was free). Re-entrant: a thread writing through a second connection of its own
+# passes, as before. Other processes (a CLI import, gunicorn's workers) still meet SQLite's lock.
+_WRITERS = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _key(path):
+    import os
+
+    return os.path.realpath(str(path))
+
+
+def _writer_lock(db):
+    path = getattr(db, "station_path", None)
+    if path is None:  # a handle made elsewhere (sqlite_utils.Database over a sqlite3 connection)
+        row = db.conn.execute("PRAGMA database_list").fetchone()
+        path = _key(row[2]) if row and row[2] else f":memory:{id(db.conn)}"
+        try:
+            db.station_path = path
+        except AttributeError:
+            pass
+    with _WRITERS_GUARD:
+        lock = _WRITERS.get(path)
+        if lock is None:
+            lock = _WRITERS[path] = threading.RLock()
+    return lock
 
 
 _WARM_READER = """
@@ -97,6 +129,19 @@ def write(db):
         with db.atomic():
             yield db
         return
+    lock = _writer_lock(db)
+    if not lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        raise sqlite3.OperationalError("database is locked (other writers of this process held it too long)")
+    try:
+        with _immediate(db):
+            yield db
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def _immediate(db):
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
