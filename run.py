@@ -129,6 +129,15 @@ def cmd_worker(args):
     return 0
 
 
+def refused(failed):
+    """An import that wrote nothing: stderr holds only the FILE:LINE: reason lines, for scripts;
+    the summary on stdout is for people. Exit status 1."""
+    for error in failed.errors:
+        print(error, file=sys.stderr)
+    print(f"nothing imported: {len(failed.errors)} bad row(s)")
+    return 1
+
+
 def cmd_import(args):
     from station.data import importer
     from station.data.importer.reading import ImportFailed
@@ -145,11 +154,7 @@ def cmd_import(args):
     try:
         counts = importer.import_dir(db, directory, progress=sys.stderr.isatty())
     except ImportFailed as failed:
-        for error in failed.errors:
-            print(error, file=sys.stderr)
-        # stderr holds only the FILE:LINE: reason lines, for scripts; the summary is for people
-        print(f"nothing imported: {len(failed.errors)} bad row(s)")
-        return 1
+        return refused(failed)
     finally:
         db.close()
     print("imported: " + ", ".join(f"{name} {n}" for name, n in counts.items()), file=sys.stderr)
@@ -175,10 +180,7 @@ def cmd_import_file(args):
     try:
         result = marketplace.import_file(db, path.name, data, args.format)
     except ImportFailed as failed:
-        for error in failed.errors:
-            print(error, file=sys.stderr)
-        print(f"nothing imported: {len(failed.errors)} bad row(s)")
-        return 1
+        return refused(failed)
     except ServiceError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1

@@ -59,3 +59,33 @@ def bench_session(app, user_id, station="bench"):
         return start_bench_session(db, user_id, station)
     finally:
         db.close()
+
+
+class Screen:
+    """A signed-in browser on Flask's test client: gets and posts as htmx does, with the session's
+    CSRF token (screens' tests: admin, currencies, imports)."""
+
+    def __init__(self, client, csrf):
+        self.client, self.csrf = client, csrf
+
+    def get(self, url, htmx=False, **kw):
+        if htmx:
+            kw["headers"] = {**kw.get("headers", {}), "HX-Request": "true"}
+        return self.client.get(url, **kw)
+
+    def post(self, url, /, htmx=True, **data):
+        headers = {"X-CSRF-Token": self.csrf}
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.client.post(url, data=data, headers=headers)
+
+
+def screen_as(app, user_name, csrf, screen=Screen):
+    """`screen` (a Screen) signed in as the user named `user_name`, in a bench session the server knows."""
+    from station.timeutil import now
+
+    client = app.test_client()
+    user_id = query(app, "SELECT id FROM users WHERE name = ?", [user_name])[0][0]
+    with client.session_transaction() as session:
+        session.update(user_id=user_id, sid=bench_session(app, user_id), csrf=csrf, seen=now().timestamp())
+    return screen(client, csrf)

@@ -13,7 +13,7 @@ from station.intake import closing, decisions, returns
 from station.data import webhooks
 from station.db import connect
 from station.timeutil import now
-from tests.helpers import bench_session
+from tests.helpers import screen_as
 from tests.sample import CARTON, MUG_GTIN, fresh, load_sample
 
 CSRF = "admin-screens-csrf"
@@ -42,30 +42,8 @@ def db(app):
     handle.close()
 
 
-class Screen:
-    """A signed-in browser: posts as htmx does, with the session's CSRF token."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def get(self, url, **kw):
-        return self.client.get(url, **kw)
-
-    def post(self, url, /, htmx=True, **data):
-        headers = {"X-CSRF-Token": CSRF}
-        if htmx:
-            headers["HX-Request"] = "true"
-        return self.client.post(url, data=data, headers=headers)
-
-
 def signed_in(app, role):
-    client = app.test_client()
-    db = connect(app.config["DATABASE"])
-    user_id = db.execute("SELECT id FROM users WHERE name = ?", [NAMES[role]]).fetchone()[0]
-    db.close()
-    with client.session_transaction() as session:
-        session.update(user_id=user_id, sid=bench_session(app, user_id), csrf=CSRF, seen=now().timestamp())
-    return Screen(client)
+    return screen_as(app, NAMES[role], CSRF)
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from station import auth, create_app
 from station.data.marketplace import mappings
 from station.data.marketplace.presets import PRESETS
 from station.db import connect
-from station.timeutil import now
-from tests.helpers import bench_session, query
+from tests import helpers
+from tests.helpers import query, screen_as
 from tests.sample import fresh, load_sample
 
 try:  # the Chromium test needs Playwright; the rest of the module does not
@@ -54,20 +54,8 @@ def db(app):
     handle.close()
 
 
-class Screen:
-    """A signed-in browser: posts as htmx does (the CSRF header), files as multipart."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def get(self, url, htmx=False):
-        return self.client.get(url, headers={"HX-Request": "true"} if htmx else {})
-
-    def post(self, url, /, htmx=True, **data):
-        headers = {"X-CSRF-Token": CSRF}
-        if htmx:
-            headers["HX-Request"] = "true"
-        return self.client.post(url, data=data, headers=headers)
+class Screen(helpers.Screen):
+    """A signed-in browser that also sends files as multipart."""
 
     def upload(self, url, format_name, name, data=None, **fields):
         """The upload form sent with `name` (a sample file's, or `data` under that name)."""
@@ -76,11 +64,7 @@ class Screen:
 
 
 def signed_in(app, role):
-    client = app.test_client()
-    user_id = query(app, "SELECT id FROM users WHERE name = ?", [USERS[role][0]])[0][0]
-    with client.session_transaction() as session:
-        session.update(user_id=user_id, sid=bench_session(app, user_id), csrf=CSRF, seen=now().timestamp())
-    return Screen(client)
+    return screen_as(app, USERS[role][0], CSRF, Screen)
 
 
 @pytest.fixture
