@@ -435,3 +435,12 @@ def test_a_shop_without_skus_a_gift_card_order_and_a_longer_status_import_as_a_w
     assert [_status(options, {"status": s}) for s in ("Shipped - Delivered to Buyer", "Canceled by seller",
                                                       "Pending - Waiting for Pick Up", "Shipped")] == [
         "delivered", "cancelled", "awaiting_stock", "shipped"]
+
+
+def test_a_shopify_order_number_is_found_with_or_without_its_hash(station):
+    path, client, headers, _db = station
+    imported(path, "shopify-orders.csv", "shopify-orders")
+    for code in ("#1001", "1001"):
+        found = lookup(client, headers, code)
+        assert found.status_code == 200 and found.get_json()["order"]["order_no"] == "#1001", code
+    assert lookup(client, headers, "1003").status_code == 404

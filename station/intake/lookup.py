@@ -41,6 +41,10 @@ def resolve(db, scan):
         row = one(db, "SELECT order_no FROM orders WHERE order_no = ?", [code])
         if row:
             return "order", row["order_no"], latest_rma(db, row["order_no"]), None
+    if scan.text.isdigit():  # a shop's order number printed without its '#' (Shopify's #1001 as 1001)
+        row = one(db, "SELECT order_no FROM orders WHERE order_no = ?", ["#" + scan.text])
+        if row:
+            return "order", row["order_no"], latest_rma(db, row["order_no"]), None
     product = find_product(db, scan)
     if product:
         order_no = None
