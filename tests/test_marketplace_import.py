@@ -444,3 +444,27 @@ def test_a_shopify_order_number_is_found_with_or_without_its_hash(station):
         found = lookup(client, headers, code)
         assert found.status_code == 200 and found.get_json()["order"]["order_no"] == "#1001", code
     assert lookup(client, headers, "1003").status_code == 404
+
+
+def test_amazons_all_orders_report_imports_with_the_same_preset(station, tmp_path):
+    path, client, headers, db = station
+    header = ("amazon-order-id\tmerchant-order-id\tpurchase-date\tlast-updated-date\torder-status\tfulfillment-channel\t"
+              "sales-channel\torder-channel\tship-service-level\tproduct-name\tsku\tasin\titem-status\tquantity\tcurrency\t"
+              "item-price\titem-tax\tshipping-price\tshipping-tax\tgift-wrap-price\tgift-wrap-tax\titem-promotion-discount\t"
+              "ship-promotion-discount\tship-city\tship-state\tship-postal-code\tship-country\tpromotion-ids\tcpf\t"
+              "is-business-order\tpurchase-order-number\tprice-designation")
+    def row(order, status, item_status, sku, qty, price, country):
+        cells = [order, "", "2026-10-17T08:04:21+00:00", "2026-10-18T22:07:59+00:00", status, "Amazon", "Amazon.it", "",
+                 "SecondDay", "Tazza da viaggio", sku, "B0TEST0001", item_status, qty, "EUR", price, "", "", "", "", "",
+                 "", "", "Milano", "MI", "20121", country, "", "", "false", "", ""]
+        return "\t".join(cells)
+    text = "\n".join([header, row("404-1111111-2222222", "Shipped - Delivered to Buyer", "Shipped", "MP-MUG", "2", "29.90", "IT"),
+                      row("404-3333333-4444444", "Cancelled", "Cancelled", "MP-MUG", "1", "", "IT")]) + "\n"
+    report = write(tmp_path, "all-orders.txt", text)
+    result = run("import", str(report), "--format", "amazon-orders", "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    order = lookup(client, headers, "404-1111111-2222222").get_json()
+    assert order["order"]["status"] == "delivered" and order["order"]["currency"] == "EUR"
+    assert order["customer"]["country"] == "IT" and order["customer"]["name"] == "Amazon customer"
+    assert [(e["sku"], e["qty"], e["unit_price"]) for e in order["expected"]] == [("MP-MUG", 2, 14.95)]
+    assert lookup(client, headers, "404-3333333-4444444").status_code == 404  # a cancelled line only: nothing to return
