@@ -34,6 +34,15 @@ def test_the_search_benchmark_runs_on_a_small_data_set_and_finds_every_tracking_
     assert next(line for line in out.splitlines() if line.startswith("tracking number:")).endswith("found 100%")
 
 
+def test_the_stations_benchmark_takes_parcels_through_every_call_with_and_without_the_writer_lock(tmp_path):
+    out = run("bench_stations.py", "--stations", "4", "--interval", "0.3", "--seconds", "2", "--orders", "300",
+              "--out", str(tmp_path))
+    lines = out.splitlines()
+    for label in ("in-process lock", "busy handler only"):
+        line = next(x for x in lines if x.startswith(label + ":"))
+        assert " 0 errors" in line and "close" in line and not line.startswith(label + ": 0 parcels")
+
+
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="the shared barcode samples are not beside this checkout")
 def test_the_decode_benchmark_runs_on_two_photos_of_each_shared_sample_set(tmp_path):
     import shutil
