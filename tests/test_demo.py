@@ -123,13 +123,35 @@ def s10_valid(code):
     return str({10: 0, 11: 5}.get(check, check)) == code[10]
 
 
-def test_about_eight_percent_of_delivered_orders_have_an_rma_with_valid_return_tracking(demo):
+def returned_share(db, families):
+    """Units returned at the bench over units shipped, for SKUs of these families (RUN-40: RUN)."""
+    like = " OR ".join("sku LIKE ?" for _ in families)
+    params = [f"{f}-%" for f in families]
+    shipped = scalar(db, f"SELECT sum(l.qty) FROM order_lines l JOIN orders o USING (order_no) "
+                         f"WHERE o.status IN ('shipped', 'delivered') AND ({like})", params)
+    returned = scalar(db, f"SELECT sum(qty) FROM return_items WHERE {like}", params)
+    return returned / shipped
+
+
+def test_return_rates_look_like_a_cross_border_shop_and_the_rmas_arrive(demo):
+    db, _ = demo
+    assert 0.15 <= returned_share(db, ("RUN", "HOOD")) <= 0.30  # apparel and shoes: size and fit
+    assert 0.05 <= returned_share(db, ("EB", "SPK", "SW", "PB", "KB", "MS", "CAM", "DRN", "HDR", "TB", "CHG")) <= 0.10
+    # an RMA older than four days has come back and was closed at bench-1, with its refund
+    old_open = scalar(db, "SELECT count(*) FROM rmas m WHERE m.created_at < ? AND NOT EXISTS "
+                          "(SELECT 1 FROM returns r WHERE r.rma_no = m.rma_no) AND m.rma_no NOT IN (?, ?)",
+                      [iso(now() - timedelta(days=4, hours=1)), DEMO_EXAMPLES["rma_no"], DEMO_EXAMPLES["ups_rma_no"]])
+    assert old_open == 0
+    assert {r[0] for r in db.execute("SELECT DISTINCT station FROM returns")} == {"bench-1"}
+
+
+def test_rmas_follow_some_delivered_orders_with_valid_return_tracking(demo):
     db, _ = demo
     delivered = scalar(db, "SELECT count(*) FROM orders WHERE status = 'delivered'")
     rmas = list(db["rmas"].rows)
     tracking = [r["return_tracking_no"] for r in rmas if r["return_tracking_no"]]
 
-    assert 0.06 <= len(rmas) / delivered <= 0.10
+    assert 0.08 <= len(rmas) / delivered <= 0.20
     assert all(ups_valid(t) or s10_valid(t) for t in tracking)
     assert sum(t.startswith("1Z") for t in tracking) >= 100 and sum(bool(s10_valid(t)) for t in tracking) >= 100
     assert {r["resolution"] for r in rmas} == {"refund", "exchange"}
@@ -157,9 +179,12 @@ def test_frequent_returners_have_three_closed_returns_in_the_last_90_days(demo):
 
     assert len(frequent) == summary["frequent_returners"] >= 5
     assert DEMO_EXAMPLES["frequent_returner_customer_id"] in {c for c, _ in frequent}
-    assert scalar(db, "SELECT count(*) FROM returns r JOIN return_items i USING (return_id) "
+    # every closed return has its items decided and its refund paid or ready
+    assert scalar(db, "SELECT count(DISTINCT r.return_id) FROM returns r JOIN return_items i USING (return_id) "
                       "JOIN decisions d USING (item_id) JOIN refunds f USING (return_id) "
                       "WHERE f.status IN ('paid', 'ready') AND r.closed_at >= r.opened_at") == db["returns"].count
+    assert scalar(db, "SELECT count(*) FROM return_items i LEFT JOIN decisions d USING (item_id) "
+                      "WHERE d.item_id IS NULL") == 0
     assert scalar(db, "SELECT count(*) FROM refunds WHERE status = 'paid' AND payment_ref IS NULL") == 0
 
 

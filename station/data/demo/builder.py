@@ -44,6 +44,17 @@ _CHANNEL_NAMES, _CHANNEL_WEIGHTS = list(CHANNELS), list(accumulate(CHANNELS.valu
 _AMAZON_CODES = ("111", "112", "113", "114", "171", "202", "205", "302", "305", "403", "405", "407", "028", "249", "503")
 
 
+# What share of delivered orders an RMA follows, by what the order's first line is: apparel and shoes
+# come back most (size and fit), electronics least; about a cross-border shop's rates.
+APPAREL, ELECTRONICS = ("RUN", "HOOD"), ("EB", "SPK", "SW", "PB", "KB", "MS", "CAM", "DRN", "HDR", "TB", "CHG")
+ARRIVES_AFTER = 4.0  # days: an RMA older than this has been received; newer ones are still on their way
+
+
+def return_chance(sku):
+    family = sku.split("-")[0]
+    return .55 if family in APPAREL else .17 if family in ELECTRONICS else .12
+
+
 # Units of USD for one unit of each currency: round figures of late 2026, for the demo only.
 DEMO_FX = {"AED": "0.2723", "BRL": "0.1850", "CNY": "0.1390", "EUR": "1.0850", "GBP": "1.2700", "JPY": "0.0066",
            "KRW": "0.00072", "PLN": "0.2500", "RUB": "0.0110", "SAR": "0.2666", "TRY": "0.0290", "UAH": "0.0240",
@@ -57,6 +68,8 @@ class _Builder:
         self.rng, self.at = rng, at
         self.tables = {s.file: [] for s in SPECS}
         self.history = []
+        self.arrived = []  # RMAs whose parcel reached the bench and was closed (the demo's return history)
+        self.arrived_days = {}  # customer -> days ago of their received returns
         self.seq = {"serial": 1, "carton": 100, "parcel": 4215100, "post": 10000100, "shop": 100100, "rma": 100100}
         self.used, self.emails = set(), set()
 
@@ -183,8 +196,10 @@ class _Builder:
             for _ in range(2 if units >= 3 and rng.random() < .3 else 1):
                 self.tables["cartons"].append(dict(carton_code=sscc(self.next("carton")), order_no=order["order_no"],
                                                    tracking_no=self._tracking(carrier), carrier=carrier))
-        if delivered and days is None and rng.random() < .08:
-            self._rma(order, order_lines, customer, rng.uniform(.02, min(40, delivered)) if delivered > .05 else .02)
+        if delivered and days is None and rng.random() < return_chance(order_lines[0]["sku"]):
+            created = rng.uniform(.02, min(40, delivered)) if delivered > .05 else .02
+            if self._may_return(customer["customer_id"], created):
+                self._rma(order, order_lines, customer, created, arrives=True)
         return order, order_lines
 
     def _line(self, order, n, sku, qty=None):
@@ -198,7 +213,16 @@ class _Builder:
         self.tables["order_lines"].append(line)
         return line
 
-    def _rma(self, order, lines, customer, created, reason=None, rma_no=None, tracking=None):
+    def _may_return(self, customer_id, created):
+        """At most two returns of one customer within 90 days: the demo's frequent returners are the
+        ones it names (DEMO_EXAMPLES), not every busy buyer (who keeps a third order instead)."""
+        days = self.arrived_days.setdefault(customer_id, [])
+        if sum(1 for d in days if abs(d - created) < 90) >= 2:
+            return False
+        days.append(created)
+        return True
+
+    def _rma(self, order, lines, customer, created, reason=None, rma_no=None, tracking=None, arrives=False):
         rng = self.rng
         if reason is None:
             apparel = lines[0]["sku"].split("-")[0] in ("RUN", "HOOD")
@@ -212,9 +236,21 @@ class _Builder:
         rma_no = rma_no or f"RMA-{self.next('rma')}"
         self.tables["rmas"].append(dict(rma_no=rma_no, order_no=order["order_no"], created_at=self.ago(created),
                                         reason=reason, resolution=resolution, return_tracking_no=tracking))
+        returned = []
         for i, line in enumerate(lines):
             if i == 0 or rng.random() < .3:
-                self.tables["rma_lines"].append(dict(rma_no=rma_no, sku=line["sku"], qty=rng.randint(1, int(line["qty"]))))
+                qty = rng.randint(1, int(line["qty"]))
+                self.tables["rma_lines"].append(dict(rma_no=rma_no, sku=line["sku"], qty=qty))
+                returned.append(dict(sku=line["sku"], qty=qty, unit_price=line["unit_price"],
+                                     serials=(line["serials"] or "").split(";")[:qty]))
+        if arrives and created > ARRIVES_AFTER:
+            # the parcel came back some days after the RMA, was inspected, decided and closed at bench-1
+            opened = created - rng.uniform(1.5, min(9.0, created - 1.0))
+            self.arrived.append(dict(order_no=order["order_no"], rma_no=rma_no, customer_id=customer["customer_id"],
+                                     currency=order["currency"], code=self.tables["cartons"][-1]["carton_code"],
+                                     reason=reason or "no_longer_needed", lines=returned,
+                                     grades=[rng.choice("AAABBC") for _ in returned],
+                                     opened_at=self.ago(opened), closed_at=self.ago(opened - .01)))
         return rma_no
 
     def _returned_order(self, customer, days, order_no=None, rma_no=None):
