@@ -717,3 +717,13 @@ def test_charts_say_a_sentence_for_all_zeros_round_rates_half_up_and_colour_by_t
     assert [c for _l, _v, c in coloured] == ["error", "ok", "warn"]
     drawn = charts.bars(coloured, "Rates", fmt.pct, marker=0.20)
     assert charts.COLOURS["error"] in drawn and charts.COLOURS["ok"] in drawn and 'font-size="15"' in drawn
+
+
+def test_a_frequent_returner_a_supervisor_cleared_leaves_the_list_until_new_returns(small, clock):
+    from station.intake.customers import clear_flag
+
+    db, _ = small
+    assert [r["customer_id"] for r in returners.frequent_returners(db, at=NOW)["rows"]] == ["C2"]
+    clear_flag(db, "C2", "frequent_returner", "sizes run small this season", user="sam")
+    found = returners.frequent_returners(db, at=NOW)
+    assert found["rows"] == [] and found["total"] == 0

@@ -62,6 +62,18 @@ def frequent_returners(db, limit=100, at=None):
             "ORDER BY coalesce(x.recent, 0) DESC, a.returns DESC, a.customer_id LIMIT :limit",
             dict(p, limit=limit - len(chosen)),
         )
+    # a supervisor who cleared the flag judged what came before: the bench's rule (customers.flags)
+    # decides again for those, and a customer it no longer flags leaves the list and the total
+    cleared = {r["customer_id"] for r in rows(
+        db, "SELECT DISTINCT customer_id FROM customer_flag_clearances WHERE flag = 'frequent_returner' "
+            "AND customer_id IN (SELECT value FROM json_each(?))", [json.dumps([h["customer_id"] for h in chosen])])}
+    if cleared:
+        from station.intake.customers import flags as customer_flags
+
+        still = {c for c in cleared if "frequent_returner" in customer_flags(
+            db, one(db, "SELECT customer_id, fraud FROM customers WHERE customer_id = ?", [c]), policy)}
+        total -= len(cleared - still)
+        chosen = [h for h in chosen if h["customer_id"] not in cleared - still]
     ids = json.dumps([h["customer_id"] for h in chosen])
     people = {r["customer_id"]: r for r in rows(
         db, "SELECT customer_id, name, country, email, fraud FROM customers "
