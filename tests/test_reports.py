@@ -395,6 +395,7 @@ def test_queue_sizes_and_ages(small):
         "rtv": (1, "2025-02-01T09:05:00Z", 59.1),
         "quarantine": (2, "2025-03-01T14:02:00Z", 30.9),
         "refunds": (1, "2025-03-28T11:07:00Z", 4.0),
+        "claims": (1, "2025-03-20T08:03:00Z", 12.2),  # a transit-damaged item whose carrier claim is open
     }
     assert [q["refurbish"][b] for b in ("under_1d", "d1_to_3", "d3_to_7", "over_7d")] == [0, 0, 1, 1]
     assert [q["refunds"][b] for b in ("under_1d", "d1_to_3", "d3_to_7", "over_7d")] == [0, 0, 1, 0]
@@ -413,7 +414,8 @@ def test_queue_sizes_follow_the_work_done_downstream(small, clock):
     quarantine.review(db, phone_x, {"outcome": "scrap", "note": "empty box"}, user="sam")
     refurbish.finish(db, refurbish.queue(db)[0]["wo_id"], {"outcome": "scrap", "grade": "D"}, user="tech")
     q = {r["queue"]: r for r in backlog.queues(db, NOW)["rows"]}
-    assert {k: r["items"] for k, r in q.items()} == {"refurbish": 1, "rtv": 0, "quarantine": 2, "refunds": 1}
+    assert {k: r["items"] for k, r in q.items()} == {"refurbish": 1, "rtv": 0, "quarantine": 2, "refunds": 1,
+                                                     "claims": 1}
     assert q["quarantine"]["oldest_since"] == "2025-02-01T09:05:00Z"  # the refused phone waits since it went to RTV
     for name, row in q.items():
         assert row["items"] == len(queues.queue(db, name)["items"]), name

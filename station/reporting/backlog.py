@@ -9,7 +9,7 @@ from station.timeutil import iso, parse
 from station.reporting.periods import parse_range
 
 QUEUES = {"refurbish": "Refurbish", "rtv": "Return to vendor", "quarantine": "Quarantine",
-          "refunds": "Held refunds"}
+          "refunds": "Held refunds", "claims": "Carrier claims"}
 AGE_BANDS = [("under_1d", 1), ("d1_to_3", 3), ("d3_to_7", 7), ("over_7d", None)]
 LEAD_DAYS = 14  # default supplier lead time a cross-dock fill is measured against
 
@@ -31,6 +31,10 @@ _MEMBERS = {
                   "AND t.item_id NOT IN (SELECT item_id FROM quarantine_reviews)",
     "refunds": "SELECT computed_at AS since FROM refunds WHERE refund_id IN "
                "(SELECT refund_id FROM refund_lines WHERE status = 'held')",
+    # downstream/claims.py UNSETTLED: a decided transit-damaged item whose claim is open or filed
+    "claims": "SELECT d.decided_at AS since FROM return_items i JOIN decisions d ON d.item_id = i.item_id "
+              "LEFT JOIN carrier_claims k ON k.item_id = i.item_id "
+              "WHERE i.reason = 'damaged_in_transit' AND coalesce(k.status, 'open') IN ('open', 'claimed')",
 }
 
 
