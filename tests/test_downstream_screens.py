@@ -256,6 +256,7 @@ def test_the_packing_list_prints_and_downloads_as_csv_and_the_evidence_pack_show
     assert csv.mimetype == "text/csv" and "attachment" in csv.headers["Content-Disposition"]
     lines = text(csv).splitlines()
     assert lines[0].startswith("item_id,sku,name,qty,serial") and lines[1].startswith(f"{item_id},PHONE-01,Phone X,1,SN1")
+    assert lines[0].endswith(",value,currency,status") and ",USD," in lines[1]  # the value names its currency
     evidence = text(sup.get(f"/rtv/{batch_id}/evidence"))
     assert f"/photos/{photo_id}" in evidence and "defective" in evidence and "SO-1" in evidence
     served = sup.get(f"/photos/{photo_id}")

@@ -2,6 +2,7 @@
 from flask import Response, abort
 
 from station.downstream import rtv as service
+from station import policy as policy_module
 from station.db import get_db
 from station.errors import ServiceError
 from station.roles import SUPERVISORS
@@ -14,7 +15,7 @@ from station.web.downstream.common import error_message, form_text, msg, reason_
 REFUSAL_REASONS = ["Not covered by warranty", "Customer damage", "Outside the RTV window", "Missing parts",
                    "Not our product", "Serial does not match"]
 PACKING_COLUMNS = ["item_id", "sku", "name", "qty", "serial", "grade", "reason", "order_no", "shipped_at", "decided_at",
-                   "value", "status"]
+                   "value", "currency", "status"]
 
 
 @bp.get("/rtv")
@@ -108,7 +109,9 @@ def rtv_packing_csv(batch_id):
     except ServiceError:
         abort(404)
     filename = f"rtv-batch-{batch['batch_id']}-{batch['supplier_id']}.csv"
-    return Response(to_csv(batch["items"], PACKING_COLUMNS), mimetype="text/csv",
+    base = policy_module.load(get_db())["base_currency"]  # item values are catalogue values
+    items = [dict(item, currency=base) for item in batch["items"]]
+    return Response(to_csv(items, PACKING_COLUMNS), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{_safe(filename)}"'})
 
 
