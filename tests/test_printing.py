@@ -436,7 +436,8 @@ def test_confirm_on_a_bench_with_a_zpl_printer_queues_the_label_and_the_printer_
         assert jobs == [("bench-3", item_id, f"RESTOCK RI-{item_id} (4x6)", "queued")]
         # the hidden frame's label page says where the label went and does not open a print dialog
         frame = client.get(f"/bench/items/{item_id}/label?print=1").get_data(as_text=True)
-        assert f"Sent to zpl://127.0.0.1:{zebra.port}" in frame and "label.js" not in frame and "fetch(" not in frame
+        assert f"Sent to zpl://127.0.0.1:{zebra.port}" in frame and "data-autoprint" not in frame
+        assert "data-queue-reprint" not in frame  # nothing queued again by the page itself
         assert print_queue.deliver_due(db, timeout=2) == 1
     finally:
         db.close()
@@ -452,8 +453,8 @@ def test_reprint_on_a_zpl_bench_queues_the_label_again(tmp_path, zebra):
     # no inline script passes the pages' Content-Security-Policy) queues it at the URL the page names
     frame = client.get(f"/bench/items/{item_id}/label?print=1").get_data(as_text=True)
     frame = client.get(f"/bench/items/{item_id}/label?print=1").get_data(as_text=True)  # the first was the print
-    assert f'data-queue-reprint="/bench/items/{item_id}/reprint"' in frame and "js/label-fit.js" in frame
-    assert "fetch(" in client.get("/static/js/label-fit.js").get_data(as_text=True)
+    assert f'data-queue-reprint="/bench/items/{item_id}/reprint"' in frame and "js/label.js" in frame
+    assert "fetch(" in client.get("/static/js/label.js").get_data(as_text=True)
     answer = client.post(f"/bench/items/{item_id}/reprint", headers={"X-CSRF-Token": token, "Accept": "application/json"})
     assert answer.status_code == 200 and answer.get_json()["printer"] == f"zpl://127.0.0.1:{zebra.port}"
     page = client.post(f"/bench/items/{item_id}/reprint", data={"csrf_token": token})
@@ -500,7 +501,7 @@ def test_a_browser_bench_prints_the_label_page_as_before_and_queues_nothing(tmp_
     client, token = signed_in(app)
     item_id = confirm_a_mug(client, token)
     frame = client.get(f"/bench/items/{item_id}/label?print=1").get_data(as_text=True)
-    assert "label.js" in frame and "@page { size: 4in 6in" in frame
+    assert "label.js" in frame and "data-autoprint" in frame and "@page { size: 4in 6in" in frame
     answer = client.post(f"/bench/items/{item_id}/reprint", data={"csrf_token": token})
     assert answer.status_code == 302 and "print=1" in answer.location
     db = connect(app.config["DATABASE"])
