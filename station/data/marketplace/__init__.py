@@ -19,16 +19,30 @@ PREVIEW_ROWS = 5
 
 
 def convert(db, name, data, format_name):
-    """The report's rows as station rows: (mapping, Output); ImportFailed with every problem."""
+    """The report's rows as station rows: (mapping, Table, Output); ImportFailed with every problem."""
     mapping = mappings.get(db, format_name)
     table = read_table(name, data)
-    problems = Problems(name)
-    fields = Fields(table, mapping)
-    ctx = Context(db, policy_module.load(db), mapping)
-    out = TARGETS[mapping["target"]](ctx, table, fields, problems)
+    return mapping, table, _convert(db, mapping, table, Fields(table, mapping))
+
+
+def _convert(db, mapping, table, fields):
+    """A table already read, as station rows (Output); ImportFailed with every problem."""
+    problems = Problems(table.name)
+    out = TARGETS[mapping["target"]](Context(db, policy_module.load(db), mapping), table, fields, problems)
     if problems.lines:
         raise ImportFailed(problems.lines)
-    return mapping, table, out
+    return out
+
+
+def _write_rows(db, out):
+    """The station rows in the caller's transaction, through the CSV import's checks: customers of
+    unknown country first (so the orders' references find them); {file: count}."""
+    unknown = _write_unknown_country(db, out)
+    tables = out.for_import()
+    counts = importer.import_rows(db, tables) if tables else {}
+    if unknown:
+        counts["customers"] = counts.get("customers", 0) + unknown
+    return counts
 
 
 def import_file(db, name, data, format_name, user="import"):
@@ -38,12 +52,8 @@ def import_file(db, name, data, format_name, user="import"):
     reason codes are written together or not at all.
     """
     mapping, table, out = convert(db, name, data, format_name)
-    tables = out.for_import()
     with db_module.write(db):
-        unknown = _write_unknown_country(db, out)
-        counts = importer.import_rows(db, tables) if tables else {}
-        if unknown:
-            counts["customers"] = counts.get("customers", 0) + unknown
+        counts = _write_rows(db, out)
         if out.rma_extras:
             db.conn.executemany("UPDATE rmas SET channel_reason = ?, source = ? WHERE rma_no = ? "
                                 "AND (channel_reason IS NOT ? OR source IS NOT ?)",
@@ -70,8 +80,8 @@ def preview(db, name, data, format_name, limit=PREVIEW_ROWS):
     shown = [{"line": line, "cells": {f: fields.get(values, f) for f in fields.columns if fields.has(f)}}
              for line, values in table.rows[:limit]]
     columns = {f: (cols[0] if cols else None) for f, cols in fields.columns.items()}
-    try:
-        _, _, out = convert(db, name, data, format_name)
+    try:  # the table read above, converted once (never the file read again)
+        out = _convert(db, mapping, table, fields)
     except ImportFailed as failed:
         return {"format": mapping["name"], "header": table.header, "rows": shown, "problems": failed.errors,
                 "counts": {}, "unmapped": [], "columns": columns}
@@ -79,8 +89,7 @@ def preview(db, name, data, format_name, limit=PREVIEW_ROWS):
     counts = {t: len(v) for t, v in out.tables.items() if v}
     try:  # the import's own checks, in a transaction that is always rolled back
         with db_module.write(db):
-            _write_unknown_country(db, out)
-            importer.import_rows(db, out.for_import())
+            _write_rows(db, out)
             raise _Rollback
     except ImportFailed as failed:
         problems = failed.errors
