@@ -3,7 +3,7 @@ import functools
 import hmac
 import secrets
 
-from flask import abort, g, jsonify, redirect, request, session, url_for
+from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
 
 from station import auth
 from station.db import get_db, write
@@ -177,7 +177,14 @@ def _idle_timeout():
             session["seen"] = now().timestamp()
 
 
-UPLOAD_ENDPOINTS = {"admin.import_preview", "admin.import_run"}  # their views allow 20 MB (admin/imports.py)
+def accepts_upload(max_bytes):
+    """A view that takes a file larger than the app's MAX_CONTENT_LENGTH: the limit holds from the
+    first read of the body, the CSRF check's included (a form posted without script carries its
+    token in the body)."""
+    def mark(view):
+        view.max_content_length = max_bytes
+        return view
+    return mark
 
 
 def _check_csrf():
@@ -186,10 +193,9 @@ def _check_csrf():
         return None
     if request.path.startswith("/api/"):
         return None  # bearer tokens are not sent by browsers on their own: no CSRF risk
-    if request.endpoint in UPLOAD_ENDPOINTS and not request.headers.get(CSRF_HEADER):
-        # a form posted without script carries its token in the body: an import file may be 20 MB
-        from station.web.admin.imports import FORM_SLACK, MAX_BYTES
-        request.max_content_length = MAX_BYTES + FORM_SLACK
+    limit = getattr(current_app.view_functions.get(request.endpoint), "max_content_length", None)
+    if limit:
+        request.max_content_length = limit
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
     expected = session.get("csrf")
     if not expected or not hmac.compare_digest(str(sent), str(expected)):

@@ -22,7 +22,7 @@ from station.errors import ServiceError, bad
 from station.roles import ADMINS
 from station.web.admin import answer, bp, render, user_name
 from station.web.pages import msg
-from station.web.security import roles_required
+from station.web.security import accepts_upload, roles_required
 
 MAX_BYTES = 20 * 1024 * 1024  # a month of a big seller's orders; the screen and the API say so
 FORM_SLACK = 64 * 1024  # the multipart envelope and the other fields around the file
@@ -137,6 +137,7 @@ def _refused(db, exc, chosen):
 
 
 @bp.post("/imports/preview")
+@accepts_upload(MAX_BYTES + FORM_SLACK)
 @roles_required(*ADMINS)
 def import_preview():
     """What importing the file would write, and every problem; writes nothing."""
@@ -154,6 +155,7 @@ def import_preview():
 
 
 @bp.post("/imports/run")
+@accepts_upload(MAX_BYTES + FORM_SLACK)
 @roles_required(*ADMINS)
 def import_run():
     """Import the file in one transaction: the counts and unmapped reason codes, or every problem and nothing written."""
