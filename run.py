@@ -34,7 +34,7 @@ def load_demo(db, quiet=False):
     summary = demo.load_demo(db)
     for user in DEMO_USERS:
         try:
-            auth.add_user(db, user["name"], user["role"], user["pin"], user["badge"])
+            auth.add_user(db, user["name"], user["role"], user["pin"], user["badge"], user.get("language"))
         except ServiceError:
             pass  # already there
     if not quiet:
@@ -234,7 +234,7 @@ def cmd_user_add(args):
 
     db = open_db(args.db)
     try:
-        user = auth.add_user(db, args.name, args.role, args.pin, args.badge)
+        user = auth.add_user(db, args.name, args.role, args.pin, args.badge, args.language)
     except ServiceError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
@@ -364,6 +364,7 @@ def parser():
     add.add_argument("--role", required=True, choices=list(ROLES))
     add.add_argument("--pin", required=True)
     add.add_argument("--badge", required=True)
+    add.add_argument("--language", default="en", help="the screens' language for this user: en or zh_Hans")
     add.add_argument("--db", default=DEFAULT_DB)
     add.set_defaults(func=cmd_user_add)
 

@@ -7,22 +7,26 @@ from datetime import timedelta
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from station import db as db_module
+from station import languages
 from station.inputs import db_id
 from station.db import one
 from station.errors import ServiceError, bad, not_found
 from station.roles import ROLES
 from station.timeutil import iso, now, now_iso, parse
+from station.languages import N_
 
 PIN_RE = re.compile(r"[0-9]{4,8}")  # always fullmatch: "1234\n" is not a PIN anyone can type
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
 
 
 def _public(row):
-    return {"id": row["id"], "name": row["name"], "role": row["role"], "badge": row["badge"]}
+    return {"id": row["id"], "name": row["name"], "role": row["role"], "badge": row["badge"],
+            "language": row["language"] if "language" in row.keys() else languages.DEFAULT}
 
 
-def add_user(db, name, role, pin, badge):
-    """Create a user; PINs are 4 to 8 digits and stored only as a salted hash."""
+def add_user(db, name, role, pin, badge, language=None):
+    """Create a user; PINs are 4 to 8 digits and stored only as a salted hash. `language` is the
+    screens' language for them (station/languages.py), English when not given."""
     name, badge = str(name or "").strip(), str(badge or "").strip()
     if not name or len(name) > 100:
         raise bad("name", "a name of 1 to 100 characters is required")
@@ -36,13 +40,14 @@ def add_user(db, name, role, pin, badge):
         raise bad("badge", "a badge code of 1 to 64 characters is required")
     if _CONTROL.search(badge):
         raise bad("badge", "a badge code cannot hold control characters (no scanner sends them)")
+    language = languages.checked(language) if language else languages.DEFAULT
     with db_module.write(db):
         if db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
             raise ServiceError("exists", f"user {name} already exists", 409, field="name")
         if db.execute("SELECT 1 FROM users WHERE badge = ?", [badge]).fetchone():
             raise ServiceError("exists", f"badge {badge} is already in use", 409, field="badge")
         db["users"].insert(
-            {"name": name, "role": role, "badge": badge, "created_at": now_iso(),
+            {"name": name, "role": role, "badge": badge, "language": language, "created_at": now_iso(),
              "pin_hash": generate_password_hash(str(pin))}
         )
     return get_user_by_name(db, name)
@@ -51,13 +56,13 @@ def add_user(db, name, role, pin, badge):
 def get_user_by_name(db, name):
     rows = list(db["users"].rows_where("name = ?", [name]))
     if not rows:
-        raise not_found("user", name)
+        raise not_found(N_("user"), name)
     return _public(rows[0])
 
 
 def get_user(db, user_id):
     """An active user by id (a bench session's user); None once deactivated."""
-    row = one(db, "SELECT id, name, role, badge FROM users WHERE id = ? AND active = 1", [user_id])
+    row = one(db, "SELECT id, name, role, badge, language FROM users WHERE id = ? AND active = 1", [user_id])
     return _public(row) if row else None
 
 
@@ -135,7 +140,7 @@ def user_for_token(db, token):
         return None
     row = one(
         db,
-        "SELECT u.id, u.name, u.role, u.badge FROM api_tokens t JOIN users u ON u.id = t.user_id "
+        "SELECT u.id, u.name, u.role, u.badge, u.language FROM api_tokens t JOIN users u ON u.id = t.user_id "
         "WHERE t.token_hash = ? AND t.revoked = 0 AND u.active = 1",
         [_hash_token(token)],
     )
@@ -149,7 +154,7 @@ def _user_row(db, user_id):
     user_id = db_id(user_id, "user")
     row = one(db, "SELECT * FROM users WHERE id = ?", [user_id])
     if row is None:
-        raise not_found("user", user_id)
+        raise not_found(N_("user"), user_id)
     return row
 
 
@@ -161,7 +166,7 @@ def list_users(db):
     """Every user with role, badge, locked and active state and live token count (admin screen)."""
     found = db_module.rows(
         db,
-        "SELECT u.id, u.name, u.role, u.badge, u.active, u.failed_pins, u.locked_until, u.created_at, "
+        "SELECT u.id, u.name, u.role, u.badge, u.language, u.active, u.failed_pins, u.locked_until, u.created_at, "
         "(SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked = 0) AS tokens "
         "FROM users u ORDER BY u.active DESC, u.name COLLATE NOCASE",
     )
@@ -224,7 +229,7 @@ def tokens_of(db, user_id):
 def revoke_token(db, user_id, token_id, by=None):
     """Revoke one of a user's tokens, named by the first 12 hex digits of its hash."""
     if not isinstance(token_id, str) or not re.fullmatch(r"[0-9a-f]{12}", token_id):
-        raise not_found("token", token_id)
+        raise not_found(N_("token"), token_id)
     with db_module.write(db):
         user = _user_row(db, user_id)
         cursor = db.execute(
@@ -233,5 +238,5 @@ def revoke_token(db, user_id, token_id, by=None):
             [now_iso(), by, user["id"], token_id],
         )
         if cursor.rowcount == 0:
-            raise not_found("token", token_id)
+            raise not_found(N_("token"), token_id)
     return user["name"]

@@ -1,4 +1,10 @@
-"""The one error type the service layer raises; views turn it into JSON or a flash."""
+"""The one error type the service layer raises; views turn it into JSON or a flash.
+
+Messages are written in English and marked for translation (`_()` from flask_babel): inside a
+screen's request they come out in the user's language, in the JSON API and on the command line in
+English (station/web/i18n.py). The `code` never changes with the language.
+"""
+from flask_babel import gettext as _
 
 
 class ServiceError(Exception):
@@ -16,7 +22,8 @@ class ServiceError(Exception):
 
 
 def not_found(what, key):
-    return ServiceError("not_found", f"{what} {key!s} not found", 404)
+    """404 for `what` (an English noun marked with N_ where it is written: N_("order")) `key`."""
+    return ServiceError("not_found", _("%(what)s %(key)s not found", what=_(what), key=key), 404)
 
 
 def bad(field, message):

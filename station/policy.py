@@ -2,6 +2,7 @@
 import json
 import re
 from decimal import Decimal
+from station.languages import N_
 
 DEFAULTS = {
     "return_window_days": 30,
@@ -205,7 +206,7 @@ def set_sku_rule(db, sku, key, enabled, user=None):
     if not isinstance(enabled, bool):
         raise bad("enabled", "must be true or false")
     if not isinstance(sku, str) or one(db, "SELECT 1 FROM products WHERE sku = ?", [sku]) is None:
-        raise not_found("product", sku)
+        raise not_found(N_("product"), sku)
     with write(db):
         old = one(db, "SELECT value FROM sku_policy WHERE sku = ? AND key = ?", [sku, key])
         if enabled:

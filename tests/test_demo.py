@@ -212,9 +212,10 @@ def test_the_documented_examples_are_in_the_data(demo):
     assert db["cartons"].get(ex["frequent_returner_carton_code"])["order_no"] == ex["frequent_returner_order_no"]
 
 
-def test_demo_users_cover_the_three_roles():
-    assert [(u["role"], u["badge"], u["pin"]) for u in DEMO_USERS] == [
-        ("operator", "OP-1001", "1234"), ("supervisor", "SV-2001", "4321"), ("admin", "AD-3001", "9999")]
+def test_demo_users_cover_the_three_roles_and_both_languages():
+    assert [(u["role"], u["badge"], u["pin"], u.get("language", "en")) for u in DEMO_USERS] == [
+        ("operator", "OP-1001", "1234", "en"), ("supervisor", "SV-2001", "4321", "en"),
+        ("admin", "AD-3001", "9999", "en"), ("operator", "OP-1002", "1234", "zh_Hans")]
 
 
 def test_the_same_seed_gives_the_same_data_apart_from_dates(tmp_path):

@@ -17,7 +17,7 @@ from station.timeutil import now
 from tests.sample import fresh, load_sample
 
 ANY = ROLES
-PUBLIC = {"static", "healthz", "bench.sign_in", "bench.sign_in_badge", "bench.sign_in_pin", "bench.sign_out",
+PUBLIC = {"static", "healthz", "bench.sign_in", "bench.sign_in_badge", "bench.sign_in_pin", "bench.sign_in_language", "bench.sign_out",
           "bench.demo_barcodes", "reports.floor"}  # the floor display is opened by its display token
 
 # endpoint (or a pattern for another area's blueprint) -> the roles that may use it; first match wins

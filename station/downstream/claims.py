@@ -21,6 +21,7 @@ from station.errors import bad, conflict, not_found
 from station.events import emit
 from station.inputs import db_id
 from station.timeutil import now_iso
+from station.languages import N_
 
 TRANSIT = "damaged_in_transit"
 UNKNOWN_CARRIER = "unknown carrier"
@@ -110,7 +111,7 @@ def get_claim(db, item_id):
     item_id = db_id(item_id, "carrier claim for item")
     found = rows(db, f"{_SELECT} AND i.item_id = ?", [item_id])
     if not found:
-        raise not_found("carrier claim for item", item_id)
+        raise not_found(N_("carrier claim for item"), item_id)
     return _shape(db, found)[0]
 
 

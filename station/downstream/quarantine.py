@@ -10,6 +10,7 @@ from station.errors import bad, conflict, not_found
 from station.events import emit
 from station.policy import sku_rules
 from station.timeutil import now_iso
+from station.languages import N_
 
 OUTCOMES = ("restock", "scrap", "return_to_customer", "fraud")
 CONDITIONS = ("new", "open_box", "used")  # what a restocked item is sold as (CONTRACT.md; default open_box)
@@ -73,7 +74,7 @@ def review(db, item_id, data, user=None):
     with write(db):
         pending = one(db, f"SELECT item_id FROM ({PENDING}) WHERE item_id = ?", [item_id])
         if pending is None:
-            raise not_found("quarantined item", item_id)
+            raise not_found(N_("quarantined item"), item_id)
         done = one(db, "SELECT outcome, reviewed_by FROM quarantine_reviews WHERE item_id = ?", [item_id])
         if done:
             who = f" by {done['reviewed_by']}" if done["reviewed_by"] else ""

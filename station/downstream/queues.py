@@ -4,6 +4,7 @@ import json
 from station.downstream import claims, quarantine
 from station.db import rows
 from station.errors import not_found
+from station.languages import N_
 
 NAMES = ("refurbish", "rtv", "quarantine", "refunds", "claims")
 
@@ -11,7 +12,7 @@ NAMES = ("refurbish", "rtv", "quarantine", "refunds", "claims")
 def queue(db, name, limit=1000):
     """What waits in one queue, oldest first; an item leaves it when its work is done."""
     if name not in NAMES:
-        raise not_found("queue", name)
+        raise not_found(N_("queue"), name)
     if name == "refunds":
         items = rows(
             db,

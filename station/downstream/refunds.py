@@ -15,6 +15,7 @@ from station.events import emit
 from station.inputs import db_id
 from station.rules.refund import HOLD_LABELS, summary
 from station.timeutil import now_iso
+from station.languages import N_
 
 STATUSES = ("held", "ready", "paid", "rejected", "exchange")
 MAX_NOTE = 2000
@@ -49,7 +50,7 @@ def get_refund(db, refund_id):
     refund_id = db_id(refund_id, "refund")
     row = one(db, "SELECT * FROM refunds WHERE refund_id = ?", [refund_id])
     if row is None:
-        raise not_found("refund", refund_id)
+        raise not_found(N_("refund"), refund_id)
     return _answer(db, row)
 
 
@@ -109,7 +110,7 @@ def _targets(db, refund, data):
         wanted = db_id(item_id, "item of this refund")
         line = next((line for line in lines if line["item_id"] == wanted), None)
         if line is None:
-            raise not_found("item of this refund", item_id)
+            raise not_found(N_("item of this refund"), item_id)
         if line["status"] != "held":
             raise conflict("not_held", already_decided(refund, line))
         return [line]
@@ -286,7 +287,7 @@ def hold_kinds(lines):
 def listing(db, status, limit=100):
     """Refunds in one status with their order and customer: oldest first while held, else newest."""
     if status not in STATUSES:
-        raise not_found("refund status", status)
+        raise not_found(N_("refund status"), status)
     order = "f.computed_at, f.refund_id" if status == "held" else "f.updated_at DESC, f.refund_id DESC"
     # "held": every refund with a line waiting for a supervisor, whatever its other lines (a refund
     # whose clear lines are ready to pay still has its doubtful one to decide)

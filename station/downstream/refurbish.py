@@ -11,6 +11,7 @@ from station.downstream import stock
 from station.policy import GRADES, sku_rules
 from station.policy import load as load_policy
 from station.timeutil import now_iso
+from station.languages import N_
 
 ACTIONS = ("cleaned", "repackaged", "part_replaced", "tested", "relabelled", "other")
 OUTCOMES = ("restock", "scrap", "crossdock")
@@ -36,7 +37,7 @@ def get_work_order(db, key):
     if found is None and maybe_id(key) is not None:
         found = one(db, "SELECT * FROM work_orders WHERE wo_id = ?", [maybe_id(key)])
     if found is None:
-        raise not_found("work order", key)
+        raise not_found(N_("work order"), key)
     found["actions"] = json.loads(found["actions"])
     item = one(
         db,

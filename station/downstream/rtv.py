@@ -6,6 +6,7 @@ from station.errors import bad, conflict, not_found
 from station.events import emit
 from station.inputs import db_id
 from station.timeutil import now_iso
+from station.languages import N_
 
 
 def add_to_batch(db, item_id, supplier_id, qty, unit_cost):
@@ -26,7 +27,7 @@ def get_batch(db, batch_id):
     batch = one(db, "SELECT b.*, s.name AS supplier_name FROM rtv_batches b JOIN suppliers s ON s.supplier_id = b.supplier_id "
                     "WHERE b.batch_id = ?", [batch_id])
     if batch is None:
-        raise not_found("RTV batch", batch_id)
+        raise not_found(N_("RTV batch"), batch_id)
     batch["items"] = batch_items(db, batch_id)
     batch["value"] = f"{sum(Decimal(i['value']) for i in batch['items'] if i['status'] != 'refused'):.2f}"
     return batch
@@ -120,7 +121,7 @@ def refuse_item(db, item_id, data, user=None):
     with write(db):
         item = one(db, "SELECT * FROM rtv_items WHERE item_id = ?", [db_id(item_id, "item")])
         if item is None:
-            raise not_found("RTV item", item_id)
+            raise not_found(N_("RTV item"), item_id)
         if item["status"] == "refused":
             raise conflict("already_refused", f"Item {item_id} is already back from the supplier")
         batch = one(db, "SELECT status, credit_expected FROM rtv_batches WHERE batch_id = ?", [item["batch_id"]])

@@ -3,6 +3,7 @@ no unit is counted, exported or sold as better than it is (DESIGN.md "Stock by c
 from station.db import one, rows
 from station.errors import bad, not_found
 from station.events import emit
+from station.languages import N_
 
 CONDITIONS = ("new", "open_box", "refurbished", "used")
 # the conditions a returned item may be restocked in, by its grade: never better than it is
@@ -53,7 +54,7 @@ def stock_of(db, sku):
     """GET /api/stock: every bin with its condition, the total of every condition, and the count per
     condition (an open-box unit is never in `new`)."""
     if not sku or one(db, "SELECT 1 FROM products WHERE sku = ?", [sku]) is None:
-        raise not_found("product", sku)
+        raise not_found(N_("product"), sku)
     bins = rows(db, "SELECT bin, condition, qty FROM stock WHERE sku = ? AND qty != 0 ORDER BY condition != 'new', "
                     "condition, bin", [sku])
     by_condition = dict.fromkeys(CONDITIONS, 0)

@@ -6,6 +6,7 @@ from station.errors import bad, not_found
 from station.events import emit
 from station.rules.customer_flags import customer_flags
 from station.timeutil import iso, now, now_iso
+from station.languages import N_
 
 CLEARABLE = ("frequent_returner", "earlier_fraud")
 
@@ -43,7 +44,7 @@ def clear_flag(db, customer_id, flag, note, user=None):
     with write(db):
         customer = one(db, "SELECT customer_id, fraud FROM customers WHERE customer_id = ?", [customer_id])
         if customer is None:
-            raise not_found("customer", customer_id)
+            raise not_found(N_("customer"), customer_id)
         at = now_iso()
         db.execute("INSERT INTO customer_flag_clearances (customer_id, flag, note, cleared_by, cleared_at) "
                    "VALUES (?, ?, ?, ?, ?)", [customer_id, flag, note.strip(), user, at])

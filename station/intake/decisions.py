@@ -13,6 +13,7 @@ from station.intake.returns import get_return_row, station_of
 from station.policy import DISPOSITIONS
 from station.rules.inspection import needs_photo
 from station.timeutil import now_iso
+from station.languages import N_
 
 
 def _default_target(db, item, product, disposition, condition=None):
@@ -53,7 +54,7 @@ def decide(db, return_id, item_id, data, user=None, station=None):
     with write(db):
         item = one(db, "SELECT * FROM return_items WHERE item_id = ? AND return_id = ?", [db_id(item_id, "item"), ret["return_id"]])
         if item is None:
-            raise not_found("item", item_id)
+            raise not_found(N_("item"), item_id)
         if one(db, "SELECT 1 FROM decisions WHERE item_id = ?", [item["item_id"]]):
             raise conflict("already_decided", f"Item {item['item_id']} is decided already")
         if ret["status"] != "open":

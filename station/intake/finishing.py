@@ -16,6 +16,7 @@ from station.errors import ServiceError, bad, conflict, not_found
 from station.inputs import db_id
 from station.intake import closing
 from station.timeutil import iso, now, parse
+from station.languages import N_
 
 log = logging.getLogger(__name__)
 AUTO_CLOSER = "auto-close"
@@ -118,7 +119,7 @@ def reassign(db, return_id, station, user):
     with write(db):
         ret = one(db, "SELECT status, station FROM returns WHERE return_id = ?", [return_id])
         if ret is None:
-            raise not_found("return", return_id)
+            raise not_found(N_("return"), return_id)
         if ret["status"] != "open":
             raise conflict("return_closed", f"Return {return_id} is closed")
         db.execute("UPDATE returns SET station = ? WHERE return_id = ?", [station, return_id])

@@ -15,6 +15,7 @@ from html import escape
 from station.downstream.crossdock import outbound_lane
 from station.db import one
 from station.errors import not_found
+from station.languages import N_
 
 TITLES = {
     "restock": "RESTOCK",
@@ -36,7 +37,7 @@ def label_data(db, item_id):
         [item_id],
     )
     if item is None:
-        raise not_found("decided item", item_id)
+        raise not_found(N_("decided item"), item_id)
     disposition, target = item["disposition"], item["target"]
     destination = {
         # the condition is on the label: an open-box unit is never shelved as new

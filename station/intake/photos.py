@@ -9,6 +9,7 @@ from station.db import one, write
 from station.errors import ServiceError, not_found
 from station.inputs import db_id
 from station.timeutil import now_iso
+from station.languages import N_
 
 SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 MAX_BYTES = 10 * 1024 * 1024
@@ -24,7 +25,7 @@ def add_photo(db, item_id, data, content_type=None, photo_dir="instance/photos",
     item_id = db_id(item_id, "item")
     item = one(db, "SELECT return_id FROM return_items WHERE item_id = ?", [item_id])
     if item is None or (return_id is not None and item["return_id"] != db_id(return_id, "return")):
-        raise not_found("item", item_id)
+        raise not_found(N_("item"), item_id)
     if not data:
         raise ServiceError("bad_photo", "the photo is empty", 400, field=field)
     if len(data) > MAX_BYTES:
@@ -60,5 +61,5 @@ def photo_count(db, item_id):
 def photo_file(db, photo_id, photo_dir):
     row = one(db, "SELECT path, content_type FROM photos WHERE photo_id = ?", [photo_id])
     if row is None:
-        raise not_found("photo", photo_id)
+        raise not_found(N_("photo"), photo_id)
     return Path(photo_dir) / row["path"], row["content_type"]

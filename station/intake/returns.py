@@ -17,6 +17,7 @@ from station.intake.scan_log import record_scan
 from station.rules.classify import classify
 from station.rules.inspection import WEIGHT_TOLERANCE
 from station.timeutil import now_iso
+from station.languages import N_
 
 NOT_RETURNABLE = ("cancelled", "awaiting_stock", "ready_to_ship")
 
@@ -25,7 +26,7 @@ def get_return_row(db, return_id):
     return_id = db_id(return_id, "return")
     row = one(db, "SELECT * FROM returns WHERE return_id = ?", [return_id])
     if row is None:
-        raise not_found("return", return_id)
+        raise not_found(N_("return"), return_id)
     return row
 
 

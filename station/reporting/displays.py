@@ -6,6 +6,7 @@ import secrets
 from station.db import one, rows, write
 from station.errors import bad, not_found
 from station.timeutil import now_iso
+from station.languages import N_
 
 PREFIX = "fd_"
 
@@ -31,7 +32,7 @@ def revoke(db, token_id, user):
         done = db.execute("UPDATE display_tokens SET revoked_by = ?, revoked_at = ? WHERE token_id = ? "
                           "AND revoked_at IS NULL", [user, now_iso(), token_id]).rowcount
     if not done:
-        raise not_found("display token", token_id)
+        raise not_found(N_("display token"), token_id)
 
 
 def listing(db):

@@ -8,6 +8,7 @@ from station.errors import not_found
 from station.inputs import whole_number
 from station import timeutil
 from station.timeutil import iso
+from station.languages import N_
 
 
 MAX_LIST = 1000  # frequent returners listed at most (the total is always counted)
@@ -111,7 +112,7 @@ def history(db, customer_id, limit=200):
     customer = one(db, "SELECT customer_id, name, email, phone, country, fraud FROM customers WHERE customer_id = ?",
                    [customer_id])
     if customer is None:
-        raise not_found("customer", customer_id)
+        raise not_found(N_("customer"), customer_id)
     counts = one(db, "SELECT orders, returns FROM report_customers WHERE customer_id = ?", [customer_id]) or {
         "orders": 0, "returns": 0}
     customer.update(counts)

@@ -5,11 +5,12 @@ page-or-fragment helper (pages.py)."""
 
 def init_app(app):
     """Sign-in and CSRF checks, the screen bar, and every blueprint."""
-    from station.web import admin, api, bench, devices, downstream, nav, reports, security
+    from station.web import admin, api, bench, devices, downstream, i18n, nav, reports, security
     from station.web.pages import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # before any route that uses it
     security.init_app(app)
+    i18n.init_app(app)
     nav.init_app(app)
     app.jinja_env.globals["base_currency"] = base_currency
     app.after_request(_safety_headers)

@@ -5,22 +5,24 @@ same roles its view checks with security.roles_required), so nobody is offered a
 answers 403.
 """
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 
+from station.languages import N_
 from station.roles import ADMINS, OPERATORS, SUPERVISORS, TECHNICIANS
 
 # (endpoint, label, roles)
 SCREENS = [
-    ("bench.index", "Bench", OPERATORS),
-    ("downstream.refurbish", "Refurbish", TECHNICIANS),
-    ("downstream.rtv", "RTV", SUPERVISORS),
-    ("downstream.quarantine", "Quarantine", SUPERVISORS),
-    ("downstream.refunds", "Refunds", SUPERVISORS),
-    ("downstream.parcels", "Parcels", SUPERVISORS),
-    ("reports.overview", "Reports", SUPERVISORS),
-    ("devices.index", "Devices", SUPERVISORS),
-    ("admin.policy", "Policy", SUPERVISORS),
-    ("admin.users", "Users", ADMINS),
-    ("admin.integrations", "Integrations", ADMINS),
+    ("bench.index", N_("Bench"), OPERATORS),
+    ("downstream.refurbish", N_("Refurbish"), TECHNICIANS),
+    ("downstream.rtv", N_("RTV"), SUPERVISORS),
+    ("downstream.quarantine", N_("Quarantine"), SUPERVISORS),
+    ("downstream.refunds", N_("Refunds"), SUPERVISORS),
+    ("downstream.parcels", N_("Parcels"), SUPERVISORS),
+    ("reports.overview", N_("Reports"), SUPERVISORS),
+    ("devices.index", N_("Devices"), SUPERVISORS),
+    ("admin.policy", N_("Policy"), SUPERVISORS),
+    ("admin.users", N_("Users"), ADMINS),
+    ("admin.integrations", N_("Integrations"), ADMINS),
 ]
 
 
@@ -36,7 +38,7 @@ def links(user):
             url = url_for(endpoint)
             # this screen, or a page below it (/rtv/12 under /rtv); one tab is current, not a whole area
             current = endpoint == here or (url != "/" and request.path.startswith(url.rstrip("/") + "/"))
-            out.append((url, label, current))
+            out.append((url, _(label), current))
     return out if len(out) > 1 else []
 
 
@@ -48,8 +50,8 @@ def init_app(app):
 def home_link(user):
     """(url, label) of the user's own first screen: the way back from a page not for them."""
     endpoint = home(user)
-    label = next((label for e, label, _roles in SCREENS if e == endpoint), "Bench")
-    return url_for(endpoint), label
+    label = next((label for e, label, _roles in SCREENS if e == endpoint), N_("Bench"))
+    return url_for(endpoint), _(label)
 
 
 def home(user):

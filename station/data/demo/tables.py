@@ -7,6 +7,8 @@ DEMO_USERS = [
     dict(name="Mei Lin", role="operator", badge="OP-1001", pin="1234"),
     dict(name="Sam Rivera", role="supervisor", badge="SV-2001", pin="4321"),
     dict(name="Alex Novak", role="admin", badge="AD-3001", pin="9999"),
+    # an operator who reads Chinese first: the screens speak Simplified Chinese once she signs in
+    dict(name="王芳", role="operator", badge="OP-1002", pin="1234", language="zh_Hans"),
 ]
 
 # --- people: native script / romanised for the e-mail; :m/:f picks a family-name form

@@ -11,6 +11,7 @@ from station.db import one, rows, write
 from station.errors import bad, not_found
 from station.policy import CUSTOMER_SIDE, REASON_LABELS, REASONS, SELLER_FAULT
 from station.timeutil import now_iso
+from station.languages import N_
 
 DEFAULTS_BY = "defaults"
 
@@ -121,7 +122,7 @@ def dismiss(db, channel, code, user):
         done = db.execute("UPDATE unmapped_reasons SET dismissed_by = ?, dismissed_at = ? WHERE channel = ? AND code = ? "
                           "AND dismissed_at IS NULL", [user, now_iso(), channel, normalise(code)]).rowcount
     if not done:
-        raise not_found("Unmapped reason code", f"{code!r} of {channel!r}")
+        raise not_found(N_("Unmapped reason code"), f"{code!r} of {channel!r}")
 
 
 def audit(db, limit=100):

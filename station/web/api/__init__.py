@@ -13,6 +13,7 @@ from station.db import get_db
 from station.inputs import db_id, whole_number
 from station.errors import ServiceError, bad, not_found
 from station.web.security import current_user, station_name, token_required
+from station.languages import N_
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -222,7 +223,7 @@ def order(order_no):
     """An order with its lines and allocated quantities."""
     found = crossdock.order_with_lines(get_db(), order_no)
     if found is None:
-        raise not_found("order", order_no)
+        raise not_found(N_("order"), order_no)
     return jsonify(found)
 
 

@@ -2,8 +2,9 @@
 import re
 
 from flask import current_app, redirect, request, session, url_for
+from flask_babel import gettext as _
 
-from station import auth
+from station import auth, languages
 from station.db import get_db
 from station.errors import ServiceError
 from station.web.pages import page_or_fragment
@@ -36,7 +37,8 @@ def _signin(status=200, **context):
     context.setdefault("badge_user", session.get("badge_name"))
     if session.get("signed_out") == "idle" and not context.get("message") and not context["badge_user"]:
         minutes = current_app.config["SESSION_IDLE_MINUTES"]
-        context["message"] = {"tone": "warn", "text": f"Signed out after {minutes} minutes without use: scan your badge"}
+        context["message"] = {"tone": "warn", "text": _("Signed out after %(minutes)s minutes without use: scan your badge",
+                                                        minutes=minutes)}
     return _page("signin.html", "_signin.html", status, **context)
 
 
@@ -48,6 +50,7 @@ def sign_in():
     if request.args.get("reset"):
         session.pop("badge", None)
         session.pop("badge_name", None)
+        session.pop("badge_language", None)
     return _signin()
 
 
@@ -65,8 +68,20 @@ def _badge(code):
         session.pop("badge_name", None)
         return _signin(exc.status, message={"tone": "error", "text": exc.message})
     session["badge"], session["badge_name"] = user["badge"], user["name"]
+    session["badge_language"] = user["language"]  # the PIN step speaks the badge owner's language
     session.pop("signed_out", None)
-    return _signin(message={"tone": "ok", "text": "Badge read"})
+    return _signin(message={"tone": "ok", "text": _("Badge read")})
+
+
+@bp.post("/sign-in/language")
+def sign_in_language():
+    """A language tapped on the sign-in screen: the screens speak it from now on, and it becomes
+    the user's own (kept with their badge) when they sign in."""
+    language = languages.normalize(request.form.get("language"))
+    if language is None:
+        return _signin(400, message={"tone": "error", "text": _("Choose one of the languages shown")})
+    session["language"] = language
+    return redirect(url_for("bench.sign_in"))
 
 
 @bp.post("/sign-in")
@@ -77,7 +92,7 @@ def sign_in_pin():
         return _badge(pin)
     badge = session.get("badge")
     if not badge:
-        return _signin(400, message={"tone": "error", "text": "Scan your badge first"})
+        return _signin(400, message={"tone": "error", "text": _("Scan your badge first")})
     config = current_app.config
     try:
         user = auth.sign_in(get_db(), badge, pin, config["PIN_ATTEMPTS"], config["PIN_LOCK_MINUTES"])
@@ -86,6 +101,10 @@ def sign_in_pin():
             session.pop("badge", None)
             session.pop("badge_name", None)
         return _signin(exc.status, message={"tone": "error", "text": exc.message})
+    chosen = languages.normalize(session.get("language"))
+    if chosen and chosen != user["language"]:
+        languages.set_user_language(get_db(), user["id"], chosen)
+        user = dict(user, language=chosen)
     sign_in_session(user, station_cookie())
     return redirect(url_for("bench.index"))
 
