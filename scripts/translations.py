@@ -2,9 +2,11 @@
 
     python3 scripts/translations.py check              every language: the strings it lacks, exit 1 if any
     python3 scripts/translations.py lint               template text and string literals outside a translation
-    python3 scripts/translations.py add-missing FILE   append the strings the file's language lacks to FILE
+    python3 scripts/translations.py add-missing FILE [PREFIX ...]
+                                                       append the strings the file's language lacks to FILE
                                                        (translations/<lang>/LC_MESSAGES/<area>.po) with an
-                                                       empty msgstr, each with the place it comes from
+                                                       empty msgstr, each with the place it comes from; with
+                                                       PREFIXes only strings found in files under them
 
 Sources are read as babel.cfg says (the station's Python and the templates); a catalog is every
 .po file of translations/<lang>/LC_MESSAGES together (station/web/i18n.py compiles them into one).
@@ -77,10 +79,13 @@ def placeholder_mismatches(lang, sources=None):
     return out
 
 
-def add_missing(path):
+def add_missing(path, prefixes=()):
     path = Path(path)
     lang = path.parent.parent.name
     lacking = missing(lang)
+    if prefixes:
+        lacking = {key: where for key, where in lacking.items()
+                   if any(name.startswith(tuple(prefixes)) for name, _line in where)}
     if path.exists():
         with open(path, "rb") as handle:
             po = read_po(handle, locale=lang)
@@ -217,8 +222,8 @@ def main(argv):
             print(f"{name}:{line}: {text}")
         print(f"{len(problems)} problem(s)")
         return 1 if problems else 0
-    if len(argv) == 2 and argv[0] == "add-missing":
-        print(f"{add_missing(argv[1])} string(s) lacking")
+    if len(argv) >= 2 and argv[0] == "add-missing":
+        print(f"{add_missing(argv[1], argv[2:])} string(s) lacking")
         return 0
     print(__doc__)
     return 2
