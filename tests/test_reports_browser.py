@@ -219,3 +219,26 @@ def test_every_report_table_fits_or_scrolls_inside_its_own_box(page, server, siz
         expect(page.locator("table.report").first).to_be_attached()
         problems += [f"{url}: {problem}" for problem in page.evaluate(_TABLES_FIT_OR_SCROLL)]
     assert problems == [], f"at {size['width']}x{size['height']}:\n" + "\n".join(problems)
+
+
+def test_a_floor_display_asked_in_chinese_stays_in_chinese_as_it_refreshes(browser, server):
+    """A TV signs no one in: its language is the link's ?lang=, kept by every refresh it fetches."""
+    from station.reporting import displays
+
+    db = connect(server["db"])
+    token = displays.create(db, "TV by dock 3", "sam")["token"]
+    db.close()
+    tv = new_page(browser, viewport={"width": 1920, "height": 1080})
+    asked = []
+    tv.on("request", lambda request: asked.append(request.url) if "/reports/floor/" in request.url else None)
+    tv.goto(f"{server['url']}/reports/floor/{token}?lang=zh_Hans&refresh=1")
+    expect(tv.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(tv.locator("h1")).to_have_text("今日退货")
+    tv.wait_for_function("n => performance.getEntriesByType('resource').filter(e => e.name.includes('/reports/floor/')).length >= n", arg=2)
+    refreshes = asked[1:]
+    assert refreshes and all("lang=zh_Hans" in url for url in refreshes), asked
+    expect(tv.locator(".floor-foot")).to_contain_text("更新于")
+    expect(tv.locator("h1")).to_have_text("今日退货")
+    shot(tv, "14-floor-zh-1920", full_page=False)
+    tv.context.close()
+    assert tv.errors == [] and tv.dialogs == []
