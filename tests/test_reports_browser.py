@@ -171,3 +171,74 @@ def test_the_wall_board_refreshes_itself(page, server):
     expect(open_tile).to_have_text("2", timeout=8_000)  # no reload: the board fetched itself
     expect(page.locator("#board")).to_contain_text("bench-4")
     shot(page, "11b-board-refreshed", full_page=False)
+
+
+# every report page with a table; the customer's history is reached from the list
+REPORT_PAGES = ["/reports/", "/reports/return-rates?period=all", "/reports/return-rates?period=all&group_by=supplier",
+                "/reports/return-rates?period=all&group_by=reason", "/reports/bench?period=all",
+                "/reports/queues?period=all", "/reports/value?period=all", "/reports/customers",
+                "/reports/purchasing", "/reports/board?refresh=60"]
+
+# Each table.report: the page does not scroll sideways, and the table either shows whole (inside
+# every box that clips it, and the window) or sits in a box of its own (the table alone in it)
+# that scrolls sideways; a whole panel scrolling, its heading and CSV link with it, is not that.
+_TABLES_FIT_OR_SCROLL = """() => {
+  const problems = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > window.innerWidth) problems.push(`the page scrolls sideways: ${root.scrollWidth} > ${window.innerWidth}`);
+  document.querySelectorAll("table.report").forEach((table, n) => {
+    const name = `table ${n} (${(table.querySelector("th") || {}).textContent || ""})`;
+    const rect = table.getBoundingClientRect();
+    let box = table.parentElement;
+    while (box && box !== document.body && !/(auto|scroll|hidden|clip)/.test(getComputedStyle(box).overflowX)) box = box.parentElement;
+    const clipper = box && box !== document.body ? box : null;
+    const edge = clipper ? Math.min(clipper.getBoundingClientRect().right, window.innerWidth) : window.innerWidth;
+    const whole = rect.right <= edge + 1 && rect.left >= -1 && table.scrollWidth <= Math.ceil(rect.width) + 1;
+    if (whole) return;
+    if (!clipper) { problems.push(`${name} runs past the window with no box of its own to scroll`); return; }
+    const style = getComputedStyle(clipper).overflowX;
+    if (!(style === "auto" || style === "scroll") || clipper.scrollWidth <= clipper.clientWidth)
+      problems.push(`${name} is cut off by a box that does not scroll (overflow-x ${style})`);
+    else if (clipper.children.length !== 1 || clipper.firstElementChild !== table)
+      problems.push(`${name} scrolls only with the panel around it (${clipper.className}), headings and all`);
+  });
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize("size", [{"width": 1024, "height": 768}, {"width": 1280, "height": 800}],
+                         ids=["1024x768", "1280x800"])
+def test_every_report_table_fits_or_scrolls_inside_its_own_box(page, server, size):
+    page.set_viewport_size(size)
+    urls = list(REPORT_PAGES)
+    page.goto(f"{server['url']}/reports/customers")
+    urls.append(page.get_by_role("link", name="<script>alert(1)</script>").get_attribute("href"))
+    problems = []
+    for url in urls:
+        page.goto(f"{server['url']}{url}")
+        expect(page.locator("table.report").first).to_be_attached()
+        problems += [f"{url}: {problem}" for problem in page.evaluate(_TABLES_FIT_OR_SCROLL)]
+    assert problems == [], f"at {size['width']}x{size['height']}:\n" + "\n".join(problems)
+
+
+def test_a_floor_display_asked_in_chinese_stays_in_chinese_as_it_refreshes(browser, server):
+    """A TV signs no one in: its language is the link's ?lang=, kept by every refresh it fetches."""
+    from station.reporting import displays
+
+    db = connect(server["db"])
+    token = displays.create(db, "TV by dock 3", "sam")["token"]
+    db.close()
+    tv = new_page(browser, viewport={"width": 1920, "height": 1080})
+    asked = []
+    tv.on("request", lambda request: asked.append(request.url) if "/reports/floor/" in request.url else None)
+    tv.goto(f"{server['url']}/reports/floor/{token}?lang=zh_Hans&refresh=1")
+    expect(tv.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(tv.locator("h1")).to_have_text("今日退货")
+    tv.wait_for_function("n => performance.getEntriesByType('resource').filter(e => e.name.includes('/reports/floor/')).length >= n", arg=2)
+    refreshes = asked[1:]
+    assert refreshes and all("lang=zh_Hans" in url for url in refreshes), asked
+    expect(tv.locator(".floor-foot")).to_contain_text("更新于")
+    expect(tv.locator("h1")).to_have_text("今日退货")
+    shot(tv, "14-floor-zh-1920", full_page=False)
+    tv.context.close()
+    assert tv.errors == [] and tv.dialogs == []

@@ -7,9 +7,11 @@ from station.inputs import whole_number
 from station import timeutil
 from station.timeutil import iso, parse
 from station.reporting.periods import parse_range
+from station.languages import N_
 
-QUEUES = {"refurbish": "Refurbish", "rtv": "Return to vendor", "quarantine": "Quarantine",
-          "refunds": "Held refunds", "claims": "Carrier claims"}
+# each queue's label, in English (the API's); a page shows it in its language (`_(label)`)
+QUEUES = {"refurbish": N_("Refurbish"), "rtv": N_("Return to vendor"), "quarantine": N_("Quarantine"),
+          "refunds": N_("Held refunds"), "claims": N_("Carrier claims")}
 AGE_BANDS = [("under_1d", 1), ("d1_to_3", 3), ("d3_to_7", 7), ("over_7d", None)]
 LEAD_DAYS = 14  # default supplier lead time a cross-dock fill is measured against
 

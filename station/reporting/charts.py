@@ -1,10 +1,13 @@
 """Charts drawn on the server as inline SVG: no script, no CDN, prints as drawn.
 
 Every piece of text goes through markupsafe.escape; numbers are formatted here. Each chart
-scales to its container through its viewBox.
+scales to its container through its viewBox. The words a chart writes itself (a sentence where
+there is nothing to draw, the average's mark, the legend) are in the page's language; titles and
+labels come translated from the page.
 """
 import math
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 INK, MUTED, GRID = "#15191e", "#5a6470", "#dde3ea"
@@ -12,10 +15,10 @@ COLOURS = {"accent": "#1f5fbf", "ok": "#1b7f3a", "warn": "#a86400", "error": "#b
 FONT = "font-family=\"DejaVu Sans, Noto Sans, Arial, sans-serif\""
 
 
-def pairs(rows, label_key, value_key, limit=None):
-    """(label, value) items of a chart from report rows."""
+def pairs(rows, label_key, value_key, limit=None, name=str):
+    """(label, value) items of a chart from report rows; `name` writes a label (a code's word)."""
     rows = rows[:limit] if limit else rows
-    return [("(none)" if r[label_key] is None else str(r[label_key]), r[value_key] or 0) for r in rows]
+    return [(_("(none)") if r[label_key] is None else str(name(r[label_key])), r[value_key] or 0) for r in rows]
 
 
 def weekly(items, most=120):
@@ -32,9 +35,9 @@ def weekly(items, most=120):
     return sorted(weeks.items())
 
 
-def triples(rows, label_key, whole_key, part_key):
+def triples(rows, label_key, whole_key, part_key, name=str):
     """(label, whole, part) items of a paired chart from report rows (money strings become numbers)."""
-    return [(str(r[label_key]), float(r[whole_key] or 0), float(r[part_key] or 0)) for r in rows]
+    return [(str(name(r[label_key])), float(r[whole_key] or 0), float(r[part_key] or 0)) for r in rows]
 
 
 def _clip(text, length):
@@ -87,11 +90,11 @@ def bars(items, title, fmt=str, colour="accent", width=720, label_width=210, mar
     if not items:
         return empty(title, width)
     if all_zero(items):
-        return empty(title, width, "Every value is 0 in this range")
+        return empty(title, width, _("Every value is 0 in this range"))
     row, top = 26, 8
     height = top + row * len(items) + 26
     plot = width - label_width - 90
-    top_value, _ = _scale([i[1] for i in items] + ([marker] if marker else []))
+    top_value, _ticks = _scale([i[1] for i in items] + ([marker] if marker else []))
     parts = []
     for n, item in enumerate(items):
         label, value = item[0], float(item[1])
@@ -111,9 +114,10 @@ def bars(items, title, fmt=str, colour="accent", width=720, label_width=210, mar
                  f'{escape(fmt(top_value))}</text>')
     if marker is not None:
         x = label_width + plot * marker / top_value
+        average = _("avg %(value)s", value=fmt(marker))
         parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{axis_y}" stroke="{COLOURS["error"]}" '
                      f'stroke-dasharray="4 3"/><text x="{x:.1f}" y="{axis_y + 16}" text-anchor="middle" '
-                     f'fill="{COLOURS["error"]}">avg {escape(fmt(marker))}</text>')
+                     f'fill="{COLOURS["error"]}">{escape(average)}</text>')
     return _svg(width, height, title, "".join(parts))
 
 
@@ -122,10 +126,10 @@ def columns(items, title, fmt=str, colour="accent", width=720, height=220, every
     if not items:
         return empty(title, width)
     if all_zero(items):
-        return empty(title, width, "Every value is 0 in this range")
+        return empty(title, width, _("Every value is 0 in this range"))
     left, bottom, top = 48, 34, 12
     plot_w, plot_h = width - left - 10, height - bottom - top
-    top_value, ticks = _scale([v for _, v in items])
+    top_value, ticks = _scale([v for _label, v in items])
     slot = plot_w / len(items)
     every = every or max(1, int(len(items) / (plot_w / 70)) + 1)
     parts = [_grid(left, top, plot_w, plot_h, top_value, ticks, fmt)]
@@ -163,16 +167,16 @@ def periodic(trend, value_key="rate"):
 
 def line(items, title, fmt=str, colour="accent", width=720, height=220):
     """A line with dots over a sequence (weeks, months): items are (label, value); a None value is a gap."""
-    if not items or all(v is None for _, v in items):
+    if not items or all(v is None for _label, v in items):
         return empty(title, width)
     left, bottom, top = 56, 34, 12
     plot_w, plot_h = width - left - 16, height - bottom - top
-    top_value, ticks = _scale([v for _, v in items if v is not None])
+    top_value, ticks = _scale([v for _label, v in items if v is not None])
     step = plot_w / max(1, len(items) - 1)
     every = max(1, math.ceil(130 / step))  # a date label is some 80 px wide; the first starts at its dot
     points = [(left + n * step if len(items) > 1 else left + plot_w / 2,
                None if v is None else top + plot_h - plot_h * float(v) / top_value)
-              for n, (_, v) in enumerate(items)]
+              for n, (_label, v) in enumerate(items)]
     parts = [_grid(left, top, plot_w, plot_h, top_value, ticks, fmt)]
     segment = []
     for x, y in points + [(None, None)]:
@@ -196,20 +200,23 @@ def line(items, title, fmt=str, colour="accent", width=720, height=220):
     return _svg(width, height, title, "".join(parts))
 
 
-def paired(items, title, fmt=str, width=720, label_width=130, legend=("value as new", "recovered")):
-    """Per row a light bar (the whole) and a dark bar over it (the part): items are (label, whole, part)."""
+def paired(items, title, fmt=str, width=720, label_width=130, legend=None):
+    """Per row a light bar (the whole) and a dark bar over it (the part): items are (label, whole, part);
+    `legend` names the two (value as new and recovered unless told)."""
+    legend = legend or (_("value as new"), _("recovered"))
     if not items:
         return empty(title, width)
     row, top = 34, 8
     height = top + row * len(items) + 30
     plot = width - label_width - 170
-    top_value, _ = _scale([max(float(w), float(p)) for _, w, p in items])
+    top_value, _ticks = _scale([max(float(w), float(p)) for _label, w, p in items])
     parts = []
     for n, (label, whole, part) in enumerate(items):
         y = top + n * row
         ww, wp = plot * max(0.0, float(whole)) / top_value, plot * max(0.0, float(part)) / top_value
+        of_whole = _("%(part)s of %(whole)s", part=fmt(part), whole=fmt(whole))
         parts.append(
-            f'<g><title>{escape(label)}: {escape(fmt(part))} of {escape(fmt(whole))}</title>'
+            f'<g><title>{escape(label)}: {escape(of_whole)}</title>'
             f'<text x="{label_width - 8}" y="{y + 21}" text-anchor="end" fill="{INK}">{escape(_clip(label, 16))}</text>'
             f'<rect x="{label_width}" y="{y + 5}" width="{ww:.1f}" height="{row - 10}" rx="3" fill="{COLOURS["light"]}"/>'
             f'<rect x="{label_width}" y="{y + 9}" width="{wp:.1f}" height="{row - 18}" rx="2" fill="{COLOURS["ok"]}"/>'
@@ -233,7 +240,8 @@ def _grid(left, top, plot_w, plot_h, top_value, ticks, fmt):
     return "".join(parts)
 
 
-def empty(title, width=720, sentence="Nothing in this range"):
+def empty(title, width=720, sentence=None):
     """A sentence where a chart would say nothing (no rows, or every value 0)."""
+    sentence = sentence or _("Nothing in this range")
     return _svg(width, 60, title, f'<text x="{width / 2}" y="36" text-anchor="middle" fill="{MUTED}">'
                                   f"{escape(sentence)}</text>")

@@ -7,6 +7,7 @@ from station.db import one, rows, write
 from station.errors import bad, not_found
 from station.timeutil import now_iso
 from station.languages import N_
+from flask_babel import gettext as _
 
 PREFIX = "fd_"
 
@@ -19,7 +20,7 @@ def create(db, name, user):
     """A new display token: {"token_id", "name", "token"}; the token itself is shown this once."""
     name = (name or "").strip() if isinstance(name, str) else ""
     if not name or len(name) > 80 or any(ord(c) < 32 for c in name):
-        raise bad("name", "Name the screen (up to 80 characters), e.g. 'Returns TV by dock 3'")
+        raise bad("name", _("Name the screen (up to 80 characters), e.g. 'Returns TV by dock 3'"))
     token = PREFIX + secrets.token_urlsafe(24)
     with write(db):
         cursor = db.execute("INSERT INTO display_tokens (name, token_hash, created_by, created_at) VALUES (?, ?, ?, ?)",

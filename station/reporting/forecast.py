@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from station.db import rows
 from station.inputs import whole_number
+from station.languages import N_
 from station import timeutil
 from station.reporting.periods import decompose
 
@@ -46,7 +47,8 @@ def arrival_curve(db, as_of):
     for n in counts:
         running += n
         curve.append(running / total if total else 0.0)
-    return curve, ("complete ship months" if mature else "all returns so far" if found else "no returns yet")
+    # in English (the API's "basis"); the purchasing page shows it in its language
+    return curve, (N_("complete ship months") if mature else N_("all returns so far") if found else N_("no returns yet"))
 
 
 def expected_returns(db, days=30, at=None, limit=None):

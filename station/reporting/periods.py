@@ -3,6 +3,8 @@ import json
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
+from flask_babel import gettext as _
+
 from station.errors import bad
 from station import timeutil
 
@@ -27,9 +29,9 @@ def parse_bound(value, field):
         else:
             instant, day = None, date.fromisoformat(text)
     except (ValueError, OverflowError):
-        raise bad(field, "must be a date YYYY-MM-DD (or an ISO 8601 timestamp)") from None
+        raise bad(field, _("must be a date YYYY-MM-DD (or an ISO 8601 timestamp)")) from None
     if not FIRST <= day <= LAST:
-        raise bad(field, f"must be a date from {FIRST} to {LAST}")
+        raise bad(field, _("must be a date from %(first)s to %(last)s", first=FIRST, last=LAST))
     return day, instant
 
 
@@ -43,7 +45,7 @@ def parse_range(from_=None, to=None):
     """(start, end) days, inclusive; None is open on that side."""
     start, end = parse_day(from_, "from"), parse_day(to, "to")
     if start and end and end < start:
-        raise bad("to", "is before from")
+        raise bad("to", _("is before from"))
     return start, end
 
 
@@ -59,7 +61,7 @@ def split_range(from_=None, to=None):
     low, high = parse_bound(from_, "from"), parse_bound(to, "to")
     if low and high and (high[1] or datetime.combine(high[0], time.max, timezone.utc)) < \
             (low[1] or datetime.combine(low[0], time.min, timezone.utc)):
-        raise bad("to", "is before from")
+        raise bad("to", _("is before from"))
     start, end = low and low[0], high and high[0]
     parts = []
     first = low and low[1] and low[1].astimezone(timezone.utc)
@@ -90,7 +92,7 @@ def page_range(args, default="30d"):
         return start, end, "custom"
     preset = args.get("period") or default
     if preset not in PRESETS:
-        raise bad("period", "must be one of " + ", ".join(PRESETS))
+        raise bad("period", _("must be one of %(choices)s", choices=", ".join(PRESETS)))
     days = PRESETS[preset]
     if days is None:
         return None, None, preset

@@ -6,6 +6,8 @@ triggers keep equal to the straight count in `return_rates_direct`.
 import json
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+
 from station.db import rows
 from station.errors import bad
 from station.policy import REASON_LABELS
@@ -41,7 +43,7 @@ def _order(result):
 
 def group_by_arg(value):
     if value not in GROUPS:
-        raise bad("group_by", "must be one of " + ", ".join(GROUPS))
+        raise bad("group_by", _("must be one of %(choices)s", choices=", ".join(GROUPS)))
     return value
 
 
@@ -134,7 +136,7 @@ def return_rates(db, group_by="sku", from_=None, to=None):
             total = (result[0]["units_shipped"] if result else
                      (totals(db, *whole)["units_shipped"] if whole else 0)) + extra.pop("", [0, 0])[0]
             merged = {r["key"]: r["units_returned"] for r in result}
-            for reason, (_, returned) in extra.items():
+            for reason, (_shipped, returned) in extra.items():
                 merged[reason] = merged.get(reason, 0) + returned
             result = [{"key": k, "units_shipped": total, "units_returned": n, "rate": _rate(n, total)}
                       for k, n in merged.items() if n]
@@ -193,7 +195,7 @@ def reasons_of(db, dim, keys, start, end, top=3):
 def top_reasons(db, by="sku", from_=None, to=None, limit=20, top=3):
     """For the `limit` SKUs (or suppliers) with the most units returned: their `top` reasons."""
     if by not in ("sku", "supplier"):
-        raise bad("by", "must be sku or supplier")
+        raise bad("by", _("must be sku or supplier"))
     start, end = parse_range(from_, to)
     periods = cover(db, "report_cohort", start, end)
     keys = [_key(r["key"]) for r in rows(
@@ -229,7 +231,7 @@ def rate_jumps(db, from_=None, to=None, min_units=20, min_increase=0.05, today=N
         end = end or today or _today()
         start = start or end - timedelta(days=29)
         if start > end:
-            raise bad("from", "is after to")
+            raise bad("from", _("is after to"))
     prev_start, prev_end = previous(start, end)
     now_rows = {r["key"]: r for r in cohort_rows(db, "sku", start, end)}
     before = {r["key"]: r for r in cohort_rows(db, "sku", prev_start, prev_end)}
@@ -252,7 +254,7 @@ def rate_jumps(db, from_=None, to=None, min_units=20, min_increase=0.05, today=N
 def trend(db, from_=None, to=None, dim="all", key=""):
     """Return rate per week (ranges up to 26 weeks) or per month, by ship date, for one key."""
     if dim not in ("all",) + DIMS:
-        raise bad("group_by", "must be one of " + ", ".join(DIMS))
+        raise bad("group_by", _("must be one of %(choices)s", choices=", ".join(DIMS)))
     start, end = parse_range(from_, to)
     lo, hi = db.execute(
         "SELECT min(period), max(period) FROM report_cohort WHERE dim = 'all' AND length(period) = 10"

@@ -18,8 +18,15 @@ def limit_arg(value, default=100, high=5000, field="limit"):
     return whole_number(value, field, 1, high, default=default)
 
 
-def frequent_returners(db, limit=100, at=None):
+def _english(text, **values):
+    return text % values
+
+
+def frequent_returners(db, limit=100, at=None, say=_english):
     """Customers the frequent-returner rule flags now, most recent returns first.
+
+    Each one's `why` names the rule it meets, phrased by `say(text, **values)`: English (the API's,
+    the CSV's) unless a screen passes flask_babel's gettext for its language.
 
     The rule (policy, editable): at least `frequent_returns_count` returns in the last
     `frequent_returns_days` days, or a return rate of at least `frequent_return_rate` over at
@@ -91,10 +98,12 @@ def frequent_returners(db, limit=100, at=None):
              "last_return_day": last.get(h["customer_id"])}
         rules = []
         if r["recent"] >= p["count"]:
-            rules.append(f"{r['recent']} returns in {policy['frequent_returns_days']} days")
+            rules.append(say(N_("%(recent)s returns in %(days)s days"), recent=r["recent"],
+                             days=policy["frequent_returns_days"]))
         if r["orders"] >= p["min_orders"] and r["returns"] * p["den"] >= p["num"] * r["orders"]:
             # the bench's rule is returns per order (two parcels back from one order are two returns)
-            rules.append(f"{r['returns']} returns over {r['orders']} orders ({r['return_rate'] * 100:.0f}%)")
+            rules.append(say(N_("%(returns)s returns over %(orders)s orders (%(rate)s%%)"), returns=r["returns"],
+                             orders=r["orders"], rate=f"{r['return_rate'] * 100:.0f}"))
         r["why"] = "; ".join(rules)
         result.append(r)
     return {"rows": result, "total": total, "rule": {k: policy[k] for k in (

@@ -8,6 +8,8 @@ import io
 from dataclasses import dataclass
 from typing import Callable
 
+from flask_babel import gettext as _
+
 from station import policy
 from station.errors import bad
 from station.reporting import backlog, forecast, rates, returners, throughput, value
@@ -27,9 +29,9 @@ def _number(args, name, default, low, high, kind=int):
     try:
         number = kind(raw)
     except (TypeError, ValueError):
-        raise bad(name, "must be a number") from None
+        raise bad(name, _("must be a number")) from None
     if not low <= number <= high:
-        raise bad(name, f"must be from {low} to {high}")
+        raise bad(name, _("must be from %(low)s to %(high)s", low=low, high=high))
     return number
 
 
@@ -118,7 +120,7 @@ HISTORY_COLUMNS = returners.HISTORY_COLUMNS  # one customer's history, a row per
 def _trend(db, args):
     group_by = args.get("group_by") or "all"
     if group_by == "reason":
-        raise bad("group_by", "a trend is by sku, supplier, country or channel")
+        raise bad("group_by", _("a trend is by sku, supplier, country or channel"))
     return rates.trend(db, *_range(args), dim=group_by, key=args.get("key") or "")
 
 
@@ -130,7 +132,7 @@ def wants_csv(args):
     """format=csv or json (the default); anything else is a 400 naming `format`."""
     fmt = args.get("format") or "json"
     if fmt not in ("json", "csv"):
-        raise bad("format", "must be json or csv")
+        raise bad("format", _("must be json or csv"))
     return fmt == "csv"
 
 

@@ -5,15 +5,19 @@ From report_activity (per UTC hour, the parcel's station, the person) and report
 """
 from datetime import timedelta
 
+from flask_babel import gettext as _
+
 from station.db import rows
 from station.errors import bad
 from station.reporting.periods import parse_range
+from station.languages import N_
 
-# upper bounds in seconds of the timing bands (the last is open), and how a page names them
-BANDS = [(300, "≤ 5 min"), (900, "5–15 min"), (3600, "15–60 min"), (14400, "1–4 h"), (86400, "4–24 h"),
-         (259200, "1–3 days"), (None, "over 3 days")]
-METRICS = {"dock_to_decision": "Dock to decision (first scan → last decision)",
-           "scan_to_refund_ready": "Scan to refund ready"}
+# upper bounds in seconds of the timing bands (the last is open), and how a page names them (in
+# English, as the API and CSV do; a page translates the label where it shows it)
+BANDS = [(300, N_("≤ 5 min")), (900, N_("5–15 min")), (3600, N_("15–60 min")), (14400, N_("1–4 h")),
+         (86400, N_("4–24 h")), (259200, N_("1–3 days")), (None, N_("over 3 days"))]
+METRICS = {"dock_to_decision": N_("Dock to decision (first scan → last decision)"),
+           "scan_to_refund_ready": N_("Scan to refund ready")}
 
 
 def _bounds(column, start, end):
@@ -35,7 +39,7 @@ def _ratio(a, b, digits=2):
 def performance(db, by="station", from_=None, to=None):
     """Per station or operator: parcels, items, active hours, per-hour rates, overrides, timings."""
     if by not in ("station", "operator"):
-        raise bad("by", "must be station or operator")
+        raise bad("by", _("must be station or operator"))
     start, end = parse_range(from_, to)
     where, params = _bounds("hour", start, end)
     found = rows(

@@ -2,6 +2,7 @@
 import functools
 
 from flask import Blueprint
+from flask_babel import gettext as _
 
 from station.roles import SUPERVISORS
 from station.errors import ServiceError
@@ -18,7 +19,7 @@ def supervisor_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if current_user()["role"] not in SUPERVISORS:
-            return page("reports/error.html", 403, message="Reports are for supervisors: sign in with a supervisor badge.")
+            return page("reports/error.html", 403, message=_("Reports are for supervisors: sign in with a supervisor badge."))
         return view(*args, **kwargs)
 
     return wrapped

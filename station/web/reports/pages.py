@@ -1,12 +1,12 @@
 """Report pages: short callers of station.reporting, one template each, CSV links for every table."""
 from flask import Response, request, url_for
+from flask_babel import gettext as _
 
 from station import policy as policy_module
-from station import timeutil
+from station import languages, timeutil
 from station.intake import customers as customer_flags
 from station.db import get_db
 from station.errors import ServiceError, bad
-from station.policy import REASON_LABELS
 from station.reporting import backlog, board, displays, charts, forecast, periods, rates, returners, tables, throughput, value
 from station.web.reports import bp, fmt, page, supervisor_required
 from station.web.security import current_user
@@ -44,7 +44,7 @@ def window(default):
 def choice(name, allowed, default):
     value = request.args.get(name) or default
     if value not in allowed:
-        raise bad(name, "must be one of " + ", ".join(allowed))
+        raise bad(name, _("must be one of %(choices)s", choices=", ".join(allowed)))
     return value
 
 
@@ -84,7 +84,7 @@ def return_rates():
     keys = [r["key"] for r in shown]
     reasons = rates.reasons_of(db, group_by, keys, w["start"], w["end"]) if group_by in ("sku", "supplier") else {}
     jumps = rates.rate_jumps(db, w["from"], w["to"]) if group_by == "sku" else None
-    labels = ({k: REASON_LABELS.get(k, k) for k in keys} if by_reason else rates.names(db, group_by, keys))
+    labels = ({k: fmt.reason(k) for k in keys} if by_reason else rates.names(db, group_by, keys))
     return page("reports/rates.html", w=w, group_by=group_by, sort=sort,
                 sorts=[s for s in SORTS if not (by_reason and s == "excess")], limit=limit,
                 rows=shown, count=len(found), total=total, reasons=reasons, jumps=jumps, by_reason=by_reason,
@@ -127,7 +127,7 @@ def value_page():
 def customers():
     """Frequent returners for review."""
     limit = returners.limit_arg(request.args.get("limit"), 100, returners.MAX_LIST)
-    return page("reports/customers.html", found=returners.frequent_returners(get_db(), limit=limit), limit=limit)
+    return page("reports/customers.html", found=returners.frequent_returners(get_db(), limit=limit, say=_), limit=limit)
 
 
 @bp.get("/customers/<path:customer_id>")
@@ -155,7 +155,7 @@ def clear_customer_flag(customer_id):
                              user=user["name"] if user else None)
     except ServiceError as exc:
         return _customer_page(customer_id, {"tone": "error", "text": exc.message}, exc.status)
-    return _customer_page(customer_id, {"tone": "ok", "text": "Flag cleared, with your note"})
+    return _customer_page(customer_id, {"tone": "ok", "text": _("Flag cleared, with your note")})
 
 
 @bp.get("/purchasing")
@@ -173,13 +173,17 @@ def purchasing():
 def wall_board():
     """The floor screen: today at the bench and the queues; it refreshes itself (htmx, every `refresh` s)."""
     refresh = returners.limit_arg(request.args.get("refresh"), 30, 3600, "refresh")
-    return page("reports/board.html", partial="reports/_board.html", b=board.board(get_db()), refresh=refresh)
+    return page("reports/board.html", partial="reports/_board.html", b=board.board(get_db()), refresh=refresh,
+                lang=languages.normalize(request.args.get("lang")))
 
 
 @bp.get("/floor/<token>")
 def floor(token):
     """The wall-board on a floor TV: opened by a display token an admin made (no sign-in on the
-    TV, read-only, revocable), full screen, large type, the site's time, targets in colour."""
+    TV, read-only, revocable), full screen, large type, the site's time, targets in colour.
+
+    Its language is the URL's `?lang=` (no one signs in on a TV): `/reports/floor/<token>?lang=zh_Hans`
+    speaks Simplified Chinese, and its refreshes keep asking in that language."""
     db = get_db()
     display = displays.check(db, token)
     if display is None:
@@ -187,7 +191,8 @@ def floor(token):
     refresh = returners.limit_arg(request.args.get("refresh"), 30, 3600, "refresh")
     b = board.board(db)
     return page("reports/floor.html", partial="reports/_floor.html", b=b, refresh=refresh, token=token,
-                display=display, alarms=board.alarms(b, policy_module.load(db)))
+                display=display, alarms=board.alarms(b, policy_module.load(db)),
+                lang=languages.normalize(request.args.get("lang")))
 
 
 @bp.get("/export/<name>.csv")
@@ -195,8 +200,8 @@ def floor(token):
 def export(name):
     """Any report table as CSV, from the same arguments as its API route."""
     if name not in tables.TABLES:
-        raise ServiceError("not_found", f"There is no report table {name}: the tables are "
-                           + ", ".join(tables.TABLES), 404)  # the reports' error page, not a bare 404
+        raise ServiceError("not_found", _("There is no report table %(name)s: the tables are %(tables)s", name=name,
+                                          tables=", ".join(tables.TABLES)), 404)  # the reports' error page, not a bare 404
     table = tables.table(name)
     result = table.compute(get_db(), request.args)
     return _csv(tables.to_csv(result["rows"], table.columns), name)
