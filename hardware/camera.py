@@ -26,6 +26,7 @@ from typing import Callable
 import cv2
 
 from hardware.decode import decode_frame
+from hardware.registry import detail, retrying
 
 __all__ = ["CameraError", "CameraState", "CameraReader", "Sightings", "open_capture"]
 
@@ -167,14 +168,16 @@ class CameraReader:
                  CameraState.ENDED: "offline", CameraState.STOPPED: "offline"}[self.state]
         quiet = time.monotonic() - self._frame_at
         if self.state is CameraState.RUNNING and not _is_file(self.source) and quiet > STALL_S:
-            return {"state": "offline", "detail": f"no picture for {quiet:.0f} s, waiting for the camera",
-                    "last_seen": self.last_seen}
-        detail = {CameraState.RUNNING: f"decoding, {self.codes} code(s) read",
-                  CameraState.CONNECTING: "opening the camera",
-                  CameraState.OFFLINE: f"no picture, retrying: {self.last_error or ''}".rstrip(": "),
-                  CameraState.ENDED: "the video file ended",
-                  CameraState.STOPPED: "stopped"}[self.state]
-        return {"state": state, "detail": detail, "last_seen": self.last_seen}
+            return {"state": "offline", **detail(("no picture for %(seconds)s s, waiting for the camera",
+                                                  {"seconds": f"{quiet:.0f}"})), "last_seen": self.last_seen}
+        if self.state is CameraState.RUNNING:
+            said = ("decoding, %(codes)s code(s) read", {"codes": self.codes})
+        elif self.state is CameraState.OFFLINE:
+            said = retrying("no picture, retrying", self.last_error)
+        else:
+            said = ({CameraState.CONNECTING: "opening the camera", CameraState.ENDED: "the video file ended",
+                     CameraState.STOPPED: "stopped"}[self.state], {})
+        return {"state": state, **detail(said), "last_seen": self.last_seen}
 
     def snapshot(self, quality: int = 90) -> bytes:
         """The latest frame as JPEG bytes (photo evidence)."""

@@ -8,6 +8,8 @@ A driver is any object with:
     status() dict  {"state": "ok"|"offline"|"error"|"unknown",
                     "detail": str,              # human text, e.g. "paper out"
                     "last_seen": iso str|None}  # when the device last answered
+                   and optionally "detail_parts": the detail as [[English template, values], ...]
+                   (see `detail()`), which the devices page shows in the reader's language
 
 and optionally `actions` (a tuple of action names the devices page offers as buttons, e.g.
 ("retry", "test_print")) with `act(name)` performing one; the page calls nothing else.
@@ -26,6 +28,15 @@ from concurrent.futures import ThreadPoolExecutor
 STATES = ("ok", "offline", "error", "unknown")
 
 _lock = threading.Lock()
+
+
+def detail(*parts):
+    """A status's "detail" and "detail_parts" from (template, values) parts: the English text (the
+    parts joined by " · ", each template %-filled with its values) and the parts themselves. A
+    screen translates each template (it is the message id, listed in station/web/devices) and
+    fills it; a driver never translates: its status() runs in threads outside any request."""
+    said = [[text, dict(values or {})] for text, values in parts]
+    return {"detail": " · ".join(text % values if values else text for text, values in said), "detail_parts": said}
 
 
 def register(app, driver):
@@ -70,13 +81,32 @@ def safe_status(driver):
     try:
         raw = driver.status() or {}
     except Exception as exc:  # a broken driver must not take the page down
-        return {"state": "error", "detail": f"status failed: {exc}", "last_seen": None}
+        return {"state": "error", **detail(("status failed: %(error)s", {"error": str(exc)})), "last_seen": None}
     state = raw.get("state")
     status = dict(raw)
     status["state"] = state if state in STATES else "unknown"
     status["detail"] = str(raw.get("detail") or "")
+    if "detail_parts" in status and not _parts_ok(status["detail_parts"]):
+        del status["detail_parts"]  # the screen shows the English detail then
     status["last_seen"] = raw.get("last_seen")
     return status
+
+
+def retrying(text, error):
+    """(template, values) for `text`, with the last error after a colon when there is one."""
+    error = (error or "").rstrip(": ")
+    return (text + ": %(error)s", {"error": error}) if error else (text, {})
+
+
+def _parts_ok(parts):
+    """[[template, values], ...] as detail() makes them (a driver's own may be anything)."""
+    if not isinstance(parts, list):
+        return False
+    for part in parts:
+        if not (isinstance(part, (list, tuple)) and len(part) == 2 and isinstance(part[0], str) and part[0]
+                and isinstance(part[1], dict)):
+            return False
+    return True
 
 
 def snapshot(app):

@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from hardware.registry import detail, retrying
 from hardware.scanners import ScannerStatus, SerialScanner
 
 __all__ = ["Reading", "ScaleError", "ScaleState", "SerialScale", "parse_line", "MAX_GRAMS"]
@@ -143,10 +144,12 @@ class SerialScale:
         now = self.reading()
         state = {ScaleState.CONNECTED: "ok", ScaleState.DISCONNECTED: "offline",
                  ScaleState.CONNECTING: "unknown", ScaleState.STOPPED: "offline"}[lines.status]
-        if lines.status is ScaleState.CONNECTED:
-            detail = "no reading" if now is None else f"{now.grams:g} g{'' if now.stable else ' (moving)'}"
+        if lines.status is ScaleState.CONNECTED and now is None:
+            said = ("no reading", {})
+        elif lines.status is ScaleState.CONNECTED:
+            said = ("%(grams)s g" if now.stable else "%(grams)s g (moving)", {"grams": f"{now.grams:g}"})
         elif lines.status is ScaleState.DISCONNECTED:
-            detail = f"unplugged or failing, retrying: {lines.last_error or ''}".rstrip(": ")
+            said = retrying("unplugged or failing, retrying", lines.last_error)
         else:
-            detail = lines.status.value
-        return {"state": state, "detail": detail, "last_seen": lines.last_seen}
+            said = (lines.status.value, {})  # "connecting", "stopped"
+        return {"state": state, **detail(said), "last_seen": lines.last_seen}

@@ -22,6 +22,8 @@ from typing import Callable
 
 import serial
 
+from hardware.registry import detail, retrying
+
 __all__ = ["ScannerError", "ScannerStatus", "Scanner", "SerialScanner", "ScannerDevice", "MAX_LINE_BYTES"]
 
 log = logging.getLogger(__name__)
@@ -213,12 +215,16 @@ class ScannerDevice:
 
     def status(self) -> dict:
         s = self.scanner
-        junk = f", {s.dropped} over-long line(s) dropped (wrong baud rate?)" if s.dropped else ""
-        detail = {ScannerStatus.CONNECTED: f"connected, {s.scans} scan(s) read{junk}",
-                  ScannerStatus.DISCONNECTED: f"unplugged or failing, retrying: {s.last_error or ''}".rstrip(": "),
-                  ScannerStatus.CONNECTING: "opening the port",
-                  ScannerStatus.STOPPED: "stopped"}[s.status]
-        return {"state": self.STATES[s.status], "detail": detail, "last_seen": s.last_seen}
+        if s.status is ScannerStatus.CONNECTED and s.dropped:
+            said = ("connected, %(scans)s scan(s) read, %(dropped)s over-long line(s) dropped (wrong baud rate?)",
+                    {"scans": s.scans, "dropped": s.dropped})
+        elif s.status is ScannerStatus.CONNECTED:
+            said = ("connected, %(scans)s scan(s) read", {"scans": s.scans})
+        elif s.status is ScannerStatus.DISCONNECTED:
+            said = retrying("unplugged or failing, retrying", s.last_error)
+        else:
+            said = ({ScannerStatus.CONNECTING: "opening the port", ScannerStatus.STOPPED: "stopped"}[s.status], {})
+        return {"state": self.STATES[s.status], **detail(said), "last_seen": s.last_seen}
 
     def start(self) -> None:
         self.scanner.start()

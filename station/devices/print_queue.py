@@ -19,11 +19,15 @@ import logging
 import threading
 import time
 
+from flask_babel import gettext as _
+
 from station.inputs import maybe_id
 from station.db import connect, one, rows, write
 from station.timeutil import now_iso
 
 from hardware.printers import PrinterError, PrinterStatus, printer_for
+from hardware.registry import detail
+from station.languages import N_
 
 log = logging.getLogger(__name__)
 
@@ -224,15 +228,16 @@ def _until_next(db, interval):
 
 # --- devices for the registry (hardware/registry.py) ---------------------------------------
 
+# (state, detail): the detail in English, marked for the devices page, which translates it
 _STATE = {
-    PrinterStatus.READY: ("ok", "ready"),
-    PrinterStatus.PRINTING: ("ok", "printing"),
-    PrinterStatus.PAUSED: ("error", "paused"),
-    PrinterStatus.PAPER_OUT: ("error", "paper out"),
-    PrinterStatus.RIBBON_OUT: ("error", "ribbon out"),
-    PrinterStatus.HEAD_OPEN: ("error", "head open"),
-    PrinterStatus.FAULT: ("error", "fault (no answer to ~HS, or temperature)"),
-    PrinterStatus.OFFLINE: ("offline", "offline"),
+    PrinterStatus.READY: ("ok", N_("ready")),
+    PrinterStatus.PRINTING: ("ok", N_("printing")),
+    PrinterStatus.PAUSED: ("error", N_("paused")),
+    PrinterStatus.PAPER_OUT: ("error", N_("paper out")),
+    PrinterStatus.RIBBON_OUT: ("error", N_("ribbon out")),
+    PrinterStatus.HEAD_OPEN: ("error", N_("head open")),
+    PrinterStatus.FAULT: ("error", N_("fault (no answer to ~HS, or temperature)")),
+    PrinterStatus.OFFLINE: ("offline", N_("offline")),
 }
 
 
@@ -269,17 +274,18 @@ class PrinterDevice:
 
     def status(self):
         status = self.printer_status()
-        state, detail = _STATE[status]
+        state, said = _STATE[status]
+        parts = [(said, {})]
         db = connect(self.db_path)
         try:
             summary = printer_summary(db, self.url)
         finally:
             db.close()
         if summary["queue"]:
-            detail += f" · {summary['queue']} waiting"
+            parts.append((N_("%(n)s waiting"), {"n": summary["queue"]}))
             if state == "ok" and summary["last_error"]:
                 state = "error"  # answers ~HS but refused the last attempt
-        return {"state": state, "detail": detail, "last_seen": self._last_seen, "printer": status.value,
+        return {"state": state, **detail(*parts), "last_seen": self._last_seen, "printer": status.value,
                 "queue": summary["queue"], "last_error": summary["last_error"], "last_sent": summary["last_sent"]}
 
     def act(self, action, user=None):
@@ -290,11 +296,12 @@ class PrinterDevice:
                 n = retry_now(db, self.url)
                 with self._guard:
                     self._last = None  # poll again on the next look
-                return f"{n} label(s) to send now" if n else "Nothing waiting"
+                return _("%(n)s label(s) to send now", n=n) if n else _("Nothing waiting")
             if action == "test_print":
+                # the description is kept with the job (English, like the label itself)
                 enqueue(db, bench=self.bench, printer=self.url, payload=test_label(self, user),
                         description=f"Test print ({self.label_size}, {self.dpi} dpi)", user=user)
-                return "Test label queued"
+                return _("Test label queued")
         finally:
             db.close()
         raise ValueError(f"unknown action {action!r}")
@@ -321,4 +328,4 @@ class BrowserPrinterDevice:
         self.name = "browser"
 
     def status(self):
-        return {"state": "unknown", "detail": "prints from the bench's browser (label page)", "last_seen": None}
+        return {"state": "unknown", **detail((N_("prints from the bench's browser (label page)"), {})), "last_seen": None}

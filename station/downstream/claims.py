@@ -15,6 +15,8 @@ it is first filed, settled or rejected).
 from datetime import timedelta
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from station import money
 from station.db import rows, write
 from station.errors import bad, conflict, not_found
@@ -24,7 +26,7 @@ from station.timeutil import now_iso
 from station.languages import N_
 
 TRANSIT = "damaged_in_transit"
-UNKNOWN_CARRIER = "unknown carrier"
+UNKNOWN_CARRIER = N_("unknown carrier")  # kept in English (CSV, API); the screens translate it
 STATUSES = ("open", "claimed", "settled", "rejected")
 UNSETTLED = ("open", "claimed")
 REF_LIMIT, NOTE_LIMIT = 100, 1000
@@ -141,25 +143,25 @@ def by_carrier(claims):
 
 # --- changes: each one transaction and one event per item -------------------------------------
 
-def _text(data, field, limit, required=True, what="text"):
+def _text(data, field, limit, required=True, what=N_("text")):
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise bad(field, f"give the {what}")
+            raise bad(field, _("give the %(what)s", what=_(what)))
         return None
     if not isinstance(value, str):
-        raise bad(field, "must be text")
+        raise bad(field, _("must be text"))
     value = value.strip()
     if len(value) > limit:
-        raise bad(field, f"must be at most {limit} characters")
+        raise bad(field, _("must be at most %(limit)s characters", limit=limit))
     if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
-        raise bad(field, "must not hold control characters")
+        raise bad(field, _("must not hold control characters"))
     return value
 
 
 def _body(data):
     if not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
+        raise bad("body", _("must be a JSON object"))
     return data
 
 
@@ -167,13 +169,15 @@ def _pending(db, item_id, action):
     """The claim, read inside the writing transaction; 409 when it is no longer open to `action`."""
     claim = get_claim(db, item_id)
     if claim["status"] == "settled":
-        raise conflict("claim_settled", f"The claim for item {claim['item_id']} is settled already "
-                                        f"({claim['settled_amount']} {claim['currency']}): nothing changed")
+        raise conflict("claim_settled", _("The claim for item %(item)s is settled already (%(amount)s %(currency)s): "
+                                          "nothing changed", item=claim["item_id"], amount=claim["settled_amount"],
+                                          currency=claim["currency"]))
     if claim["status"] == "rejected":
-        raise conflict("claim_rejected", f"The claim for item {claim['item_id']} was rejected: nothing changed")
+        raise conflict("claim_rejected", _("The claim for item %(item)s was rejected: nothing changed",
+                                           item=claim["item_id"]))
     if action == "file" and claim["status"] == "claimed":
-        raise conflict("claim_filed", f"The claim for item {claim['item_id']} is filed already under "
-                                      f"{claim['claim_ref']}: nothing changed")
+        raise conflict("claim_filed", _("The claim for item %(item)s is filed already under %(ref)s: nothing changed",
+                                        item=claim["item_id"], ref=claim["claim_ref"]))
     return claim
 
 
@@ -198,16 +202,17 @@ def file_claim(db, item_id, data, user=None):
 def file_claims(db, item_ids, data, user=None, carrier=None):
     """File several open claims under one carrier reference, all or none (a carrier group on the screen)."""
     data = _body(data)
-    ref = _text(data, "claim_ref", REF_LIMIT, what="carrier's claim reference")
+    ref = _text(data, "claim_ref", REF_LIMIT, what=N_("carrier's claim reference"))
     if not item_ids:
-        raise bad("item_ids", "name the items to claim")
+        raise bad("item_ids", _("name the items to claim"))
     with write(db):
         done = []
         for item_id in item_ids:
             claim = _pending(db, item_id, "file")
             if carrier is not None and claim["carrier"] != carrier:
-                raise conflict("carrier_changed", f"Item {claim['item_id']} is claimed from {claim['carrier']}, "
-                                                  f"not {carrier}: nothing changed")
+                raise conflict("carrier_changed", _("Item %(item)s is claimed from %(carrier)s, not %(other)s: "
+                                                    "nothing changed", item=claim["item_id"], carrier=claim["carrier"],
+                                                    other=carrier))
             _store(db, claim, status="claimed", claim_ref=ref, claimed_at=now_iso(), claimed_by=user)
             emit(db, "claim.filed", item_id=claim["item_id"], carrier=claim["carrier"], claim_ref=ref,
                  amount=claim["value"], currency=claim["currency"])
@@ -223,7 +228,7 @@ def settle(db, item_id, data, user=None):
         claim = _pending(db, item_id, "settle")
         amount = money.parse(data.get("amount"), "amount", claim["currency"])
         if amount == 0:
-            raise bad("amount", "must be more than 0 (a claim the carrier pays nothing on is rejected, with a note)")
+            raise bad("amount", _("must be more than 0 (a claim the carrier pays nothing on is rejected, with a note)"))
         paid = money.text(amount, claim["currency"])
         _store(db, claim, status="settled", settled_amount=paid, settled_at=now_iso(), settled_by=user,
                note=note if note is not None else claim["note"])
@@ -235,7 +240,7 @@ def settle(db, item_id, data, user=None):
 def reject(db, item_id, data, user=None):
     """The carrier will not pay (or the claim is not pursued): a note says why."""
     data = _body(data)
-    note = _text(data, "note", NOTE_LIMIT, what="reason the claim was rejected")
+    note = _text(data, "note", NOTE_LIMIT, what=N_("reason the claim was rejected"))
     with write(db):
         claim = _pending(db, item_id, "reject")
         _store(db, claim, status="rejected", note=note, settled_at=now_iso(), settled_by=user)

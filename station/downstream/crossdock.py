@@ -1,4 +1,6 @@
 """Cross-dock: a returned unit goes straight to a customer order that is waiting for it."""
+from flask_babel import gettext as _
+
 from station.db import one, rows
 from station.errors import conflict
 from station.events import emit
@@ -28,14 +30,16 @@ def allocate(db, item_id, sku, qty, order_no):
     """
     line = best_waiting_line(db, sku, qty, order_no)
     if line is None:
-        raise conflict("no_open_quantity", f"Order {order_no} has no waiting quantity of {sku} left")
+        raise conflict("no_open_quantity", _("Order %(order)s has no waiting quantity of %(sku)s left",
+                                             order=order_no, sku=sku))
     cursor = db.execute(
         "UPDATE order_lines SET qty_allocated = qty_allocated + ? "
         "WHERE order_no = ? AND line_no = ? AND qty - qty_allocated >= ?",
         [qty, line["order_no"], line["line_no"], qty],
     )
     if cursor.rowcount != 1:
-        raise conflict("no_open_quantity", f"Order {order_no} has no waiting quantity of {sku} left")
+        raise conflict("no_open_quantity", _("Order %(order)s has no waiting quantity of %(sku)s left",
+                                             order=order_no, sku=sku))
     db.execute(
         "INSERT INTO allocations (order_no, line_no, item_id, qty, at) VALUES (?, ?, ?, ?, ?)",
         [line["order_no"], line["line_no"], item_id, qty, now_iso()],

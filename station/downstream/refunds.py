@@ -8,6 +8,8 @@ is paid once, never twice, and the paid lines never sum to more than the refund.
 import json
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from station import money
 from station.db import one, rows, write
 from station.errors import bad, conflict, not_found
@@ -93,10 +95,10 @@ def _note(data, required=True):
     note = data.get("note")
     if note is None or (isinstance(note, str) and not note.strip()):
         if required:
-            raise bad("note", "a note saying why is required")
+            raise bad("note", _("a note saying why is required"))
         return None
     if not isinstance(note, str) or len(note) > MAX_NOTE:
-        raise bad("note", f"must be a string of at most {MAX_NOTE} characters")
+        raise bad("note", _("must be a string of at most %(limit)s characters", limit=MAX_NOTE))
     return note.strip()
 
 
@@ -106,7 +108,7 @@ def _targets(db, refund, data):
     lines = _lines(db, refund["refund_id"])
     if item_id is not None:
         if isinstance(item_id, bool) or not isinstance(item_id, (int, str)):
-            raise bad("item_id", "must be the id of an item of this refund")
+            raise bad("item_id", _("must be the id of an item of this refund"))
         wanted = db_id(item_id, "item of this refund")
         line = next((line for line in lines if line["item_id"] == wanted), None)
         if line is None:
@@ -120,25 +122,32 @@ def _targets(db, refund, data):
     return held
 
 
-VERBS = {"ready": "approved", "paid": "approved and paid", "rejected": "rejected", "exchange": "settled as an exchange"}
+VERBS = {"ready": N_("approved"), "paid": N_("approved and paid"), "rejected": N_("rejected"),
+         "exchange": N_("settled as an exchange")}
 
 
 def already_decided(refund, line=None):
     """What the second of two supervisors reads: who settled it first, and how."""
     if line is not None:
-        who = f" by {line['decided_by']}" if line.get("decided_by") else ""
-        verb = VERBS.get(line["status"], line["status"])
-        return f"Item {line['item_id']} of refund {refund['refund_id']} was already {verb}{who}: nothing changed"
-    who = f" by {refund['decided_by']}" if refund.get("decided_by") else ""
+        verb = _(VERBS.get(line["status"], line["status"]))
+        if line.get("decided_by"):
+            return _("Item %(item)s of refund %(refund)s was already %(verb)s by %(who)s: nothing changed",
+                     item=line["item_id"], refund=refund["refund_id"], verb=verb, who=line["decided_by"])
+        return _("Item %(item)s of refund %(refund)s was already %(verb)s: nothing changed",
+                 item=line["item_id"], refund=refund["refund_id"], verb=verb)
     verb = VERBS.get(refund["status"])
     if verb is None:
-        return f"Refund {refund['refund_id']} is {refund['status']}, with no held line: nothing changed"
-    return f"Refund {refund['refund_id']} was already {verb}{who}: nothing changed"
+        return _("Refund %(refund)s is %(status)s, with no held line: nothing changed", refund=refund["refund_id"],
+                 status=_(refund["status"]))
+    if refund.get("decided_by"):
+        return _("Refund %(refund)s was already %(verb)s by %(who)s: nothing changed", refund=refund["refund_id"],
+                 verb=_(verb), who=refund["decided_by"])
+    return _("Refund %(refund)s was already %(verb)s: nothing changed", refund=refund["refund_id"], verb=_(verb))
 
 
 def _settle(db, refund_id, data, status, user):
     if not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
+        raise bad("body", _("must be a JSON object"))
     note = _note(data)
     with write(db):
         refund = get_refund(db, refund_id)
@@ -146,7 +155,7 @@ def _settle(db, refund_id, data, status, user):
         amount = None
         if status == "ready" and data.get("amount") is not None:
             if len(targets) != 1:
-                raise bad("amount", "an amount is for one held line: name its item_id")
+                raise bad("amount", _("an amount is for one held line: name its item_id"))
             amount = money.text(money.parse(data["amount"], "amount", refund["currency"]), refund["currency"])
         at = now_iso()
         for line in targets:
@@ -190,10 +199,10 @@ def mark_paid(db, refund_id, data, user=None):
     """The payment system pays the ready lines under its `payment_ref`; the same confirmation again
     answers the same; a later payment pays what was approved since."""
     if not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
+        raise bad("body", _("must be a JSON object"))
     ref = data.get("payment_ref")
     if not isinstance(ref, str) or not ref.strip() or len(ref) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in ref):
-        raise bad("payment_ref", "a payment reference (text, at most 200 characters) is required")
+        raise bad("payment_ref", _("a payment reference (text, at most 200 characters) is required"))
     ref = ref.strip()
     with write(db):
         refund = get_refund(db, refund_id)
@@ -203,13 +212,15 @@ def mark_paid(db, refund_id, data, user=None):
             return _paid(refund, ref, done["amount"])
         payable = Decimal(refund["payable"])
         if payable <= 0:
-            raise conflict("nothing_payable", f"Refund {refund['refund_id']} has nothing ready to pay "
-                                              f"(it is {refund['status']}, {refund['paid']} {refund['currency']} paid)")
+            raise conflict("nothing_payable", _("Refund %(refund)s has nothing ready to pay (it is %(status)s, %(paid)s "
+                                                "%(currency)s paid)", refund=refund["refund_id"], status=_(refund["status"]),
+                                                paid=refund["paid"], currency=refund["currency"]))
         if data.get("amount") is not None:
             said = money.parse(data["amount"], "amount", refund["currency"])
             if said != payable:
-                raise conflict("amount_mismatch", f"{money.text(said, refund['currency'])} is not what is payable: "
-                                                  f"{refund['payable']} {refund['currency']}")
+                raise conflict("amount_mismatch", _("%(said)s is not what is payable: %(payable)s %(currency)s",
+                                                    said=money.text(said, refund["currency"]), payable=refund["payable"],
+                                                    currency=refund["currency"]))
         at = now_iso()
         payment_id = db.execute(
             "INSERT INTO refund_payments (refund_id, payment_ref, amount, paid_at, paid_by) VALUES (?, ?, ?, ?, ?)",
@@ -218,7 +229,7 @@ def mark_paid(db, refund_id, data, user=None):
         cursor = db.execute("UPDATE refund_lines SET status = 'paid', payment_id = ?, updated_at = ? "
                             "WHERE refund_id = ? AND status = 'ready'", [payment_id, at, refund["refund_id"]])
         if cursor.rowcount != len(ready):  # cannot happen inside one write transaction; never pay what was not read
-            raise conflict("changed", "The refund changed while it was being paid: nothing was paid, try again")
+            raise conflict("changed", _("The refund changed while it was being paid: nothing was paid, try again"))
         db.execute("UPDATE refunds SET payment_ref = ? WHERE refund_id = ?", [ref, refund["refund_id"]])
         _refresh(db, refund["refund_id"], at)
         emit(db, "refund.paid", refund_id=refund["refund_id"], return_id=refund["return_id"], payment_ref=ref,

@@ -2,6 +2,8 @@
 import json
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+
 from station.db import one, rows, write
 from station.errors import bad, conflict, not_found
 from station.downstream.crossdock import allocate, best_waiting_line
@@ -61,25 +63,25 @@ def queue(db):
 def record_action(db, key, data, user=None):
     """Add one action (and minutes spent) to an open work order."""
     if not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
+        raise bad("body", _("must be a JSON object"))
     action = data.get("action")
     if action not in ACTIONS:
-        raise bad("action", "must be one of " + ", ".join(ACTIONS))
+        raise bad("action", _("must be one of %(choices)s", choices=", ".join(ACTIONS)))
     minutes = data.get("minutes", 0)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 600:
-        raise bad("minutes", "must be whole minutes from 0 to 600")
+        raise bad("minutes", _("must be whole minutes from 0 to 600"))
     entry = {"action": action, "at": now_iso(), "by": user}
     cost = Decimal("0")
     if action == "part_replaced":
         part = data.get("part")
         if not isinstance(part, str) or not part.strip() or len(part) > 200:
-            raise bad("part", "name the part replaced")
+            raise bad("part", _("name the part replaced"))
         try:
             cost = Decimal(str(data.get("cost", "0")))
         except InvalidOperation:
-            raise bad("cost", "must be a decimal amount") from None
+            raise bad("cost", _("must be a decimal amount")) from None
         if not cost.is_finite() or cost < 0 or cost > 100000:
-            raise bad("cost", "must be an amount from 0 to 100000")
+            raise bad("cost", _("must be an amount from 0 to 100000"))
         entry.update(part=part.strip(), cost=f"{cost:.2f}")
     note = data.get("note")
     if isinstance(note, str) and note.strip():
@@ -87,7 +89,7 @@ def record_action(db, key, data, user=None):
     with write(db):
         wo = get_work_order(db, key)
         if wo["status"] != "open":
-            raise conflict("work_order_done", f"Work order {wo['tote']} is finished")
+            raise conflict("work_order_done", _("Work order %(tote)s is finished", tote=wo["tote"]))
         db.execute(
             "UPDATE work_orders SET actions = ?, minutes = minutes + ?, parts_cost = parts_cost + ? WHERE wo_id = ?",
             [json.dumps(wo["actions"] + [entry], ensure_ascii=False), minutes, float(cost), wo["wo_id"]],
@@ -98,42 +100,42 @@ def record_action(db, key, data, user=None):
 def finish(db, key, data, user=None):
     """Close a work order: restock as refurbished (kept apart from new stock) or scrap."""
     if not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
+        raise bad("body", _("must be a JSON object"))
     outcome, grade = data.get("outcome"), data.get("grade")
     if outcome not in OUTCOMES:
-        raise bad("outcome", "must be restock, scrap or crossdock")
+        raise bad("outcome", _("must be restock, scrap or crossdock"))
     if grade not in GRADES:
-        raise bad("grade", "the outcome grade: A, B, C, D or X")
+        raise bad("grade", _("the outcome grade: A, B, C, D or X"))
     if outcome in ("restock", "crossdock") and grade in ("D", "X"):
-        raise bad("grade", "a unit graded D or X cannot be restocked")
+        raise bad("grade", _("a unit graded D or X cannot be restocked"))
     with write(db):
         wo = get_work_order(db, key)
         if wo["status"] != "open":
-            raise conflict("work_order_done", f"Work order {wo['tote']} is finished")
+            raise conflict("work_order_done", _("Work order %(tote)s is finished", tote=wo["tote"]))
         bin_ = None
         if outcome in ("restock", "crossdock") and "never_restock" in sku_rules(db, wo["sku"]):
             # a per-SKU rule (hygiene products): no unit goes back on sale, refurbished or not
-            raise conflict("never_restock", f"Policy: {wo['sku']} is never restocked: scrap it")
+            raise conflict("never_restock", _("Policy: %(sku)s is never restocked: scrap it", sku=wo["sku"]))
         if outcome == "crossdock":
             # a refurbished unit fills a waiting order only where the SKU's policy allows it
             if "refurbished_can_crossdock" not in sku_rules(db, wo["sku"]):
-                raise conflict("not_allowed", f"Policy: refurbished {wo['sku']} may not fill waiting orders")
+                raise conflict("not_allowed", _("Policy: refurbished %(sku)s may not fill waiting orders", sku=wo["sku"]))
             line = best_waiting_line(db, wo["sku"], wo["qty"])
             if line is None:
-                raise conflict("no_open_quantity", f"No order is waiting for {wo['sku']}")
+                raise conflict("no_open_quantity", _("No order is waiting for %(sku)s", sku=wo["sku"]))
             allocate(db, wo["item_id"], wo["sku"], wo["qty"], line["order_no"])
             bin_ = line["order_no"]
         elif outcome == "restock":
             bin_ = data.get("bin") or load_policy(db)["bin_refurbished"]
             if not isinstance(bin_, str) or not bin_ or len(bin_) > 64:
-                raise bad("bin", "must be a bin code")
+                raise bad("bin", _("must be a bin code"))
         cursor = db.execute(
             "UPDATE work_orders SET status = 'done', outcome = ?, outcome_grade = ?, bin = ?, closed_at = ?, closed_by = ? "
             "WHERE wo_id = ? AND status = 'open'",
             [outcome, grade, bin_, now_iso(), user, wo["wo_id"]],
         )
         if cursor.rowcount != 1:
-            raise conflict("work_order_done", f"Work order {wo['tote']} is finished")
+            raise conflict("work_order_done", _("Work order %(tote)s is finished", tote=wo["tote"]))
         db.execute(
             "INSERT INTO item_outcomes (item_id, stage, outcome, target, note, by, at) VALUES (?, 'refurbish', ?, ?, ?, ?, ?)",
             [wo["item_id"], outcome, bin_, f"grade {grade}", user, now_iso()],

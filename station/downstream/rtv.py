@@ -1,6 +1,8 @@
 """Return to vendor: items collect in an open batch per supplier; a supervisor closes and settles it."""
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+
 from station.db import one, rows, write
 from station.errors import bad, conflict, not_found
 from station.events import emit
@@ -80,9 +82,10 @@ def close_batch(db, batch_id, user=None):
     with write(db):
         batch = get_batch(db, batch_id)
         if batch["status"] != "open":
-            raise conflict("batch_not_open", f"Batch {batch['batch_id']} is {batch['status']}")
+            raise conflict("batch_not_open", _("Batch %(batch)s is %(status)s", batch=batch["batch_id"],
+                                               status=_(batch["status"])))
         if not batch["items"]:
-            raise conflict("batch_empty", "An empty batch cannot be closed")
+            raise conflict("batch_empty", _("An empty batch cannot be closed"))
         db.execute("UPDATE rtv_batches SET status = 'closed', closed_at = ?, closed_by = ?, credit_expected = ? WHERE batch_id = ?",
                    [now_iso(), user, batch["value"], batch["batch_id"]])
         emit(db, "rtv.batch_closed", batch_id=batch["batch_id"], supplier_id=batch["supplier_id"], credit_expected=batch["value"])
@@ -92,17 +95,18 @@ def close_batch(db, batch_id, user=None):
 def record_credit(db, batch_id, data, user=None):
     """The supplier's credit note arrived: credit received against expected."""
     if not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
+        raise bad("body", _("must be a JSON object"))
     try:
         amount = Decimal(str(data.get("amount")))
     except InvalidOperation:
-        raise bad("amount", "must be a decimal amount") from None
+        raise bad("amount", _("must be a decimal amount")) from None
     if not amount.is_finite() or amount < 0 or amount > Decimal("100000000"):
-        raise bad("amount", "must be an amount of 0 or more")
+        raise bad("amount", _("must be an amount of 0 or more"))
     with write(db):
         batch = get_batch(db, batch_id)
         if batch["status"] != "closed":
-            raise conflict("batch_not_closed", f"Batch {batch['batch_id']} is {batch['status']}: credit is recorded on a closed batch")
+            raise conflict("batch_not_closed", _("Batch %(batch)s is %(status)s: credit is recorded on a closed batch",
+                                                 batch=batch["batch_id"], status=_(batch["status"])))
         db.execute("UPDATE rtv_batches SET status = 'settled', credit_received = ?, settled_at = ? WHERE batch_id = ?",
                    [f"{amount:.2f}", now_iso(), batch["batch_id"]])
         db.execute("UPDATE rtv_items SET status = 'accepted' WHERE batch_id = ? AND status = 'in_batch'", [batch["batch_id"]])
@@ -114,21 +118,21 @@ def record_credit(db, batch_id, data, user=None):
 def refuse_item(db, item_id, data, user=None):
     """The supplier refused an item: it comes back for a new decision (quarantine review)."""
     if not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
+        raise bad("body", _("must be a JSON object"))
     reason = data.get("reason")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-        raise bad("reason", "say why the supplier refused it")
+        raise bad("reason", _("say why the supplier refused it"))
     with write(db):
         item = one(db, "SELECT * FROM rtv_items WHERE item_id = ?", [db_id(item_id, "item")])
         if item is None:
             raise not_found(N_("RTV item"), item_id)
         if item["status"] == "refused":
-            raise conflict("already_refused", f"Item {item_id} is already back from the supplier")
+            raise conflict("already_refused", _("Item %(item)s is already back from the supplier", item=item_id))
         batch = one(db, "SELECT status, credit_expected FROM rtv_batches WHERE batch_id = ?", [item["batch_id"]])
         if batch["status"] == "settled" or item["status"] != "in_batch":
             # the supplier's credit note settled the batch: what it credited stands
-            raise conflict("batch_settled", f"Batch {item['batch_id']} is settled: the supplier accepted item "
-                                            f"{item['item_id']} with its credit note")
+            raise conflict("batch_settled", _("Batch %(batch)s is settled: the supplier accepted item %(item)s with its "
+                                              "credit note", batch=item["batch_id"], item=item["item_id"]))
         db.execute("UPDATE rtv_items SET status = 'refused', refused_reason = ? WHERE item_id = ?", [reason.strip(), item["item_id"]])
         if batch["status"] == "closed":
             # no credit comes for a refused item: what the batch still expects drops by its value

@@ -1,5 +1,7 @@
 """Stock by SKU, bin and condition: new, open-box, refurbished and used units are counted apart, so
 no unit is counted, exported or sold as better than it is (DESIGN.md "Stock by condition")."""
+from flask_babel import gettext as _
+
 from station.db import one, rows
 from station.errors import bad, not_found
 from station.events import emit
@@ -34,17 +36,18 @@ def condition_for(grade, asked=None):
     if asked is None:
         return DEFAULT_BY_GRADE.get(grade, "used")
     if asked not in CONDITIONS:
-        raise bad("condition", "must be one of " + ", ".join(CONDITIONS))
+        raise bad("condition", _("must be one of %(choices)s", choices=", ".join(CONDITIONS)))
     if asked not in BY_GRADE.get(grade, ("used",)):
-        raise bad("condition", f"a grade {grade} item is not sold as {asked.replace('_', '-')}: "
-                               + " or ".join(BY_GRADE.get(grade, ("used",))))
+        joiner = " " + _("or") + " "
+        raise bad("condition", _("a grade %(grade)s item is not sold as %(asked)s: %(choices)s", grade=grade,
+                                 asked=asked.replace("_", "-"), choices=joiner.join(BY_GRADE.get(grade, ("used",)))))
     return asked
 
 
 def put(db, sku, bin_, condition, qty, **event):
     """Add units to a bin in a condition, inside the caller's transaction, and say so on the feed."""
     if condition not in CONDITIONS:
-        raise bad("condition", "must be one of " + ", ".join(CONDITIONS))
+        raise bad("condition", _("must be one of %(choices)s", choices=", ".join(CONDITIONS)))
     db.execute("INSERT INTO stock (sku, bin, condition, qty) VALUES (?, ?, ?, ?) "
                "ON CONFLICT (sku, bin, condition) DO UPDATE SET qty = qty + excluded.qty", [sku, bin_, condition, qty])
     emit(db, "stock.changed", sku=sku, bin=bin_, condition=condition, delta=qty, **event)

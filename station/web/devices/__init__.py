@@ -15,6 +15,7 @@ import inspect
 import logging
 
 from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 
 from station.devices import print_queue
 from hardware import registry
@@ -22,6 +23,7 @@ from hardware import registry
 from station.config import BENCH_DEFAULTS
 from station.db import get_db
 from station.errors import ServiceError
+from station.languages import N_
 from station.roles import SUPERVISORS
 from station.web.pages import page_or_fragment, wants_fragment
 from station.web.security import current_user, roles_required, station_name, token_required
@@ -33,7 +35,24 @@ api_bp = Blueprint("devices_api", __name__, url_prefix="/api")
 
 # (kind, BENCHES key) of the input devices another module drives; shown even before one registers
 INPUT_DEVICES = [("scanner", "scanner_port"), ("scale", "scale_port"), ("camera", "camera")]
-ACTION_LABELS = {"retry": "Retry now", "test_print": "Test print"}
+ACTION_LABELS = {"retry": N_("Retry now"), "test_print": N_("Test print")}
+KIND_LABELS = {"printer": N_("Printer"), "scanner": N_("Scanner"), "scale": N_("Scale"), "camera": N_("Camera")}
+STATE_LABELS = {"ok": N_("ok"), "offline": N_("offline"), "error": N_("error"), "unknown": N_("unknown")}
+JOB_LABELS = {"queued": N_("queued"), "sending": N_("sending"), "sent": N_("sent"), "cancelled": N_("cancelled")}
+# what the drivers of hardware/ say in their status (registry.detail's templates), marked here
+# because the catalogue is read from station/ and templates/ only; keep in step with
+# hardware/scanners.py, scale.py, camera.py and registry.py (a template not listed shows in English)
+DEVICE_TEXTS = (
+    N_("connected, %(scans)s scan(s) read"),
+    N_("connected, %(scans)s scan(s) read, %(dropped)s over-long line(s) dropped (wrong baud rate?)"),
+    N_("unplugged or failing, retrying"), N_("unplugged or failing, retrying: %(error)s"),
+    N_("opening the port"), N_("stopped"), N_("connecting"),
+    N_("no picture for %(seconds)s s, waiting for the camera"), N_("decoding, %(codes)s code(s) read"),
+    N_("opening the camera"), N_("no picture, retrying"), N_("no picture, retrying: %(error)s"),
+    N_("the video file ended"),
+    N_("no reading"), N_("%(grams)s g"), N_("%(grams)s g (moving)"),
+    N_("status failed: %(error)s"),
+)
 
 
 def init_app(app):
@@ -60,7 +79,8 @@ def device_rows(app):
             value = spec.get(key, BENCH_DEFAULTS[key])
             if value not in (None, "") and (bench, kind) not in have:
                 rows.append({"bench": bench, "kind": kind, "name": str(value), "actions": [], "state": "unknown",
-                             "detail": f"configured ({key}); no driver running", "last_seen": None})
+                             **registry.detail((N_("configured (%(key)s); no driver running"), {"key": key})),
+                             "last_seen": None})
     return sorted(rows, key=lambda r: (r["bench"], r["kind"], r["name"]))
 
 
@@ -71,11 +91,36 @@ def _panel_context(message=None, tone="ok"):
     for row in rows:
         if row["kind"] == "printer" and row["name"] != "browser":
             row["jobs"] = print_queue.recent(db, printer=row["name"], limit=5)
+            for job in row["jobs"]:
+                job["status_said"] = _(JOB_LABELS[job["status"]]) if job["status"] in JOB_LABELS else job["status"]
+        row["kind_said"] = _(KIND_LABELS[row["kind"]]) if row["kind"] in KIND_LABELS else row["kind"].capitalize()
+        row["state_said"] = _(STATE_LABELS[row["state"]])
+        row["detail_said"] = said_detail(row)
+        row["buttons"] = [(action, action_label(action)) for action in row["actions"]]
     benches = {}
     for row in rows:
         benches.setdefault(row["bench"], []).append(row)
-    return {"benches": benches, "message": message, "tone": tone, "action_labels": ACTION_LABELS,
-            "station": station_name()}
+    return {"benches": benches, "message": message, "tone": tone, "station": station_name()}
+
+
+def action_label(action):
+    """A device action's button: its label (translated), else its name as words."""
+    if action in ACTION_LABELS:
+        return _(ACTION_LABELS[action])
+    words = str(action).replace("_", " ").capitalize()
+    return _(words) if words else words
+
+
+def said_detail(row):
+    """A status detail in the screen's language: each of its parts translated and filled (the
+    English detail when the driver gave no parts, or a part does not fill)."""
+    parts = row.get("detail_parts")
+    if not parts:
+        return row["detail"]
+    try:
+        return " · ".join(_(text, **values) if values else _(text) for text, values in parts)
+    except (KeyError, ValueError, TypeError):  # a translation that does not fit its values
+        return row["detail"]
 
 
 def _answer(message=None, tone="ok", status=200):
@@ -107,10 +152,12 @@ def act():
     driver = registry.find(current_app._get_current_object(), form.get("bench", ""), form.get("kind", ""),
                            form.get("name", ""))
     if driver is None:
-        return _answer("No such device", "error", 404)
+        return _answer(_("No such device"), "error", 404)
     action = form.get("action", "")
     if action not in (getattr(driver, "actions", ()) or ()):
-        return _answer(f"{driver.kind} {driver.name} has no action {action!r}", "error", 400)
+        kind = _(KIND_LABELS[driver.kind]) if driver.kind in KIND_LABELS else driver.kind
+        return _answer(_("%(kind)s %(name)s has no action %(action)s", kind=kind, name=driver.name, action=repr(action)),
+                       "error", 400)
     try:
         if "user" in inspect.signature(driver.act).parameters:
             message = driver.act(action, user=current_user()["name"])
@@ -118,8 +165,9 @@ def act():
             message = driver.act(action)
     except Exception as exc:  # a device that fails its action is a message, not a 500
         log.exception("device action %s on %s failed", action, driver.name)
-        return _answer(f"{ACTION_LABELS.get(action, action)} failed: {exc}", "error", 502)
-    return _answer(message or "Done")
+        return _answer(_("%(action)s failed: %(error)s", action=_(ACTION_LABELS[action]) if action in ACTION_LABELS
+                         else action, error=exc), "error", 502)
+    return _answer(_(str(message)) if message else _("Done"))
 
 
 @bp.post("/jobs/<id:job_id>/reprint")
@@ -127,16 +175,16 @@ def act():
 def reprint_job(job_id):
     new_id = print_queue.reprint(get_db(), job_id, user=current_user()["name"])
     if new_id is None:
-        return _answer(f"No print job {job_id}", "error", 404)
-    return _answer(f"Label queued again (job {new_id})")
+        return _answer(_("No print job %(job)s", job=job_id), "error", 404)
+    return _answer(_("Label queued again (job %(job)s)", job=new_id))
 
 
 @bp.post("/jobs/<id:job_id>/cancel")
 @roles_required(*SUPERVISORS)
 def cancel_job(job_id):
     if print_queue.cancel(get_db(), job_id):
-        return _answer(f"Job {job_id} cancelled")
-    return _answer(f"Job {job_id} is not waiting", "error", 409)
+        return _answer(_("Job %(job)s cancelled", job=job_id))
+    return _answer(_("Job %(job)s is not waiting", job=job_id), "error", 409)
 
 
 @api_bp.errorhandler(ServiceError)
@@ -148,4 +196,7 @@ def service_error(exc):
 @token_required(*SUPERVISORS)
 def api_devices():
     """Every device of every bench with its status; printers with their queue."""
-    return jsonify(devices=device_rows(current_app._get_current_object()))
+    rows = device_rows(current_app._get_current_object())
+    for row in rows:
+        row.pop("detail_parts", None)  # for the screen's translation; the API says the English detail
+    return jsonify(devices=rows)

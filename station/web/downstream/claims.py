@@ -1,19 +1,22 @@
 """Carrier claims: transit-damaged items by carrier; the claim pack, its CSV; filed, settled, rejected."""
 from flask import Response, abort, request
+from flask_babel import gettext as _, ngettext
 
 from station.downstream import claims as service
 from station.db import get_db
 from station.errors import ServiceError
+from station.languages import N_
 from station.roles import SUPERVISORS
 from station.reporting.tables import to_csv
 from station.timeutil import now_iso
 from station.web.security import roles_required
 from station.web.downstream import bp
-from station.web.downstream.common import form_text, msg, reason_note, render, user_name
+from station.web.downstream.common import form_text, msg, reason_note, render, translated, user_name
 
 # why a carrier refuses a claim (or why it is not pursued); the supervisor taps one and may add a note
-REJECT_REASONS = ["Packaging judged insufficient", "Claimed too late", "No proof of damage", "Value above the carrier's limit",
-                  "Not worth claiming"]
+# (the chip's English text is what the note keeps; the screen shows its translation)
+REJECT_REASONS = [N_("Packaging judged insufficient"), N_("Claimed too late"), N_("No proof of damage"),
+                  N_("Value above the carrier's limit"), N_("Not worth claiming")]
 
 
 def _screen(message=None, status=200, problem=None):
@@ -50,7 +53,8 @@ def claim_file(item_id):
         claim = service.file_claim(get_db(), item_id, values, user=user_name())
     except ServiceError as exc:
         return _refused(exc, f"file-{item_id}", values)
-    return _screen(msg("ok", f"Item {claim['item_id']}: claim filed with {claim['carrier']} under {claim['claim_ref']}"))
+    return _screen(msg("ok", _("Item %(item)s: claim filed with %(carrier)s under %(ref)s", item=claim["item_id"],
+                               carrier=said_carrier(claim["carrier"]), ref=claim["claim_ref"])))
 
 
 @bp.post("/claims/file")
@@ -65,8 +69,10 @@ def claims_file_group():
         filed = service.file_claims(get_db(), ids, values, user=user_name(), carrier=carrier or None)
     except ServiceError as exc:
         return _refused(exc, form, values)
-    return _screen(msg("ok", f"{len(filed)} claim{'s' if len(filed) != 1 else ''} filed with {carrier} under "
-                             f"{filed[0]['claim_ref']}: items {', '.join(str(c['item_id']) for c in filed)}"))
+    return _screen(msg("ok", ngettext("%(num)d claim filed with %(carrier)s under %(ref)s: items %(items)s",
+                                      "%(num)d claims filed with %(carrier)s under %(ref)s: items %(items)s", len(filed),
+                                      carrier=said_carrier(carrier), ref=filed[0]["claim_ref"],
+                                      items=", ".join(str(c["item_id"]) for c in filed))))
 
 
 @bp.post("/claims/<id:item_id>/settle")
@@ -78,8 +84,9 @@ def claim_settle(item_id):
         claim = service.settle(get_db(), item_id, values, user=user_name())
     except ServiceError as exc:
         return _refused(exc, f"settle-{item_id}", values)
-    return _screen(msg("ok", f"Item {claim['item_id']}: {claim['carrier']} paid {claim['settled_amount']} {claim['currency']} "
-                             f"(declared {claim['value'] or '—'} {claim['currency']}); the claim is settled"))
+    return _screen(msg("ok", _("Item %(item)s: %(carrier)s paid %(amount)s %(currency)s (declared %(value)s %(currency)s); "
+                               "the claim is settled", item=claim["item_id"], carrier=said_carrier(claim["carrier"]),
+                               amount=claim["settled_amount"], currency=claim["currency"], value=claim["value"] or "—")))
 
 
 @bp.post("/claims/<id:item_id>/reject")
@@ -91,9 +98,16 @@ def claim_reject(item_id):
         claim = service.reject(get_db(), item_id, values, user=user_name())
     except ServiceError as exc:
         if exc.extra.get("field") == "note":
-            exc.message = "note: tap why the claim was rejected (or write a note)"
+            exc.message = _("note: tap why the claim was rejected (or write a note)")
         return _refused(exc, f"reject-{item_id}", values)
-    return _screen(msg("warn", f"Item {claim['item_id']}: the claim with {claim['carrier']} is rejected — {claim['note']}"))
+    return _screen(msg("warn", _("Item %(item)s: the claim with %(carrier)s is rejected — %(note)s", item=claim["item_id"],
+                                 carrier=said_carrier(claim["carrier"]), note=translated(claim["note"]))))
+
+
+@bp.app_template_filter("carrier")
+def said_carrier(carrier):
+    """A carrier's name as the screen says it: "unknown carrier" (no carton, no carrier) translated."""
+    return _(service.UNKNOWN_CARRIER) if carrier == service.UNKNOWN_CARRIER else carrier
 
 
 def _pack_claims(carrier):

@@ -1,13 +1,14 @@
 """Open parcels on every bench: their age and what they lack; a supervisor closes a decided one
 or moves one to another bench (its put-aside list there)."""
 from flask import current_app
+from flask_babel import gettext as _
 
 from station.db import get_db
 from station.errors import ServiceError
 from station.intake import closing, finishing
 from station.roles import SUPERVISORS
 from station.web.downstream import bp
-from station.web.downstream.common import form_text, msg, render, user_name
+from station.web.downstream.common import form_text, msg, render, said, user_name
 from station.web.security import roles_required
 
 
@@ -40,8 +41,12 @@ def parcel_close(return_id):
     except ServiceError as exc:
         return _screen(msg("error", exc.message), exc.status)
     refund = closed["refund"]
-    said = f"refund {refund['amount']} {refund['currency']} {refund['status']}" if refund else "no refund (removal box)"
-    return _screen(msg("ok", f"Return {return_id} closed: {said}"))
+    if refund:
+        text = _("Return %(return_id)s closed: refund %(amount)s %(currency)s %(status)s", return_id=return_id,
+                 amount=refund["amount"], currency=refund["currency"], status=said(refund["status"]))
+    else:
+        text = _("Return %(return_id)s closed: no refund (removal box)", return_id=return_id)
+    return _screen(msg("ok", text))
 
 
 @bp.post("/parcels/<id:return_id>/reassign")
@@ -52,4 +57,5 @@ def parcel_reassign(return_id):
         moved = finishing.reassign(get_db(), return_id, form_text("station", 64), user_name())
     except ServiceError as exc:
         return _screen(msg("error", exc.message), exc.status)
-    return _screen(msg("ok", f"Return {return_id} now waits at {moved['station']}"))
+    return _screen(msg("ok", _("Return %(return_id)s now waits at %(station)s", return_id=return_id,
+                               station=moved["station"])))

@@ -1,20 +1,25 @@
 """Quarantine review: the supervisor looks at photos and flags and decides; the held refund follows."""
+from flask_babel import gettext as _
+
 from station.downstream import quarantine as service
 from station.db import get_db, one
 from station.errors import ServiceError
+from station.languages import N_
 from station.roles import SUPERVISORS
 from station.policy import sku_rules
 from station.web.security import roles_required
 from station.web.downstream import bp
-from station.web.downstream.common import error_message, form_text, msg, reason_note, render, user_name
+from station.web.downstream.common import error_message, form_text, msg, reason_note, render, said, user_name
 
-OUTCOMES = [("restock", "Restock"), ("scrap", "Scrap"), ("return_to_customer", "Return to customer"),
-            ("fraud", "Confirm fraud")]
-REASONS = ["Item is ours and sellable", "Damaged beyond use", "Not our item", "Empty box", "Counterfeit",
-           "Serial swapped", "Wrong item returned by mistake"]
-CONDITIONS = [("new", "New"), ("open_box", "Open box"), ("used", "Used")]  # what a restocked item is sold as
-DONE = {"restock": "restocked", "scrap": "scrapped", "return_to_customer": "goes back to the customer",
-        "fraud": "fraud confirmed, the customer is marked"}
+# labels marked with N_ are translated where they are shown; a reason chip's English text is what the note keeps
+OUTCOMES = [("restock", N_("Restock")), ("scrap", N_("Scrap")), ("return_to_customer", N_("Return to customer")),
+            ("fraud", N_("Confirm fraud"))]
+REASONS = [N_("Item is ours and sellable"), N_("Damaged beyond use"), N_("Not our item"), N_("Empty box"),
+           N_("Counterfeit"), N_("Serial swapped"), N_("Wrong item returned by mistake")]
+CONDITIONS = [("new", N_("New")), ("open_box", N_("Open box")), ("used", N_("Used"))]  # what a restocked item is sold as
+CONDITION_WORDS = (N_("new"), N_("open-box"), N_("used"))  # the condition as the message after a review names it
+DONE = {"restock": N_("restocked"), "scrap": N_("scrapped"), "return_to_customer": N_("goes back to the customer"),
+        "fraud": N_("fraud confirmed, the customer is marked")}
 
 
 def _screen(message=None, status=200):
@@ -43,7 +48,7 @@ def quarantine_review(item_id):
     """An outcome for one item; its held refund is released or rejected in the same transaction."""
     note = reason_note(REASONS)
     if not note:
-        return _screen(msg("error", "Tap a reason (or write a note) before deciding"), 400)
+        return _screen(msg("error", _("Tap a reason (or write a note) before deciding")), 400)
     outcome = form_text("outcome", 40)
     data = {"outcome": outcome, "note": note}
     amount = form_text("refund_amount", 40)
@@ -56,13 +61,18 @@ def quarantine_review(item_id):
     except ServiceError as exc:
         return _screen(error_message(exc), exc.status)
     review = result["review"]
-    text = f"Item {item_id}: {DONE[review['outcome']]}"
+    done = _(DONE[review["outcome"]])
     if review["target"]:
-        text += f" to bin {review['target']} ({(review['condition'] or 'open_box').replace('_', '-')})"
+        text = _("Item %(item)s: %(done)s to bin %(bin)s (%(condition)s)", item=item_id, done=done, bin=review["target"],
+                 condition=_((review["condition"] or "open_box").replace("_", "-")))
+    else:
+        text = _("Item %(item)s: %(done)s", item=item_id, done=done)
     line = next((line for line in result.get("lines") or [] if line["item_id"] == item_id), None)
     if line:
-        text += (f". Its refund line: {line['amount']} {result['currency']} {line['status']}; "
-                 f"refund {result['refund_id']} is {result['status']} ({result['payable']} {result['currency']} to pay)")
+        text += _(". Its refund line: %(amount)s %(currency)s %(line_status)s; refund %(refund)s is %(status)s "
+                  "(%(payable)s %(currency)s to pay).", amount=line["amount"], currency=result["currency"],
+                  line_status=said(line["status"]), refund=result["refund_id"], status=said(result["status"]),
+                  payable=result["payable"])
     else:
-        text += ". The parcel is still open: its refund line follows this review when it closes"
-    return _screen(msg("ok", text + "."))
+        text += _(". The parcel is still open: its refund line follows this review when it closes.")
+    return _screen(msg("ok", text))

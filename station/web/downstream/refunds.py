@@ -2,26 +2,29 @@
 from decimal import Decimal
 
 from flask import request
+from flask_babel import gettext as _
 
 from station import money
 from station.downstream import refunds as service
 from station.db import get_db, rows
 from station.errors import ServiceError
+from station.languages import N_
 from station.roles import SUPERVISORS
 from station.web.security import roles_required
 from station.web.downstream import bp
-from station.web.downstream.common import error_message, form_text, msg, reason_note, render, user_name
+from station.web.downstream.common import error_message, form_text, msg, reason_note, render, said, user_name
 
-APPROVE_REASONS = ["Inspection OK", "Carrier delay confirmed", "Goodwill", "Customer service agreed",
-                   "Defect confirmed"]
-REJECT_REASONS = ["Outside the return window", "Customer damage", "Not our item", "Item missing",
-                  "Fraud suspected"]
-TABS = [("held", "Held"), ("ready", "Ready, awaiting payment"), ("paid", "Paid"), ("rejected", "Rejected"),
-        ("exchange", "Exchange")]
+# labels marked with N_ are translated where they are shown; a reason chip's English text is what the note keeps
+APPROVE_REASONS = [N_("Inspection OK"), N_("Carrier delay confirmed"), N_("Goodwill"), N_("Customer service agreed"),
+                   N_("Defect confirmed")]
+REJECT_REASONS = [N_("Outside the return window"), N_("Customer damage"), N_("Not our item"), N_("Item missing"),
+                  N_("Fraud suspected")]
+TABS = [("held", N_("Held")), ("ready", N_("Ready, awaiting payment")), ("paid", N_("Paid")), ("rejected", N_("Rejected")),
+        ("exchange", N_("Exchange"))]
 
 
-REVIEWED = {"restock": "restocked", "scrap": "scrapped", "return_to_customer": "sent back to the customer",
-            "fraud": "fraud confirmed"}
+REVIEWED = {"restock": N_("restocked"), "scrap": N_("scrapped"), "return_to_customer": N_("sent back to the customer"),
+            "fraud": N_("fraud confirmed")}
 
 
 def _screen(status_tab="held", message=None, status=200):
@@ -65,7 +68,7 @@ def refunds():
 def _decide(refund_id, action, reasons, done):
     note = reason_note(reasons)
     if not note:
-        return _screen("held", msg("error", "Tap a reason (or write a note) first"), 400)
+        return _screen("held", msg("error", _("Tap a reason (or write a note) first")), 400)
     data = {"note": note}
     item_id = form_text("item_id", 20)
     if item_id:
@@ -77,22 +80,35 @@ def _decide(refund_id, action, reasons, done):
     except ServiceError as exc:
         # the second of two supervisors lands here: "already approved by …", nothing changed
         return _screen("held", error_message(exc), exc.status)
-    which = f"item {item_id} of refund {refund['refund_id']}" if item_id else f"refund {refund['refund_id']}"
     line = next((line for line in refund["lines"] if str(line["item_id"]) == item_id), None)
-    said = f"{line['amount']} {refund['currency']} {line['status']}" if line else f"{refund['amount']} {refund['currency']}"
-    return _screen("held", msg("ok", f"{which.capitalize()} {done}: {said}; "
-                                     f"{refund['payable']} {refund['currency']} payable now"))
+    figures = {"refund": refund["refund_id"], "currency": refund["currency"], "payable": refund["payable"]}
+    if item_id and line:
+        text = _(done[0], item=item_id, amount=line["amount"], status=said(line["status"]), **figures)
+    elif item_id:
+        text = _(done[1], item=item_id, amount=refund["amount"], **figures)
+    else:
+        text = _(done[2], amount=refund["amount"], **figures)
+    return _screen("held", msg("ok", text))
 
 
 @bp.post("/refunds/<id:refund_id>/approve")
 @roles_required(*SUPERVISORS)
 def refund_approve(refund_id):
     """Approve a held line (or every held line) at its amount: ready for the payment system."""
-    return _decide(refund_id, service.approve, APPROVE_REASONS, "approved, ready for payment")
+    return _decide(refund_id, service.approve, APPROVE_REASONS, (
+        N_("Item %(item)s of refund %(refund)s approved, ready for payment: %(amount)s %(currency)s %(status)s; "
+           "%(payable)s %(currency)s payable now"),
+        N_("Item %(item)s of refund %(refund)s approved, ready for payment: %(amount)s %(currency)s; "
+           "%(payable)s %(currency)s payable now"),
+        N_("Refund %(refund)s approved, ready for payment: %(amount)s %(currency)s; %(payable)s %(currency)s payable now")))
 
 
 @bp.post("/refunds/<id:refund_id>/reject")
 @roles_required(*SUPERVISORS)
 def refund_reject(refund_id):
     """Reject a held line (or every held line)."""
-    return _decide(refund_id, service.reject, REJECT_REASONS, "rejected")
+    return _decide(refund_id, service.reject, REJECT_REASONS, (
+        N_("Item %(item)s of refund %(refund)s rejected: %(amount)s %(currency)s %(status)s; "
+           "%(payable)s %(currency)s payable now"),
+        N_("Item %(item)s of refund %(refund)s rejected: %(amount)s %(currency)s; %(payable)s %(currency)s payable now"),
+        N_("Refund %(refund)s rejected: %(amount)s %(currency)s; %(payable)s %(currency)s payable now")))

@@ -1,23 +1,28 @@
 """The refurbish station: scan a tote (or tap the queue), record actions, finish with an outcome."""
 from flask import render_template, session
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from station.intake import label_content as labels
 from station.downstream import refurbish as service
 from station.db import get_db
 from station.errors import ServiceError
+from station.languages import N_
 from station.roles import TECHNICIANS
 from station.policy import GRADES, sku_rules
 from station.web.security import roles_required
 from station.web.downstream import bp
-from station.web.downstream.common import error_message, form_text, msg, render, user_name
+from station.web.downstream.common import error_message, form_text, msg, render, said, user_name
 
-ACTION_BUTTONS = [("cleaned", "Cleaned"), ("repackaged", "Repackaged"), ("tested", "Tested"), ("relabelled", "Relabelled")]
-COMMON_PARTS = ["Lid", "Seal", "Cable", "Charger", "Battery", "Box"]
+# labels marked with N_ are translated where they are shown; a part chip's English name is what the work order keeps
+ACTION_BUTTONS = [("cleaned", N_("Cleaned")), ("repackaged", N_("Repackaged")), ("tested", N_("Tested")),
+                  ("relabelled", N_("Relabelled"))]
+COMMON_PARTS = [N_("Lid"), N_("Seal"), N_("Cable"), N_("Charger"), N_("Battery"), N_("Box")]
 MINUTE_CHIPS = [0, 5, 10, 15, 30, 60]
 PART_CHIPS = 6  # one row on the station's screen
-FINISHED = {"restock": "Restocked as refurbished stock in bin {bin}",
-            "crossdock": "Fills waiting order {bin}", "scrap": "Scrapped"}
+FINISHED = {"restock": N_("%(tote)s: Restocked as refurbished stock in bin %(bin)s. Label printing."),
+            "crossdock": N_("%(tote)s: Fills waiting order %(bin)s. Label printing."),
+            "scrap": N_("%(tote)s: Scrapped. Label printing.")}
 
 
 def _screen(message=None, status=200, print_wo=None, part_open=False):
@@ -56,15 +61,16 @@ def refurbish_scan():
     """A tote label scanned (or a queue row tapped): open that work order."""
     code = form_text("code", 128)
     if not code:
-        return _screen(msg("error", "Scan a tote label (RI-…)"), 400)
+        return _screen(msg("error", _("Scan a tote label (RI-…)")), 400)
     try:
         wo = service.get_work_order(get_db(), code)
     except ServiceError as exc:
-        return _screen(msg("error", f"No work order for {code}: scan the tote label (RI-…)"), exc.status)
+        return _screen(msg("error", _("No work order for %(code)s: scan the tote label (RI-…)", code=code)), exc.status)
     session["wo"] = wo["wo_id"]
     if wo["status"] != "open":
-        return _screen(msg("warn", f"Work order {wo['tote']} is finished: {wo['outcome']}"))
-    return _screen(msg("ok", f"Work order {wo['tote']} open"))
+        return _screen(msg("warn", _("Work order %(tote)s is finished: %(outcome)s", tote=wo["tote"],
+                                     outcome=said(wo["outcome"]))))
+    return _screen(msg("ok", _("Work order %(tote)s open", tote=wo["tote"])))
 
 
 @bp.post("/refurbish/<id:wo_id>/action")
@@ -84,8 +90,12 @@ def refurbish_action(wo_id):
         return _screen(error_message(exc), exc.status, part_open=data["action"] == "part_replaced")
     session["wo"] = wo["wo_id"]
     done = wo["actions"][-1]
-    what = f"part replaced: {done['part']} ({done['cost']})" if done["action"] == "part_replaced" else done["action"]
-    return _screen(msg("ok", f"Recorded {what}, {data['minutes']} min"))
+    if done["action"] == "part_replaced":
+        text = _("Recorded part replaced: %(part)s (%(cost)s), %(minutes)s min", part=_(done["part"]), cost=done["cost"],
+                 minutes=data["minutes"])
+    else:
+        text = _("Recorded %(action)s, %(minutes)s min", action=said(done["action"]), minutes=data["minutes"])
+    return _screen(msg("ok", text))
 
 
 @bp.post("/refurbish/<id:wo_id>/finish")
@@ -98,8 +108,7 @@ def refurbish_finish(wo_id):
     except ServiceError as exc:
         return _screen(error_message(exc), exc.status)
     session["wo"] = wo["wo_id"]
-    text = FINISHED[wo["outcome"]].format(bin=wo["bin"])
-    return _screen(msg("ok", f"{wo['tote']}: {text}. Label printing."), print_wo=wo["wo_id"])
+    return _screen(msg("ok", _(FINISHED[wo["outcome"]], tote=wo["tote"], bin=wo["bin"])), print_wo=wo["wo_id"])
 
 
 @bp.post("/refurbish/clear")
@@ -117,7 +126,7 @@ def refurbish_label(wo_id):
     try:
         wo = service.get_work_order(get_db(), wo_id)
         if wo["status"] != "done":
-            raise ServiceError("not_finished", f"Work order {wo['tote']} is not finished: no label yet", 409)
+            raise ServiceError("not_finished", _("Work order %(tote)s is not finished: no label yet", tote=wo["tote"]), 409)
     except ServiceError as exc:
         return render_template("label.html", error=exc.message), exc.status
     data = labels.work_order_label(wo)

@@ -1,10 +1,12 @@
 """Return to vendor: open batches per supplier, batch detail, close, credit, refusals, print pages."""
 from flask import Response, abort
+from flask_babel import gettext as _
 
 from station.downstream import rtv as service
 from station import policy as policy_module
 from station.db import get_db
 from station.errors import ServiceError
+from station.languages import N_
 from station.roles import SUPERVISORS
 from station.reporting.tables import to_csv
 from station.web.security import roles_required
@@ -12,8 +14,9 @@ from station.web.downstream import bp
 from station.web.downstream.common import error_message, form_text, msg, reason_note, render, user_name
 
 # why suppliers refuse a claim; the supervisor taps one (and may add a note)
-REFUSAL_REASONS = ["Not covered by warranty", "Customer damage", "Outside the RTV window", "Missing parts",
-                   "Not our product", "Serial does not match"]
+# (the chip's English text is what the refusal keeps; the screen shows its translation)
+REFUSAL_REASONS = [N_("Not covered by warranty"), N_("Customer damage"), N_("Outside the RTV window"), N_("Missing parts"),
+                   N_("Not our product"), N_("Serial does not match")]
 PACKING_COLUMNS = ["item_id", "sku", "name", "qty", "serial", "grade", "reason", "order_no", "shipped_at", "decided_at",
                    "value", "currency", "status"]
 
@@ -52,7 +55,8 @@ def rtv_close(batch_id):
         batch = service.close_batch(get_db(), batch_id, user=user_name())
     except ServiceError as exc:
         return _batch(batch_id, error_message(exc), exc.status)
-    return _batch(batch_id, msg("ok", f"Batch {batch['batch_id']} closed: credit expected {batch['credit_expected']}"))
+    return _batch(batch_id, msg("ok", _("Batch %(batch)s closed: credit expected %(expected)s", batch=batch["batch_id"],
+                                        expected=batch["credit_expected"])))
 
 
 @bp.post("/rtv/<id:batch_id>/credit")
@@ -61,12 +65,13 @@ def rtv_credit(batch_id):
     """The supplier's credit arrived: record the amount received."""
     amount = form_text("amount", 20)
     if not amount:
-        return _batch(batch_id, msg("error", "amount: tap the amount credited"), 400)
+        return _batch(batch_id, msg("error", _("amount: tap the amount credited")), 400)
     try:
         batch = service.record_credit(get_db(), batch_id, {"amount": amount}, user=user_name())
     except ServiceError as exc:
         return _batch(batch_id, error_message(exc), exc.status)
-    return _batch(batch_id, msg("ok", f"Credit {batch['credit_received']} recorded against {batch['credit_expected']} expected"))
+    return _batch(batch_id, msg("ok", _("Credit %(received)s recorded against %(expected)s expected",
+                                        received=batch["credit_received"], expected=batch["credit_expected"])))
 
 
 @bp.post("/rtv/<id:batch_id>/items/<id:item_id>/refuse")
@@ -77,13 +82,13 @@ def rtv_refuse(batch_id, item_id):
     try:
         batch = service.get_batch(get_db(), batch_id)
         if item_id not in [i["item_id"] for i in batch["items"]]:
-            raise ServiceError("not_found", f"Item {item_id} is not in batch {batch_id}", 404)
+            raise ServiceError("not_found", _("Item %(item)s is not in batch %(batch)s", item=item_id, batch=batch_id), 404)
         service.refuse_item(get_db(), item_id, {"reason": reason}, user=user_name())
     except ServiceError as exc:
         if exc.code == "bad_request":
-            return _batch(batch_id, msg("error", "Tap why the supplier refused it (or write a note)"), exc.status)
+            return _batch(batch_id, msg("error", _("Tap why the supplier refused it (or write a note)")), exc.status)
         return _batch(batch_id, error_message(exc), exc.status)
-    return _batch(batch_id, msg("warn", f"Item {item_id} refused by the supplier: back in quarantine review"))
+    return _batch(batch_id, msg("warn", _("Item %(item)s refused by the supplier: back in quarantine review", item=item_id)))
 
 
 @bp.get("/rtv/<id:batch_id>/packing-list")
