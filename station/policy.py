@@ -2,6 +2,8 @@
 import json
 import re
 from decimal import Decimal
+from flask_babel import gettext as _
+
 from station.languages import N_
 
 DEFAULTS = {
@@ -39,17 +41,18 @@ GRADES = ("A", "B", "C", "D", "X")
 DISPOSITIONS = ("crossdock", "restock", "refurbish", "rtv", "scrap", "quarantine")
 MISMATCH_FLAGS = ("item_mismatch", "unknown_product", "serial_mismatch", "qty_exceeds_order")
 
+# the reasons as a screen names them (marked for the catalog; a screen shows `_(label)`)
 REASON_LABELS = {
-    "defective": "Defective",
-    "damaged_in_transit": "Damaged in transit",
-    "wrong_item_sent": "Wrong item sent",
-    "not_as_described": "Not as described",
-    "arrived_late": "Arrived late",
-    "size_fit": "Size / fit",
-    "no_longer_needed": "No longer needed",
-    "changed_mind": "Changed mind",
-    "ordered_by_mistake": "Ordered by mistake",
-    "other": "Other",
+    "defective": N_("Defective"),
+    "damaged_in_transit": N_("Damaged in transit"),
+    "wrong_item_sent": N_("Wrong item sent"),
+    "not_as_described": N_("Not as described"),
+    "arrived_late": N_("Arrived late"),
+    "size_fit": N_("Size / fit"),
+    "no_longer_needed": N_("No longer needed"),
+    "changed_mind": N_("Changed mind"),
+    "ordered_by_mistake": N_("Ordered by mistake"),
+    "other": N_("Other"),
 }
 
 
@@ -94,9 +97,9 @@ BOUNDS = {
     "frequent_min_orders": (int, 1, 100_000),
     "candidate_days": (int, 1, 3650),
 }
-SKU_KEYS = {
-    "never_restock": "never restock (e.g. hygiene products): A and B go to the best other option",
-    "refurbished_can_crossdock": "a refurbished unit may fill a waiting order",
+SKU_KEYS = {  # each per-SKU rule and what it does (marked for the catalog; the Policy screen translates it)
+    "never_restock": N_("never restock (e.g. hygiene products): A and B go to the best other option"),
+    "refurbished_can_crossdock": N_("a refurbished unit may fill a waiting order"),
 }
 
 
@@ -107,14 +110,14 @@ def _coerce(key, value):
     if kind == "bin":
         text = value.strip() if isinstance(value, str) else ""
         if not 1 <= len(text) <= 64 or any(ord(c) < 32 or 127 <= ord(c) <= 159 for c in text):
-            raise bad(key, "must be a bin code of 1 to 64 characters")
+            raise bad(key, _("must be a bin code of 1 to 64 characters"))
         return text
     if kind == "currency":
         from station.money import CURRENCIES
 
         code = str(value).strip().upper() if isinstance(value, str) else ""
         if code not in CURRENCIES:
-            raise bad(key, "must be an ISO 4217 currency code such as USD")
+            raise bad(key, _("must be an ISO 4217 currency code such as USD"))
         return code
     try:
         if isinstance(value, bool):
@@ -127,11 +130,11 @@ def _coerce(key, value):
         if kind is Decimal and not parsed.is_finite():
             raise ValueError
     except Exception:
-        raise bad(key, "must be a whole number" if kind is int else "must be a decimal number") from None
+        raise bad(key, _("must be a whole number") if kind is int else _("must be a decimal number")) from None
     if not low <= parsed <= high:
-        raise bad(key, f"must be from {low} to {high}")
+        raise bad(key, _("must be from %(low)s to %(high)s", low=low, high=high))
     if kind is Decimal and parsed.as_tuple().exponent < -MAX_PLACES:
-        raise bad(key, f"has more than {MAX_PLACES} decimal places")
+        raise bad(key, _("has more than %(places)s decimal places", places=MAX_PLACES))
     if kind is int:
         return parsed
     return str(int(parsed)) if parsed == parsed.to_integral_value() else format(parsed, "f")
@@ -149,7 +152,7 @@ def validate(changes):
     parsed, errors = {}, {}
     for key, value in changes.items():
         if key not in BOUNDS:
-            errors[key] = "is not a policy value"
+            errors[key] = _("is not a policy value")
             continue
         try:
             parsed[key] = _coerce(key, value)
@@ -174,10 +177,10 @@ def update(db, changes, user=None):
     from station.timeutil import now_iso
 
     if not isinstance(changes, dict) or not changes:
-        raise bad("body", "send the policy values to change")
+        raise bad("body", _("send the policy values to change"))
     unknown = [k for k in changes if k not in BOUNDS]
     if unknown:
-        raise bad(unknown[0], "is not a policy value")
+        raise bad(unknown[0], _("is not a policy value"))
     parsed = {key: _coerce(key, value) for key, value in changes.items()}
     with write(db):
         current = load(db)
@@ -202,9 +205,9 @@ def set_sku_rule(db, sku, key, enabled, user=None):
     from station.timeutil import now_iso
 
     if not isinstance(key, str) or key not in SKU_KEYS:  # a list or object is no key (and unhashable)
-        raise bad("key", "must be one of " + ", ".join(SKU_KEYS))
+        raise bad("key", _("must be one of %(choices)s", choices=", ".join(SKU_KEYS)))
     if not isinstance(enabled, bool):
-        raise bad("enabled", "must be true or false")
+        raise bad("enabled", _("must be true or false"))
     if not isinstance(sku, str) or one(db, "SELECT 1 FROM products WHERE sku = ?", [sku]) is None:
         raise not_found(N_("product"), sku)
     with write(db):

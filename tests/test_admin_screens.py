@@ -323,6 +323,42 @@ def test_an_api_token_is_shown_once_works_and_stops_working_when_revoked(app, ad
     assert admin.post(f"/admin/users/{user_id}/tokens/zz%3Cscript%3E/revoke").status_code == 404
 
 
+def test_an_admin_taps_a_users_language_and_their_next_sign_in_speaks_it(app, admin, db):
+    user_id = db.execute("SELECT id FROM users WHERE badge = 'OP-1'").fetchone()[0]
+    panel = re.sub(r"\s+", " ", text(admin.get(f"/admin/users/{user_id}", htmx=True)))
+    assert re.search(r'value="en"[^>]*aria-pressed="true">English</button>', panel)  # one button per language
+    assert re.search(r'value="zh_Hans"[^>]*aria-pressed="false">简体中文</button>', panel)
+    response = admin.post(f"/admin/users/{user_id}/language", language="zh_Hans")
+    page = re.sub(r"\s+", " ", text(response))
+    assert response.status_code == 200 and "The screens speak 简体中文 to Olga Operator" in page
+    assert re.search(r'value="zh_Hans"[^>]*aria-pressed="true">简体中文</button>', page)
+    assert 'id="users" class="panel" hx-swap-oob="true"' in page and 'data-language="zh_Hans"' in page  # the list follows
+    assert "HX-Refresh" not in response.headers  # someone else's language: the admin's page stays as it is
+    assert db.execute("SELECT language FROM users WHERE id = ?", [user_id]).fetchone()[0] == "zh_Hans"
+    _status, _page, bench = sign_in_at_bench(app, "OP-1", "1234")
+    assert "退出登录" in text(bench.get("/"))
+
+
+@pytest.mark.parametrize("value", ["fr", "", "<b>zh</b>"])
+def test_a_language_the_station_does_not_speak_is_refused_on_the_users_screen_and_changes_nothing(admin, db, value):
+    user_id = db.execute("SELECT id FROM users WHERE badge = 'OP-1'").fetchone()[0]
+    response = admin.post(f"/admin/users/{user_id}/language", language=value)
+    assert response.status_code == 400 and "Choose one of the languages shown" in text(response)
+    assert "<b>zh" not in text(response)
+    assert db.execute("SELECT language FROM users WHERE id = ?", [user_id]).fetchone()[0] == "en"
+    assert admin.post("/admin/users/999999/language", language="zh_Hans").status_code == 404
+
+
+def test_an_admin_who_taps_their_own_language_gets_the_whole_page_in_it(admin, db):
+    me = db.execute("SELECT id FROM users WHERE badge = 'AD-1'").fetchone()[0]
+    response = admin.post(f"/admin/users/{me}/language", language="zh_Hans")
+    assert response.status_code == 200 and response.headers.get("HX-Refresh") == "true"
+    assert "界面语言已设为" in text(response)
+    page = text(admin.get("/admin/users"))
+    assert '<html lang="zh-Hans">' in page and "用户与角色" in page
+    assert db.execute("SELECT language FROM users WHERE id = ?", [me]).fetchone()[0] == "zh_Hans"
+
+
 def test_a_badge_scanned_on_the_users_page_fills_the_badge_field_or_names_its_owner(admin):
     response = admin.post("/admin/users/badge", code="NB-55")
     assert response.status_code == 200 and 'value="NB-55"' in text(response)

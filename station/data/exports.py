@@ -1,4 +1,6 @@
 """CSV exports for integrations: decisions, stock changes and refunds over a date range."""
+from flask_babel import gettext as _
+
 from station import daterange
 from station.errors import bad
 
@@ -25,12 +27,12 @@ KINDS = {
 
 def _query(kind, from_, to):
     if kind not in KINDS:
-        raise bad("kind", "must be one of " + ", ".join(KINDS))
+        raise bad("kind", _("must be one of %(choices)s", choices=", ".join(KINDS)))
     sql, column = KINDS[kind]
     try:
         where, params = daterange.where(column, from_, to)
     except OverflowError:  # 9999-12-31 has no next day to end the range at
-        raise bad("to", "must be a date before 9999-12-31") from None
+        raise bad("to", _("must be a date before 9999-12-31")) from None
     joiner = " AND " if " WHERE " in sql else " WHERE "
     if where:
         sql += joiner + " AND ".join(where)

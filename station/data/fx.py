@@ -6,6 +6,8 @@ a rate is never silently compared as if it were the base: the caller flags `fx_m
 """
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from station import money
 from station.db import one, rows, write
 from station.errors import bad
@@ -41,7 +43,7 @@ def set_rate(db, currency, value, as_of=None, user=None):
     """Set one currency's rate (the admin screen); checked like fx_rates.csv."""
     code = str(currency or "").strip().upper()
     if code not in money.CURRENCIES:
-        raise bad("currency", "must be an ISO 4217 currency code such as EUR")
+        raise bad("currency", _("must be an ISO 4217 currency code such as EUR"))
     try:
         parsed = money.check_rate(value)
     except ValueError as exc:
@@ -49,7 +51,7 @@ def set_rate(db, currency, value, as_of=None, user=None):
     try:
         as_of = normalise(as_of) if as_of else None
     except ValueError:
-        raise bad("as_of", "must be a date or time in ISO 8601") from None
+        raise bad("as_of", _("must be a date or time in ISO 8601")) from None
     with write(db):
         db.execute("INSERT INTO fx_rates (currency, rate, as_of, updated_by, updated_at) VALUES (?, ?, ?, ?, ?) "
                    "ON CONFLICT (currency) DO UPDATE SET rate = excluded.rate, as_of = excluded.as_of, "

@@ -19,6 +19,8 @@ import json
 import re
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from station import daterange, money
 from station.errors import ServiceError, bad
 from station.reporting.tables import to_csv
@@ -96,12 +98,12 @@ def shopify_handle(sku):
 def check_location(location):
     """The Shopify location's name as given (outer spaces trimmed), or a 400 naming `location`."""
     if not isinstance(location, str) or not location.strip():
-        raise bad("location", "give the Shopify location's name, exactly as Shopify shows it")
+        raise bad("location", _("give the Shopify location's name, exactly as Shopify shows it"))
     if _CONTROL.search(location):  # before trimming: strip() would drop a trailing line break unseen
-        raise bad("location", "must not hold control characters (a line break, a tab)")
+        raise bad("location", _("must not hold control characters (a line break, a tab)"))
     location = location.strip()
     if len(location) > MAX_LOCATION:
-        raise bad("location", f"at most {MAX_LOCATION} characters")
+        raise bad("location", _("at most %(num)s characters", num=MAX_LOCATION))
     return location
 
 
@@ -115,8 +117,9 @@ def shopify_inventory_csv(db, location):
         row["handle"] = shopify_handle(row["sku"])
         clash = handles.setdefault(row["handle"], row["sku"])
         if clash != row["sku"]:  # two SKUs as one Shopify variant would set one count twice
-            raise ServiceError("handle_clash", f"SKUs {clash} and {row['sku']} both become the Shopify handle "
-                                               f"{row['handle']}: rename one of them", 409, field="sku")
+            raise ServiceError("handle_clash", _("SKUs %(first)s and %(second)s both become the Shopify handle "
+                                                 "%(handle)s: rename one of them", first=clash, second=row["sku"],
+                                                 handle=row["handle"]), 409, field="sku")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180, as Shopify exports it
     writer.writerow(SHOPIFY_HEADER)
@@ -150,14 +153,15 @@ def channels(db):
 def check_channel(db, channel):
     """The channel asked for, one of the known ones ('' = the own shop's orders), or a 400 naming it."""
     known = channels(db)
-    listed = ", ".join(c for c in known if c) or "none yet"
+    listed = ", ".join(c for c in known if c) or _("none yet")
     if channel is None:
-        raise bad("channel", f"give the channel ({listed}; empty for orders without one)")
+        raise bad("channel", _("give the channel (%(channels)s; empty for orders without one)", channels=listed))
     if not isinstance(channel, str) or len(channel) > MAX_CHANNEL or _CONTROL.search(channel):
-        raise bad("channel", f"at most {MAX_CHANNEL} characters, no control characters")
+        raise bad("channel", _("at most %(num)s characters, no control characters", num=MAX_CHANNEL))
     channel = channel.strip()
     if channel and channel not in known:
-        raise bad("channel", f"no order has the channel {channel!r}; known: {listed}")
+        raise bad("channel", _("no order has the channel %(channel)s; known: %(channels)s", channel=repr(channel),
+                                channels=listed))
     return channel
 
 
@@ -165,11 +169,11 @@ def check_range(from_, to):
     """daterange's SQL for refunds computed on those UTC days (both included), or a 400 naming the field."""
     for value, field in ((from_, "from"), (to, "to")):
         if value not in (None, "") and not (isinstance(value, str) and _DAY.fullmatch(value)):
-            raise bad(field, "must be a date YYYY-MM-DD")
+            raise bad(field, _("must be a date YYYY-MM-DD"))
     try:
         return daterange.where("f.computed_at", from_ or None, to or None)
     except OverflowError:  # 9999-12-31 has no next day to end the range at
-        raise bad("to", "must be a date before 9999-12-31") from None
+        raise bad("to", _("must be a date before 9999-12-31")) from None
 
 
 def refund_lines(db, channel, from_=None, to=None):

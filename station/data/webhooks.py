@@ -10,10 +10,13 @@ import urllib.request
 from datetime import timedelta
 from urllib.parse import urlparse
 
+from flask_babel import gettext as _
+
 from station.inputs import db_id
 from station.db import connect, one, rows, write
-from station.errors import ServiceError, bad
+from station.errors import ServiceError, bad, not_found
 from station.events import feed
+from station.languages import N_
 from station.timeutil import iso, now, now_iso
 
 log = logging.getLogger(__name__)
@@ -25,20 +28,20 @@ SIGNATURE_HEADER = "X-Station-Signature"
 def add(db, name, url, secret=None):
     """Register a subscriber; it receives every event from now on (and those after `delivered_seq`)."""
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
-        raise bad("name", "a name is required")
+        raise bad("name", _("a name is required"))
     if not isinstance(url, str) or any(ord(c) <= 32 or 127 <= ord(c) <= 159 for c in url):
         # CR/LF in a URL would be a header injected into the request the dispatcher sends
-        raise bad("url", "must be an http or https URL without spaces or control characters")
+        raise bad("url", _("must be an http or https URL without spaces or control characters"))
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 2000:
-        raise bad("url", "must be an http or https URL")
+        raise bad("url", _("must be an http or https URL"))
     secret = secret or secrets.token_hex(32)
     if not isinstance(secret, str) or len(secret) < 16:
-        raise bad("secret", "must be at least 16 characters")
+        raise bad("secret", _("must be at least 16 characters"))
     last = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
     with write(db):
         if one(db, "SELECT 1 FROM webhooks WHERE name = ?", [name.strip()]):
-            raise ServiceError("exists", f"a webhook named {name} exists", 409)
+            raise ServiceError("exists", _("a webhook named %(name)s exists", name=name), 409)
         cursor = db.execute(
             "INSERT INTO webhooks (name, url, secret, delivered_seq, created_at) VALUES (?, ?, ?, ?, ?)",
             [name.strip(), url, secret, last, now_iso()],
@@ -61,7 +64,7 @@ def _hook(db, webhook_id):
     webhook_id = db_id(webhook_id, "webhook")
     hook = one(db, "SELECT * FROM webhooks WHERE webhook_id = ?", [webhook_id])
     if hook is None:
-        raise ServiceError("not_found", f"webhook {webhook_id} not found", 404)
+        raise not_found(N_("webhook"), webhook_id)
     return hook
 
 

@@ -11,6 +11,8 @@ import contextlib
 import gc
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from station.data.importer.reading import Batch, ImportFailed, read_csv
 from station.data.importer.rules import (
     SPEC_BY_FILE, SPEC_BY_TABLE, SPECS, _check, _check_money, _check_refs, _known_keys)
@@ -53,11 +55,11 @@ def import_files(directory):
 
 def _import_dir(db, directory, progress):
     batches, errors, unreadable = {}, [], set()
-    found, _ = import_files(directory)
+    found, _others = import_files(directory)
     for spec in SPECS:
         paths = found.get(spec.file, [])
         if len(paths) > 1:  # orders.csv and Orders.csv: which one is meant?
-            errors.append(f"{paths[1].name}:1: {paths[0].name} is here too; keep one of them")
+            errors.append(f"{paths[1].name}:1: " + _("%(file)s is here too; keep one of them", file=paths[0].name))
             unreadable.add(spec.file)
         elif paths:
             path = paths[0]
@@ -68,7 +70,7 @@ def _import_dir(db, directory, progress):
                 unreadable.add(spec.file)
     if not batches and not errors:
         names = ", ".join(f"{s.file}.csv" for s in SPECS)
-        raise ImportFailed([f"{directory}: no files to import (looked for {names})"])
+        raise ImportFailed([f"{directory}: " + _("no files to import (looked for %(files)s)", files=names)])
     # The readable files are still checked, so one run reports every bad row.
     return _import(db, batches, progress, errors, unreadable)
 

@@ -2,6 +2,8 @@
 import csv
 import io
 
+from flask_babel import gettext as _
+
 
 class ImportFailed(Exception):
     """Some rows were bad; nothing was written. `errors` holds one `FILE:LINE: reason` each."""
@@ -30,12 +32,12 @@ def read_csv(path, spec):
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ImportFailed([f"{name}:1: cannot be read ({exc.strerror or exc})"]) from None
+        raise ImportFailed([f"{name}:1: " + _("cannot be read (%(why)s)", why=exc.strerror or exc)]) from None
     try:
         text = data.decode("utf-8-sig")  # Excel writes a BOM; accept it
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportFailed([f"{name}:{line}: not UTF-8 text"]) from None
+        raise ImportFailed([f"{name}:{line}: " + _("not UTF-8 text")]) from None
     # strict: a quote left open, or text after a closing quote, is a bad row, not a field that
     # silently swallows the rest of the file
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -44,19 +46,22 @@ def read_csv(path, spec):
             if "".join(header).strip():
                 break  # blank lines above the header are skipped
         else:
-            raise ImportFailed([f"{name}:1: empty file, a header row is required"])
+            raise ImportFailed([f"{name}:1: " + _("empty file, a header row is required")])
     except csv.Error as exc:
         raise ImportFailed([f"{name}:{reader.line_num}: {_csv_problem(exc)}"]) from None
     header_line, raw_header = reader.line_num, header
     header = [h.strip().lower() for h in header]
     known = [(h, i) for i, h in enumerate(header) if h in spec.by_name]
     if not known:
-        hint = next((f"; the header looks separated by {shown}, the files are comma-separated"
-                     for sep, shown in ((";", "';'"), ("\t", "tabs")) if sep in "".join(raw_header)), "")
-        raise ImportFailed([f"{name}:{header_line}: no known columns in the header ({', '.join(spec.by_name)}){hint}"])
+        joined = "".join(raw_header)
+        hint = (_("; the header looks separated by ';', the files are comma-separated") if ";" in joined
+                else _("; the header looks separated by tabs, the files are comma-separated") if "\t" in joined else "")
+        raise ImportFailed([f"{name}:{header_line}: "
+                            + _("no known columns in the header (%(columns)s)", columns=", ".join(spec.by_name)) + hint])
     twice = sorted({h for h, _ in known if header.count(h) > 1})
     if twice:
-        raise ImportFailed([f"{name}:{header_line}: column(s) named more than once: {', '.join(twice)}"])
+        raise ImportFailed([f"{name}:{header_line}: " + _("column(s) named more than once: %(columns)s",
+                                                          columns=", ".join(twice))])
     width = max(i for _, i in known) + 1
     fields = len(header)  # a row with more is a bad row: '12,50' unquoted is two fields, never 12
     rows, lines, line, wide = [], [], reader.line_num, {}
@@ -80,15 +85,15 @@ def read_csv(path, spec):
 def _too_many_fields(count, fields):
     """Why a row with more fields than the header is bad: its cells after the stray comma are in
     the wrong columns, so this is the only thing said about it."""
-    return (f"{count} fields, the header has {fields}: a comma inside a cell? "
-            "write money as 12.50 (not 12,50) and quote text that holds a comma")
+    return _("%(count)s fields, the header has %(fields)s: a comma inside a cell? write money as 12.50 (not 12,50) "
+             "and quote text that holds a comma", count=count, fields=fields)
 
 
 def _csv_problem(exc):
     """The csv module's complaint in words for whoever fixes the export."""
     text = str(exc)
     if "unexpected end of data" in text:
-        return "a quoted field is not closed (a '\"' opens it and the file ends before it closes)"
+        return _("a quoted field is not closed (a '\"' opens it and the file ends before it closes)")
     if "expected after" in text:
-        return "text after the closing quote of a field (a '\"' inside a quoted field is written '\"\"')"
+        return _("text after the closing quote of a field (a '\"' inside a quoted field is written '\"\"')")
     return text

@@ -5,6 +5,7 @@ import sys
 from decimal import Decimal
 from itertools import compress
 
+from flask_babel import gettext as _
 from tqdm import tqdm
 
 from station import money
@@ -12,6 +13,7 @@ from station import policy as policy_module
 from station.data.importer.values import (
     _SCAN_CHUNK, COUNTRIES, _check_text, _choice, _flag, _grams, _gtin, _integer, _letters, _money, _money_text,
     _rate, _text, _timestamp)
+from station.languages import N_
 from station.money import CURRENCIES
 from station.policy import REASONS
 
@@ -125,7 +127,8 @@ def _check(spec, batch, progress):
     result = {"file": batch.file, "fields": fields, "columns": {}, "problems": {}, "keys": set(),
               "broken": bool(missing), "header": [], "raw": {}, "wide": set(batch.wide)}
     if missing:
-        result["header"].append(f"{batch.file}:{batch.header_line}: missing required column(s): {', '.join(missing)}")
+        result["header"].append(f"{batch.file}:{batch.header_line}: "
+                                + _("missing required column(s): %(columns)s", columns=", ".join(missing)))
         return result
     problems = result["problems"]  # row index -> its problems, in column order
     bar = tqdm(total=len(fields), desc=f"checking {batch.file}", unit="column", file=sys.stderr,
@@ -158,9 +161,10 @@ def _check(spec, batch, progress):
                             problems.setdefault(i, []).append(f"{name}: {exc}")
                             out.append(None)
         if f.required and not all(cells):
+            required = _("%(column)s is required", column=name)
             for i, c in enumerate(cells):
                 if not c:
-                    problems.setdefault(i, []).append(f"{name} is required")
+                    problems.setdefault(i, []).append(required)
         columns[name] = out
         if f.currency:  # its decimals are checked against the currency once that is known
             result["raw"][name] = cells
@@ -175,7 +179,8 @@ def _check(spec, batch, progress):
             continue
         if k in first:
             shown = ", ".join(f"{n}={v}" for n, v in zip(spec.key, k if len(key) > 1 else (k,)))
-            problems.setdefault(i, []).append(f"duplicate key {shown} (first on line {batch.lines[first[k]]})")
+            problems.setdefault(i, []).append(_("duplicate key %(key)s (first on line %(line)s)", key=shown,
+                                                 line=batch.lines[first[k]]))
         else:
             first[k] = i
     result["columns"] = columns
@@ -210,14 +215,21 @@ def _known_keys(db, checked, keys, unreadable):
     return stored, known
 
 
+# what a reference names (the referred table, singular), as a message says it
+REFERRED = {"suppliers": N_("supplier"), "products": N_("product"), "customers": N_("customer"), "orders": N_("order"),
+            "rmas": N_("rma")}
+
+
 def _check_refs(result, known):
     wide = result["wide"]
     for f in result["fields"]:
         if f.ref and known.get(f.ref) is not None and f.name in result["columns"]:
             valid = known[f.ref]
+            what = _(REFERRED[f.ref]) if f.ref in REFERRED else f.ref[:-1]
             for i, value in enumerate(result["columns"][f.name]):
                 if value is not None and value not in valid and i not in wide:
-                    result["problems"].setdefault(i, []).append(f"{f.name} {value!r} is not a known {f.ref[:-1]}")
+                    result["problems"].setdefault(i, []).append(
+                        _("%(column)s %(value)s is not a known %(what)s", column=f.name, value=repr(value), what=what))
 
 
 ORDER_CHUNK = 50_000  # order numbers per query for the stored orders' currencies
@@ -245,7 +257,8 @@ def _check_money(db, checked, stored):
     if rates and rates["columns"]:
         for i, (code, rate) in enumerate(zip(rates["columns"]["currency"], rates["columns"]["rate"])):
             if code == base and rate is not None and Decimal(rate) != 1 and i not in rates["wide"]:
-                rates["problems"].setdefault(i, []).append(f"rate: {base} is the base currency, its rate is 1: got {rate!r}")
+                rates["problems"].setdefault(i, []).append(
+                    "rate: " + _("%(base)s is the base currency, its rate is 1: got %(rate)s", base=base, rate=repr(rate)))
     orders = None
     for result, f in wanted:
         if f.currency == ORDER:

@@ -3,10 +3,12 @@ import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from stdnum import ean
 from stdnum.exceptions import ValidationError
 
 from station import money
+from station.languages import N_
 from station.timeutil import normalise
 
 _CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
@@ -25,8 +27,11 @@ NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA
 SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
 TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW XK
 """.split())
-_CODE_HINTS = {"UK": " (the United Kingdom is GB)", "EL": " (Greece is GR)", "RMB": " (the renminbi is CNY)",
-               "NTD": " (the New Taiwan dollar is TWD)", "UKP": " (the pound sterling is GBP)"}
+# what a common wrong code means (marked for the catalog: the Imports screen shows it translated)
+_CODE_HINTS = {"UK": N_(" (the United Kingdom is GB)"), "EL": N_(" (Greece is GR)"), "RMB": N_(" (the renminbi is CNY)"),
+               "NTD": N_(" (the New Taiwan dollar is TWD)"), "UKP": N_(" (the pound sterling is GBP)")}
+# the kinds of ISO code a column holds (rules.py), as a message names them
+CODE_KINDS = {"country code": N_("country code"), "currency code": N_("currency code")}
 
 
 # --- value parsers: take stripped, non-empty text, return the stored value or raise ValueError
@@ -39,12 +44,12 @@ def _text(value):
 def _integer(minimum=None):
     def parse(value):
         if not _INT.match(value):
-            raise ValueError(f"not an integer: {value!r}")
+            raise ValueError(_("not an integer: %(value)s", value=repr(value)))
         number = int(value)
         if abs(number) >= 2**63:  # SQLite's INTEGER is 64-bit
-            raise ValueError(f"out of range: {value!r}")
+            raise ValueError(_("out of range: %(value)s", value=repr(value)))
         if minimum is not None and number < minimum:
-            raise ValueError(f"must be at least {minimum}, got {number}")
+            raise ValueError(_("must be at least %(minimum)s, got %(number)s", minimum=minimum, number=number))
         return number
 
     return parse
@@ -61,7 +66,7 @@ def _amount(value):
     if _MANY_DECIMALS.match(value):
         amount = Decimal(value)
         if amount > money.MAX_AMOUNT:
-            raise ValueError(f"must be at most {money.MAX_AMOUNT}, got {value!r}")
+            raise ValueError(_("must be at most %(maximum)s, got %(value)s", maximum=money.MAX_AMOUNT, value=repr(value)))
         return amount
     return money.check(value)
 
@@ -86,22 +91,22 @@ def _grams(value):
     try:
         number = float(Decimal(value))
     except (InvalidOperation, OverflowError):
-        raise ValueError(f"not a weight in grams: {value!r}") from None
+        raise ValueError(_("not a weight in grams: %(value)s", value=repr(value))) from None
     if not 0 < number <= 1_000_000:
-        raise ValueError(f"must be a weight in grams above 0 and at most 1000000, got {value!r}")
+        raise ValueError(_("must be a weight in grams above 0 and at most 1000000, got %(value)s", value=repr(value)))
     return number
 
 
 def _flag(value):
     if value not in ("0", "1"):
-        raise ValueError(f"must be 0 or 1, got {value!r}")
+        raise ValueError(_("must be 0 or 1, got %(value)s", value=repr(value)))
     return int(value)
 
 
 def _choice(*allowed):
     def parse(value):
         if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)}, got {value!r}")
+            raise ValueError(_("must be one of %(choices)s, got %(value)s", choices=", ".join(allowed), value=repr(value)))
         return value
 
     return parse
@@ -112,10 +117,12 @@ def _letters(length, what, known):
     def parse(value):
         upper = value.upper()
         if not _UPPER[length].match(upper):
-            raise ValueError(f"not a {what} ({length} letters A-Z): {value!r}")
+            raise ValueError(_("not a %(what)s (%(length)s letters A-Z): %(value)s", what=_(CODE_KINDS.get(what, what)),
+                               length=length, value=repr(value)))
         if upper not in known:
-            hint = _CODE_HINTS.get(upper, "")
-            raise ValueError(f"not an assigned {what}: {value!r}{hint}")
+            hint = _(_CODE_HINTS[upper]) if upper in _CODE_HINTS else ""
+            raise ValueError(_("not an assigned %(what)s: %(value)s", what=_(CODE_KINDS.get(what, what)),
+                               value=repr(value)) + hint)
         return upper
 
     return parse
@@ -133,14 +140,15 @@ def _timestamp(value):
             return f"{value[:10]}T{value[11:]}Z"
         return normalise(value)
     except (ValueError, OverflowError):  # year 9999 with an offset overflows on the way to UTC
-        raise ValueError(f"not an ISO 8601 time: {value!r}") from None
+        raise ValueError(_("not an ISO 8601 time: %(value)s", value=repr(value))) from None
 
 
 def _gtin(value):
     try:
         ean.validate(value)
     except ValidationError:
-        raise ValueError(f"not a valid EAN-8/UPC-A/EAN-13/GTIN-14 (length or check digit): {value!r}") from None
+        raise ValueError(_("not a valid EAN-8/UPC-A/EAN-13/GTIN-14 (length or check digit): %(value)s",
+                           value=repr(value))) from None
     return value
 
 
@@ -169,9 +177,11 @@ def _check_text(name, cells, problems):
         for i, c in enumerate(chunk, start):
             found = bad.search(c)
             if found:
-                what = "a code" if code else "the serials" if name == "serials" else "the text"
-                problems.setdefault(i, []).append(
-                    f"{name}: control character U+{ord(found.group()):04X} in {what}")
+                point = f"U+{ord(found.group()):04X}"
+                problems.setdefault(i, []).append(f"{name}: " + (
+                    _("control character %(point)s in a code", point=point) if code
+                    else _("control character %(point)s in the serials", point=point) if name == "serials"
+                    else _("control character %(point)s in the text", point=point)))
             elif code and len(c) > CODE_MAX:
-                problems.setdefault(i, []).append(
-                    f"{name}: a code is at most {CODE_MAX} characters (as a scan), got {len(c)}")
+                problems.setdefault(i, []).append(f"{name}: " + _(
+                    "a code is at most %(max)s characters (as a scan), got %(length)s", max=CODE_MAX, length=len(c)))

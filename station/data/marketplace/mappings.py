@@ -8,6 +8,8 @@ file has no currency column), default_status (`shipped`/`delivered`).
 import json
 import re
 
+from flask_babel import gettext as _
+
 from station.data.marketplace.presets import PRESETS
 from station.data.marketplace.targets import REQUIRED_FIELDS, TARGET_FIELDS
 from station.data.marketplace.values import DATE_FORMATS
@@ -27,7 +29,8 @@ def get(db, name):
     row = one(db, "SELECT * FROM import_mappings WHERE name = ?", [name])
     if row is None:
         known = ", ".join(list(PRESETS) + [m["name"] for m in saved(db)])
-        raise ServiceError("unknown_format", f"No preset or saved mapping named {name!r} (known: {known})", 404)
+        raise ServiceError("unknown_format", _("No preset or saved mapping named %(name)s (known: %(known)s)",
+                                               name=repr(name), known=known), 404)
     return {"name": row["name"], "target": row["target"], "columns": json.loads(row["columns"]),
             "options": json.loads(row["options"]), "saved": True, "title": row["name"]}
 
@@ -42,46 +45,48 @@ def check(name, target, columns, options):
     """The mapping as it will be stored, or a ServiceError naming the field at fault."""
     name = (name or "").strip().lower()
     if not NAME.match(name):
-        raise bad("name", "Use 1-40 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+        raise bad("name", _("Use 1-40 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"))
     if name in PRESETS:
-        raise bad("name", f"{name} is a built-in preset; choose another name")
+        raise bad("name", _("%(name)s is a built-in preset; choose another name", name=name))
     if target not in TARGET_FIELDS:
-        raise bad("target", f"Must be one of: {', '.join(TARGET_FIELDS)}")
+        raise bad("target", _("Must be one of: %(choices)s", choices=", ".join(TARGET_FIELDS)))
     if not isinstance(columns, dict):
-        raise bad("columns", "Give the column of each field")
+        raise bad("columns", _("Give the column of each field"))
     clean = {}
     for field, headers in columns.items():
         if field not in TARGET_FIELDS[target]:
-            raise bad("columns", f"{field!r} is not a field of {target} (fields: {', '.join(TARGET_FIELDS[target])})")
+            raise bad("columns", _("%(field)s is not a field of %(target)s (fields: %(fields)s)", field=repr(field), target=target,
+                                    fields=", ".join(TARGET_FIELDS[target])))
         headers = [headers] if isinstance(headers, str) else headers
         if not isinstance(headers, list) or not all(isinstance(h, str) for h in headers):
-            raise bad("columns", f"{field}: give column names")
+            raise bad("columns", _("%(field)s: give column names", field=field))
         headers = [h.strip() for h in headers if h.strip()]
         if any(len(h) > 200 or re.search(r"[\x00-\x1f\x7f]", h) for h in headers):
-            raise bad("columns", f"{field}: a column name is too long or holds a control character")
+            raise bad("columns", _("%(field)s: a column name is too long or holds a control character", field=field))
         if headers:
             clean[field] = headers
     missing = [f for f in REQUIRED_FIELDS[target] if f not in clean]
     if target == "orders" and not ({"unit_price", "line_total"} & set(clean)):
-        missing.append("unit_price or line_total")
+        missing.append(_("unit_price or line_total"))
     if missing:
-        raise bad("columns", f"Name the column of: {', '.join(missing)}")
+        raise bad("columns", _("Name the column of: %(fields)s", fields=", ".join(missing)))
     options = {k: v for k, v in (options or {}).items() if v not in (None, "")}
     unknown = [k for k in options if k not in OPTIONS]
     if unknown:
-        raise bad("options", f"Unknown option(s): {', '.join(unknown)} (known: {', '.join(OPTIONS)})")
+        raise bad("options", _("Unknown option(s): %(options)s (known: %(known)s)", options=", ".join(unknown),
+                                known=", ".join(OPTIONS)))
     if "dates" in options and options["dates"] not in DATE_FORMATS:
-        raise bad("dates", f"Must be one of: {', '.join(DATE_FORMATS)}")
+        raise bad("dates", _("Must be one of: %(choices)s", choices=", ".join(DATE_FORMATS)))
     if "currency" in options:
         options["currency"] = str(options["currency"]).strip().upper()
         if options["currency"] not in CURRENCIES:
-            raise bad("currency", "Must be an ISO 4217 currency code")
+            raise bad("currency", _("Must be an ISO 4217 currency code"))
     if "default_status" in options and options["default_status"] not in ("shipped", "delivered"):
-        raise bad("default_status", "Must be shipped or delivered")
+        raise bad("default_status", _("Must be shipped or delivered"))
     if "channel" in options:
         options["channel"] = str(options["channel"]).strip().lower()
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,39}", options["channel"]):
-            raise bad("channel", "Use 1-40 lower-case letters, digits, '.', '_' or '-'")
+            raise bad("channel", _("Use 1-40 lower-case letters, digits, '.', '_' or '-'"))
     return name, target, clean, options
 
 
@@ -99,4 +104,4 @@ def save(db, name, target, columns, options, user):
 def delete(db, name):
     with write(db):
         if not db.execute("DELETE FROM import_mappings WHERE name = ?", [name]).rowcount:
-            raise ServiceError("not_found", f"No saved mapping named {name!r}", 404)
+            raise ServiceError("not_found", _("No saved mapping named %(name)s", name=repr(name)), 404)

@@ -8,12 +8,14 @@ years) and options: the channel, the date style, how prices are given, status wo
 Headers are matched without regard to case, spaces, hyphens or underscores (`Order ID`,
 `order-id` and `order_id` are one column), so a preset holds each name once.
 
-Each preset cites the public page its columns came from (also in the README).
+Each preset cites the public page its columns came from (also in the README). A preset's title is
+marked for the catalog (the Imports screen shows it translated).
 """
+from station.languages import N_
 
 AMAZON_ORDERS = {
     "name": "amazon-orders",
-    "title": "Amazon order report (seller-fulfilled orders, or All Orders)",
+    "title": N_("Amazon order report (seller-fulfilled orders, or All Orders)"),
     "target": "orders",
     "sources": [
         "https://developer-docs.amazon.com/sp-api/docs/order-reports-attributes",
@@ -45,7 +47,7 @@ AMAZON_ORDERS = {
 
 AMAZON_RETURNS = {
     "name": "amazon-returns",
-    "title": "Amazon returns report (seller-fulfilled)",
+    "title": N_("Amazon returns report (seller-fulfilled)"),
     "target": "returns",
     "sources": ["https://developer-docs.amazon.com/sp-api/docs/returns-reports-attributes"],
     "columns": {
@@ -73,7 +75,7 @@ AMAZON_RETURNS = {
 
 AMAZON_FBA_RETURNS = {
     "name": "amazon-fba-returns",
-    "title": "Amazon FBA customer returns report",
+    "title": N_("Amazon FBA customer returns report"),
     "target": "fba_returns",
     "sources": ["https://developer-docs.amazon.com/sp-api/docs/fba-customer-concessions-reports-attributes",
                 "https://sellercentral.amazon.com/help/hub/reference/external/G200453320"],
@@ -94,7 +96,7 @@ AMAZON_FBA_RETURNS = {
 
 AMAZON_REMOVALS = {
     "name": "amazon-removals",
-    "title": "Amazon FBA removal shipment detail report",
+    "title": N_("Amazon FBA removal shipment detail report"),
     "target": "removals",
     "sources": ["https://developer-docs.amazon.com/sp-api/docs/fba-removals-reports-attributes",
                 "https://sellercentral.amazon.com/help/hub/reference/external/G200989100"],
@@ -114,7 +116,7 @@ AMAZON_REMOVALS = {
 
 EBAY_ORDERS = {
     "name": "ebay-orders",
-    "title": "eBay Seller Hub orders report (download)",
+    "title": N_("eBay Seller Hub orders report (download)"),
     "target": "orders",
     # eBay publishes no page for this download; the columns are those of the file as Seller Hub
     # writes it (US and UK wordings), see the README.
@@ -142,7 +144,7 @@ EBAY_ORDERS = {
 
 SHOPIFY_ORDERS = {
     "name": "shopify-orders",
-    "title": "Shopify orders export",
+    "title": N_("Shopify orders export"),
     "target": "orders",
     "sources": ["https://help.shopify.com/en/manual/fulfillment/managing-orders/exporting-orders"],
     "columns": {

@@ -6,6 +6,8 @@ An RMA keeps the platform's own code (rmas.channel_reason) beside the station re
 (the bench asks for one, as for an RMA without a reason) and the code waits on the screen; mapping
 it later fills in the reason of every RMA still waiting for it.
 """
+from flask_babel import gettext as _
+
 from station.data.marketplace.reason_codes import DEFAULTS, normalise
 from station.db import one, rows, write
 from station.errors import bad, not_found
@@ -90,11 +92,11 @@ def set_reason(db, channel, code, reason, user):
     """Map (or re-map) a channel's code; audited; RMAs waiting for that code get the reason."""
     channel, key = (channel or "").strip().lower(), normalise(code or "")
     if not channel or len(channel) > 40:
-        raise bad("channel", "Name the channel (amazon, ebay, shopify or your own)")
+        raise bad("channel", _("Name the channel (amazon, ebay, shopify or your own)"))
     if not key or len(key) > 80:
-        raise bad("code", "Give the platform's reason code")
+        raise bad("code", _("Give the platform's reason code"))
     if reason not in REASONS:
-        raise bad("reason", f"Must be one of: {', '.join(REASONS)}")
+        raise bad("reason", _("Must be one of: %(choices)s", choices=", ".join(REASONS)))
     stamp = now_iso()
     with write(db):
         old = one(db, "SELECT reason FROM channel_reasons WHERE channel = ? AND code = ?", [channel, key])

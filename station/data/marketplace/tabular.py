@@ -12,6 +12,8 @@ import io
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from station.data.importer.reading import ImportFailed, _csv_problem
 
 MAX_BYTES = 200 * 1024 * 1024  # a year of a big seller's orders is well below this
@@ -28,11 +30,11 @@ class Table:
 def read_table(name, data):
     """`data` (bytes) as a Table; `name` is how problems name the file. ImportFailed when unreadable."""
     if len(data) > MAX_BYTES:
-        raise ImportFailed([f"{name}:1: larger than {MAX_BYTES // (1024 * 1024)} MB"])
+        raise ImportFailed([f"{name}:1: " + _("larger than %(mb)s MB", mb=MAX_BYTES // (1024 * 1024))])
     if data[:4] == XLSX_MAGIC:
         return _read_xlsx(name, data)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportFailed([f"{name}:1: an old Excel .xls workbook: save it as .xlsx or CSV"])
+        raise ImportFailed([f"{name}:1: " + _("an old Excel .xls workbook: save it as .xlsx or CSV")])
     return _read_text(name, _decode(name, data))
 
 
@@ -48,7 +50,7 @@ def _decode(name, data):
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportFailed([f"{name}:{line}: not UTF-8 (nor Windows-1252) text"]) from None
+        raise ImportFailed([f"{name}:{line}: " + _("not UTF-8 (nor Windows-1252) text")]) from None
 
 
 def _delimiter(text):
@@ -68,7 +70,7 @@ def _read_text(name, text):
             if any(h.strip() for h in header):
                 break  # eBay's download starts with a blank line
         else:
-            raise ImportFailed([f"{name}:1: empty file, a header row is required"])
+            raise ImportFailed([f"{name}:1: " + _("empty file, a header row is required")])
         header_line = reader.line_num
         rows, line = [], header_line
         for cells in reader:
@@ -86,7 +88,7 @@ def _read_xlsx(name, data):
         import openpyxl
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a damaged zip, not a workbook, an encrypted file: all one answer
-        raise ImportFailed([f"{name}:1: not a readable .xlsx workbook ({type(exc).__name__})"]) from None
+        raise ImportFailed([f"{name}:1: " + _("not a readable .xlsx workbook (%(why)s)", why=type(exc).__name__)]) from None
     try:
         sheet = book.worksheets[0]
         rows = [(number, [_cell_text(c) for c in cells])
@@ -96,7 +98,7 @@ def _read_xlsx(name, data):
     for i, (number, cells) in enumerate(rows):
         if any(c.strip() for c in cells):
             return _table(name, number, cells, rows[i + 1:])
-    raise ImportFailed([f"{name}:1: empty workbook, a header row is required"])
+    raise ImportFailed([f"{name}:1: " + _("empty workbook, a header row is required")])
 
 
 def _cell_text(value):
@@ -123,13 +125,14 @@ def _table(name, header_line, header, raw_rows):
             twice.append(h)
         seen.add(h)
     if twice:
-        raise ImportFailed([f"{name}:{header_line}: column(s) named more than once: {', '.join(sorted(set(twice)))}"])
+        raise ImportFailed([f"{name}:{header_line}: " + _("column(s) named more than once: %(columns)s",
+                                                          columns=", ".join(sorted(set(twice))))])
     rows = []
     for line, cells in raw_rows:
         values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header) if h}
         if not any(values.values()):
             continue  # a blank line (eBay leaves one under the header)
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            values["\0wide"] = f"{len(cells)} fields, the header has {len(header)}"
+            values["\0wide"] = _("%(count)s fields, the header has %(fields)s", count=len(cells), fields=len(header))
         rows.append((line, values))
     return Table(name, header_line, header, rows)

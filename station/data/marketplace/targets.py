@@ -23,6 +23,8 @@ Choices (README "Marketplace files"):
 import json
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from station import money
 from station.data import fx
 from station.data.marketplace import reasons
@@ -80,7 +82,8 @@ def require_columns(table, fields, required, problems):
         options = need if isinstance(need, tuple) else (need,)
         if not any(fields.has(f) for f in options):
             looked = ", ".join(n for f in options for n in fields.names.get(f, [f]))
-            problems.add(table.header_line, f"no column for {options[0].replace('_', ' ')} (looked for: {looked})")
+            problems.add(table.header_line, _("no column for %(field)s (looked for: %(names)s)",
+                                              field=options[0].replace("_", " "), names=looked))
 
 
 def _is_footer(values):
@@ -154,7 +157,7 @@ def _time(fields, values, field, ctx, problems, line, required=False):
     text = fields.get(values, field)
     if not text:
         if required:
-            problems.add(line, f"{fields.label(field)}: a date is required")
+            problems.add(line, f"{fields.label(field)}: " + _("a date is required"))
         return None
     try:
         return timestamp(text, ctx.options.get("dates", "iso"))
@@ -174,13 +177,16 @@ def _amount(fields, values, field, currency, problems, line):
         problems.add(line, f"{fields.label(field)}: {exc}")
         return None, currency
     if currency and found and found != currency:
-        problems.add(line, f"{fields.label(field)}: in {found}, the order is in {currency}")
+        problems.add(line, f"{fields.label(field)}: " + _("in %(found)s, the order is in %(currency)s", found=found,
+                                                          currency=currency))
         return None, currency
     if amount < 0:
-        problems.add(line, f"{fields.label(field)}: a negative amount ({text!r})")
+        problems.add(line, f"{fields.label(field)}: " + _("a negative amount (%(value)s)", value=repr(text)))
         return None, currency
     if amount > money.MAX_AMOUNT:
-        problems.add(line, f"{fields.label(field)}: more than {money.MAX_AMOUNT:,} ({text!r})")
+        maximum = format(money.MAX_AMOUNT, ",")
+        problems.add(line, f"{fields.label(field)}: " + _("more than %(maximum)s (%(value)s)", maximum=maximum,
+                                                          value=repr(text)))
         return None, currency
     return amount, found or currency
 
@@ -188,7 +194,7 @@ def _amount(fields, values, field, currency, problems, line):
 def _qty(fields, values, problems, line, field="qty"):
     text = fields.get(values, field)
     if not text:
-        problems.add(line, f"{fields.label(field)}: a quantity is required")
+        problems.add(line, f"{fields.label(field)}: " + _("a quantity is required"))
         return None
     try:
         return quantity(text)
@@ -242,7 +248,7 @@ def orders(ctx, table, fields, problems):
         order_no = fields.get(values, "order_no")
         if not order_no:
             if fields.get(values, "sku") or fields.get(values, "qty"):
-                problems.add(line, f"{fields.label('order_no')}: an order number is required")
+                problems.add(line, f"{fields.label('order_no')}: " + _("an order number is required"))
             continue
         grouped.setdefault(order_no, []).append((line, values))
     known_products = ctx.existing("products", "sku", [fields.get(v, "sku") for rows_ in grouped.values()
@@ -262,14 +268,14 @@ def _order(ctx, fields, out, problems, order_no, order_rows, known_products):
     dated = [_time(fields, v, "placed_at", ctx, problems, line) for line, v in order_rows if fields.get(v, "placed_at")]
     placed_at = next((d for d in dated if d), None)
     if not dated:
-        problems.add(first, f"{fields.label('placed_at')}: the order has no date")
+        problems.add(first, f"{fields.label('placed_at')}: " + _("the order has no date"))
     shipped = next(((line, v) for line, v in order_rows if fields.get(v, "shipped_at")), None)
     shipped_at = _time(fields, shipped[1], "shipped_at", ctx, problems, shipped[0]) if shipped else None
     country_row = next(((line, v) for line, v in order_rows if fields.get(v, "country")), (first, {}))
     country_code = _country(fields, country_row[1], problems, country_row[0])
     currency = (head["currency"] or options.get("currency") or "").upper() or None
     if currency and currency not in money.CURRENCIES:
-        problems.add(first, f"{fields.label('currency')}: not a currency code: {currency!r}")
+        problems.add(first, f"{fields.label('currency')}: " + _("not a currency code: %(value)s", value=repr(currency)))
         return
     # lines: rows with a product; eBay's summary row of a multi-item order has none
     lines = []
@@ -298,7 +304,7 @@ def _order(ctx, fields, out, problems, order_no, order_rows, known_products):
         return  # no product line (a gift card, a cancelled line only): nothing that could come back
     if currency is None:
         problems.add(first, f"{fields.label('currency') if fields.has('currency') else 'currency'}: "
-                            "the order's currency is not in the file (no currency column, no sign on its prices)")
+                            + _("the order's currency is not in the file (no currency column, no sign on its prices)"))
         return
     if placed_at is None:
         return
@@ -365,10 +371,10 @@ def returns(ctx, table, fields, problems, source=None):
             continue
         order_no, sku = fields.get(values, "order_no"), fields.get(values, "sku")
         if not order_no:
-            problems.add(line, f"{fields.label('order_no')}: an order number is required")
+            problems.add(line, f"{fields.label('order_no')}: " + _("an order number is required"))
             continue
         if not sku:
-            problems.add(line, f"{fields.label('sku')}: the product's SKU is required")
+            problems.add(line, f"{fields.label('sku')}: " + _("the product's SKU is required"))
             continue
         status = fields.get(values, "request_status").casefold()
         if status and status in options.get("skip_status", ()):
@@ -380,12 +386,13 @@ def returns(ctx, table, fields, problems, source=None):
         else:
             rma_no = fields.get(values, "rma_no")
             if not rma_no:
-                problems.add(line, f"{fields.label('rma_no')}: the RMA number is required")
+                problems.add(line, f"{fields.label('rma_no')}: " + _("the RMA number is required"))
                 continue
         held = requests.setdefault(rma_no, {"line": line, "order_no": order_no, "rows": []})
         if held["order_no"] != order_no:
-            problems.add(line, f"{fields.label('rma_no')}: RMA {rma_no} is for order {held['order_no']} on line "
-                               f"{held['line']}, here for {order_no}")
+            problems.add(line, f"{fields.label('rma_no')}: " + _(
+                "RMA %(rma)s is for order %(order)s on line %(line)s, here for %(other)s", rma=rma_no,
+                order=held["order_no"], line=held["line"], other=order_no))
             continue
         held["rows"].append((line, values))
     orders_known = ctx.existing("orders", "order_no", [r["order_no"] for r in requests.values()])
@@ -408,13 +415,13 @@ def _return(ctx, fields, out, problems, rma_no, request, orders_known, known_pro
     created_at = _time(fields, values0, "created_at", ctx, problems, first)
     currency = (fields.get(values0, "currency") or options.get("currency") or "").upper() or None
     if currency and currency not in money.CURRENCIES:
-        problems.add(first, f"{fields.label('currency')}: not a currency code: {currency!r}")
+        problems.add(first, f"{fields.label('currency')}: " + _("not a currency code: %(value)s", value=repr(currency)))
         return
     code = next((fields.get(v, "reason_code") for _, v in request["rows"] if fields.get(v, "reason_code")), "")
     reason = reasons.resolve(ctx.reason_table, ctx.channel, code) if code else None
     if code and reason is None:
         out.unmapped.setdefault(code, first)
-    label_cost, _ = _amount(fields, values0, "label_cost", currency or ctx.base, problems, first)
+    label_cost, _currency = _amount(fields, values0, "label_cost", currency or ctx.base, problems, first)
     payer_text = fields.get(values0, "label_paid_by").casefold()
     payer = options.get("label_payers", {}).get(payer_text, payer_text) if payer_text else None
     if payer not in ("seller", "customer", "marketplace"):
@@ -431,15 +438,16 @@ def _return(ctx, fields, out, problems, rma_no, request, orders_known, known_pro
         placed = _time(fields, values0, "placed_at", ctx, problems, first) if fields.get(values0, "placed_at") \
             else created_at
         if placed is None:
-            problems.add(first, f"{fields.label('placed_at')}: order {order_no} is not in the station and the row has "
-                                "no date for it (import the order report first)")
+            problems.add(first, f"{fields.label('placed_at')}: " + _(
+                "order %(order)s is not in the station and the row has no date for it (import the order report first)",
+                order=order_no))
             return
         customer_id = _placeholder_customer(ctx, out, order_no, first)
         out.put("orders", order_no, first, {"order_no": order_no, "customer_id": customer_id, "placed_at": placed,
                                             "channel": ctx.channel, "currency": currency or ctx.base,
                                             "status": "delivered"})
         if source != "fba":  # an FBA return never reaches this bench: no lines to pay from
-            amount, _ = _amount(fields, values0, "order_amount", currency or ctx.base, problems, first)
+            amount, _currency = _amount(fields, values0, "order_amount", currency or ctx.base, problems, first)
             order_qty = fields.get(values0, "order_qty")
             for line, values in request["rows"]:
                 sku = fields.get(values, "sku")
@@ -483,8 +491,8 @@ def removals(ctx, table, fields, problems):
         removal_id, sku, tracking = (fields.get(values, f) for f in ("removal_id", "sku", "tracking_no"))
         missing = [f for f, v in (("removal_id", removal_id), ("sku", sku), ("tracking_no", tracking)) if not v]
         if missing:
-            problems.add(line, "; ".join(f"{fields.label(f)}: required (a box is found by its tracking number)"
-                                         if f == "tracking_no" else f"{fields.label(f)}: required" for f in missing))
+            problems.add(line, "; ".join(f"{fields.label(f)}: " + _("required (a box is found by its tracking number)")
+                                         if f == "tracking_no" else f"{fields.label(f)}: " + _("required") for f in missing))
             continue
         qty = _qty(fields, values, problems, line)
         if qty is None:
@@ -513,7 +521,7 @@ def _removal(ctx, fields, out, problems, removal_id, shipped, known_products):
     shipped_at = _time(fields, values0, "shipped_at", ctx, problems, first)
     placed = requested or shipped_at
     if placed is None:
-        problems.add(first, f"{fields.label('requested_at')}: the removal order has no date")
+        problems.add(first, f"{fields.label('requested_at')}: " + _("the removal order has no date"))
         return
     # the order's lines: every box of it, those of earlier reports too (a later report may list only new boxes)
     in_file = {f"{removal_id}-{tracking}" for tracking, _ in shipped}

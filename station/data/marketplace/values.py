@@ -4,6 +4,8 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+
 from station.data.importer.values import COUNTRIES
 from station.money import CURRENCIES
 from station.timeutil import normalise
@@ -47,7 +49,7 @@ def timestamp(text, formats="iso"):
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    raise ValueError(f"not a date this format knows: {text!r}")
+    raise ValueError(_("not a date this format knows: %(value)s", value=repr(text)))
 
 
 _ALL_OFFSET_FORMS = ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S.%f%z"]
@@ -69,7 +71,7 @@ def money(text, currency=None):
     """
     raw = text.strip()
     if len(raw) > 40 or sum(c.isdigit() for c in raw) > 16:
-        raise ValueError(f"not an amount (too many digits): {raw[:40]!r}")
+        raise ValueError(_("not an amount (too many digits): %(value)s", value=repr(raw[:40])))
     found = None
     value = raw.replace("\u00a0", " ")
     head = value[:3].upper()
@@ -86,25 +88,26 @@ def money(text, currency=None):
     value = value.strip("()-+ ")
     match = _AMOUNT.match(value)
     if not match:
-        raise ValueError(f"not an amount: {raw!r}")
+        raise ValueError(_("not an amount: %(value)s", value=repr(raw)))
     whole, fraction = match.group(1), match.group(2)
     separators = re.sub(r"\d", "", whole)
     if separators and fraction is not None:
         # 1,234.50 or 1.234,50: the last separator is the decimal one, the others group thousands
         decimal_sep = value[len(whole)]
         if decimal_sep in separators:
-            raise ValueError(f"not an amount (the same sign groups thousands and marks decimals): {raw!r}")
+            raise ValueError(_("not an amount (the same sign groups thousands and marks decimals): %(value)s",
+                               value=repr(raw)))
     elif separators and fraction is None:
         # 1,234 or 1.234: a grouped whole number; one separator followed by exactly 3 digits
         # is ambiguous (1.234 in German is 1234), read it as thousands as every platform groups by 3
         pass
     elif fraction is not None and len(fraction) == 3 and value[len(whole)] == ",":
-        raise ValueError(f"not an amount (1,234: a thousands comma or a decimal comma?): {raw!r}")
+        raise ValueError(_("not an amount (1,234: a thousands comma or a decimal comma?): %(value)s", value=repr(raw)))
     digits = re.sub(r"\D", "", whole) + ("." + fraction if fraction is not None else "")
     try:
         amount = Decimal(digits)
     except InvalidOperation:
-        raise ValueError(f"not an amount: {raw!r}") from None
+        raise ValueError(_("not an amount: %(value)s", value=repr(raw))) from None
     return (-amount if negative else amount), found or currency
 
 
@@ -114,7 +117,7 @@ def quantity(text):
         value = int(Decimal(text))
         if value >= 1:
             return value
-    raise ValueError(f"not a quantity (a whole number of at least 1): {text!r}")
+    raise ValueError(_("not a quantity (a whole number of at least 1): %(value)s", value=repr(text)))
 
 
 # The names the platforms write where a code belongs (eBay's "Buyer Country"), beyond the
@@ -147,4 +150,4 @@ def country(text):
         matches = []
     if len(matches) == 1:
         return matches[0].alpha_2
-    raise ValueError(f"not a country this station knows: {raw!r}")
+    raise ValueError(_("not a country this station knows: %(value)s", value=repr(raw)))

@@ -5,6 +5,7 @@ Every rate is written by station/data/fx.py's `set_rate`, which checks it and re
 `fx.rate_set` event; a refused value comes back next to its field and nothing is saved.
 """
 from flask import request
+from flask_babel import gettext as _, ngettext
 
 from station import policy as policy_module
 from station.data import fx
@@ -78,7 +79,7 @@ def currency_set():
     base = base_currency(db)
     try:
         if form["currency"].upper() == base:
-            raise bad("currency", f"{base} is the base currency: its rate is always 1")
+            raise bad("currency", _("%(base)s is the base currency: its rate is always 1", base=base))
         saved = fx.set_rate(db, request.form.get("currency", ""), request.form.get("rate", ""),
                             as_of=form["as_of"] or None, user=user_name())
     except ServiceError as exc:
@@ -87,9 +88,13 @@ def currency_set():
                       **_context(db, form=form, errors={field: exc.message.split(": ", 1)[-1]}))
     code = saved["currency"]
     orders = db.execute("SELECT count(*) FROM orders WHERE upper(currency) = ?", [code]).fetchone()[0]
-    as_of = f" as of {saved['as_of'][:10]}" if saved["as_of"] else ""
-    text = f"Saved: 1 {code} = {saved['rate']} {base}{as_of}"
+    if saved["as_of"]:
+        text = _("Saved: 1 %(code)s = %(rate)s %(base)s as of %(day)s", code=code, rate=saved["rate"], base=base,
+                 day=saved["as_of"][:10])
+    else:
+        text = _("Saved: 1 %(code)s = %(rate)s %(base)s", code=code, rate=saved["rate"], base=base)
     if orders:
-        text += f"; {orders} order{'s' if orders != 1 else ''} in {code} are valued in {base} from now on"
+        text += ngettext("; %(num)d order in %(code)s are valued in %(base)s from now on",
+                         "; %(num)d orders in %(code)s are valued in %(base)s from now on", orders, code=code, base=base)
     return answer("admin/currencies.html", "admin/_fx_form.html", oob=True,
                   **_context(db, message=msg("ok", text)))

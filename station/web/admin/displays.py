@@ -1,6 +1,7 @@
 """Floor displays: an admin makes a link for a TV (shown once) and revokes it; the TV shows the
 wall-board at that link without anyone signing in on it."""
 from flask import request, url_for
+from flask_babel import gettext as _
 
 from station.db import get_db
 from station.errors import ServiceError
@@ -31,7 +32,7 @@ def display_create():
     except ServiceError as exc:
         return _screen(status=exc.status, error=exc.message)
     made["url"] = url_for("reports.floor", token=made["token"], _external=True)
-    return _screen(msg("ok", f"Display “{made['name']}” made: open its link on the TV (shown this once)"), made=made)
+    return _screen(msg("ok", _("Display “%(name)s” made: open its link on the TV (shown this once)", name=made["name"])), made=made)
 
 
 @bp.post("/displays/<id:token_id>/revoke")
@@ -41,4 +42,4 @@ def display_revoke(token_id):
         displays.revoke(get_db(), token_id, user_name())
     except ServiceError as exc:
         return _screen(msg("error", exc.message), exc.status)
-    return _screen(msg("ok", f"Display {token_id} revoked: its TV shows nothing any more"))
+    return _screen(msg("ok", _("Display %(id)s revoked: its TV shows nothing any more", id=token_id)))

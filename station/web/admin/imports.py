@@ -9,6 +9,7 @@ previewed proves nothing about the bytes that arrive next).
 from pathlib import PurePosixPath
 
 from flask import request
+from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from station.data import marketplace
@@ -19,6 +20,7 @@ from station.data.marketplace.targets import REQUIRED_FIELDS, TARGET_FIELDS
 from station.data.marketplace.values import DATE_FORMATS
 from station.db import get_db
 from station.errors import ServiceError, bad
+from station.languages import N_
 from station.roles import ADMINS
 from station.web.admin import answer, bp, render, user_name
 from station.web.pages import msg
@@ -29,8 +31,14 @@ FORM_SLACK = 64 * 1024  # the multipart envelope and the other fields around the
 DRAIN_BYTES = 64 * 1024 * 1024  # read (and drop) a body up to this before answering 413 (see _drain)
 KINDS = ("csv", "tsv", "tab", "txt", "xlsx", "xls")  # .xls: the reader says to save it as .xlsx
 PROBLEMS_SHOWN = 500  # a page lists this many problems; the API answers every one
-TABLE_LABELS = {"customers": "customers", "products": "products", "orders": "orders", "order_lines": "order lines",
-                "cartons": "cartons (outbound tracking)", "rmas": "RMAs", "rma_lines": "RMA lines"}
+TABLE_LABELS = {"customers": N_("customers"), "products": N_("products"), "orders": N_("orders"),
+                "order_lines": N_("order lines"), "cartons": N_("cartons (outbound tracking)"), "rmas": N_("RMAs"),
+                "rma_lines": N_("RMA lines")}
+# what a file holds (a mapping's target, targets.py) and a saved mapping's options, as the screen names them
+TARGET_NAMES = {"orders": N_("orders"), "returns": N_("returns"), "fba_returns": N_("fba returns"),
+                "removals": N_("removals")}
+OPTION_NAMES = {"channel": N_("channel"), "dates": N_("dates"), "currency": N_("currency"),
+                "default_status": N_("default status")}
 OPTION_FIELDS = ("channel", "dates", "currency", "default_status")
 MAPPING_FIELDS = ("name", "target", "columns") + OPTION_FIELDS + ("options",)
 
@@ -42,7 +50,7 @@ def file_name(raw):
     return name or "upload"
 
 
-def read_upload(field="file", missing="choose the file to read"):
+def read_upload(field="file", missing=N_("choose the file to read")):
     """(name, bytes) of the file sent as `field`, at most MAX_BYTES (also for POST /api/imports).
 
     Called before anything reads the form: the limit must be set before the body is parsed.
@@ -54,11 +62,11 @@ def read_upload(field="file", missing="choose the file to read"):
         _drain()
         raise _too_large(field) from None
     if upload is None or not upload.filename:
-        raise bad(field, missing)
+        raise bad(field, _(missing))
     name = file_name(upload.filename)
     kind = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if kind and kind not in KINDS:
-        raise bad(field, f"a .{kind[:10]} file: choose a CSV, TSV, TXT or XLSX file")
+        raise bad(field, _("a .%(kind)s file: choose a CSV, TSV, TXT or XLSX file", kind=kind[:10]))
     data = upload.stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise _too_large(field)
@@ -66,7 +74,8 @@ def read_upload(field="file", missing="choose the file to read"):
 
 
 def _too_large(field):
-    return ServiceError("too_large", f"{field}: larger than {MAX_BYTES // (1024 * 1024)} MB", 413, field=field)
+    return ServiceError("too_large", f"{field}: " + _("larger than %(mb)s MB", mb=MAX_BYTES // (1024 * 1024)), 413,
+                        field=field)
 
 
 def _drain():
@@ -95,11 +104,20 @@ def chosen_format(db):
     """The format the form names: a preset or a saved mapping; a ServiceError naming `format` otherwise."""
     name = form_value("format")
     if not name:
-        raise bad("format", "choose the file's format")
+        raise bad("format", _("choose the file's format"))
     try:
         return mappings.get(db, name)["name"]
     except ServiceError as exc:
         raise ServiceError(exc.code, f"format: {exc.message}", exc.status, field="format") from None
+
+
+def target_name(target):
+    """What a file holds, in the screen's language (an unknown target as it is)."""
+    return _(TARGET_NAMES[target]) if target in TARGET_NAMES else target.replace("_", " ")
+
+
+def option_name(key):
+    return _(OPTION_NAMES[key]) if key in OPTION_NAMES else key.replace("_", " ")
 
 
 def blank_mapping(target="orders"):
@@ -109,7 +127,9 @@ def blank_mapping(target="orders"):
 
 def _context(db, **extra):
     context = {"presets": list(PRESETS.values()), "saved": mappings.saved(db), "chosen": "", "result": None,
-               "errors": {}, "max_mb": MAX_BYTES // (1024 * 1024), "kinds": KINDS, "table_labels": TABLE_LABELS,
+               "errors": {}, "max_mb": MAX_BYTES // (1024 * 1024), "kinds": KINDS,
+               "table_labels": {key: _(label) for key, label in TABLE_LABELS.items()},
+               "target_name": target_name, "option_name": option_name,
                "problems_shown": PROBLEMS_SHOWN, "mapping": blank_mapping(), "mapping_errors": {},
                "mapping_message": None, "list_message": None, "target_fields": TARGET_FIELDS,
                "required_fields": REQUIRED_FIELDS, "date_formats": list(DATE_FORMATS), "main": None}
@@ -179,8 +199,8 @@ def import_run():
 def unreadable_number(name):
     """The converter crashes on a money cell of hundreds of digits (decimal.InvalidOperation while
     rounding) before the import's own bounds are checked: refuse the file rather than answer a 500."""
-    return ServiceError("import_failed", f"file: {name}: a number in it is too long to read (at most 1,000,000,000)",
-                        400, field="file")
+    return ServiceError("import_failed", "file: " + _("%(file)s: a number in it is too long to read (at most "
+                                                      "1,000,000,000)", file=name), 400, field="file")
 
 
 # --- saved mappings ---------------------------------------------------------------------------
@@ -234,10 +254,11 @@ def import_mapping_save():
         field = exc.extra.get("field") if exc.extra.get("field") in MAPPING_FIELDS else "columns"
         errors = {field: exc.message.split(": ", 1)[-1]}
         if field == "columns":  # mark each required field left empty, beside the message above them
-            errors.update({f"column-{f}": "required" for f in REQUIRED_FIELDS.get(target, ()) if not form["columns"].get(f)})
+            errors.update({f"column-{f}": _("required") for f in REQUIRED_FIELDS.get(target, ()) if not form["columns"].get(f)})
         return answer("admin/imports.html", "admin/_import_mapping.html", exc.status,
                       **_context(db, mapping=form, mapping_errors=errors))
-    text = f"Saved the mapping {saved['name']} ({saved['target']}): choose it under Format to read a file with it"
+    text = _("Saved the mapping %(name)s (%(target)s): choose it under Format to read a file with it",
+             name=saved["name"], target=saved["target"])
     return answer("admin/imports.html", "admin/_import_mapping.html", oob=True,
                   **_context(db, mapping_message=msg("ok", text)))
 
@@ -253,4 +274,4 @@ def import_mapping_delete(name):
         return answer("admin/imports.html", "admin/_import_mappings.html", exc.status, oob=True,
                       **_context(db, main="list", list_message=msg("error", exc.message)))
     return answer("admin/imports.html", "admin/_import_mappings.html", oob=True,
-                  **_context(db, main="list", list_message=msg("ok", f"Deleted the mapping {name}")))
+                  **_context(db, main="list", list_message=msg("ok", _("Deleted the mapping %(name)s", name=name))))

@@ -3,12 +3,14 @@ platforms' files (their downloads in platform_files.py)."""
 from datetime import timedelta
 
 from flask import Response, request, url_for
+from flask_babel import gettext as _
 
 from station import daterange
 from station.data import exports, platform_files, webhooks
 from station.db import get_db
 from station.errors import ServiceError
 from station.inputs import whole_number
+from station.languages import N_
 from station.events import feed
 from station.roles import ADMINS
 from station.reporting.tables import to_csv
@@ -18,8 +20,10 @@ from station.web.pages import msg, wants_fragment
 from station.web.admin import answer, bp, render
 
 KINDS = [("decisions", "Decisions"), ("stock-changes", "Stock changes"), ("refunds", "Refunds")]
-PRESETS = [("today", "Today"), ("yesterday", "Yesterday"), ("last-7-days", "Last 7 days"),
-           ("last-30-days", "Last 30 days"), ("this-month", "This month"), ("last-month", "Last month")]
+DOWNLOADS = {"decisions": N_("Download decisions"), "stock-changes": N_("Download stock changes"),
+             "refunds": N_("Download refunds")}  # each kind's button (the count follows it)
+PRESETS = [("today", N_("Today")), ("yesterday", N_("Yesterday")), ("last-7-days", N_("Last 7 days")),
+           ("last-30-days", N_("Last 30 days")), ("this-month", N_("This month")), ("last-month", N_("Last month"))]
 FEED_PAGE = 50
 
 
@@ -48,17 +52,19 @@ def _range_args(args):
 
 def _exports(db, from_, to):
     """Counts per kind for the range, or the range's error for the field it names."""
-    context = {"kinds": KINDS, "presets": PRESETS, "from_": from_, "to": to, "counts": None, "range_error": None}
+    context = {"kinds": [(kind, _(DOWNLOADS[kind])) for kind, _label in KINDS],
+               "presets": [(key, _(label)) for key, label in PRESETS], "from_": from_, "to": to, "counts": None,
+               "range_error": None}
     try:
         for value, field in ((from_, "from"), (to, "to")):
             if value and len(value) != 10:
-                raise ServiceError("bad_request", "must be a date YYYY-MM-DD", 400, field=field)
+                raise ServiceError("bad_request", _("must be a date YYYY-MM-DD"), 400, field=field)
             daterange.parse_day(value, field)
         context["counts"] = {kind: exports.count(db, kind, from_ or None, to or None) for kind, _ in KINDS}
     except ServiceError as exc:
         text = exc.message.split(": ", 1)[-1]
-        if text == "is before from":
-            text = "the end day is before the start day"
+        if text in ("is before from", _("is before from")):
+            text = _("the end day is before the start day")
         context["range_error"] = {"field": exc.extra.get("field", "from"), "text": text}
     return context
 
@@ -117,7 +123,7 @@ def webhook_add():
         return answer("admin/integrations.html", "admin/_webhook_form.html", exc.status,
                       **_context(db, form=form, errors={field: exc.message.split(": ", 1)[-1]}))
     return answer("admin/integrations.html", "admin/_webhook_form.html", oob=True,
-                  **_context(db, secret=hook["secret"], message=msg("ok", f"Added {hook['name']}: it receives events from now on")))
+                  **_context(db, secret=hook["secret"], message=msg("ok", _("Added %(name)s: it receives events from now on", name=hook["name"]))))
 
 
 @bp.post("/integrations/webhooks/<id:webhook_id>/active")
@@ -155,7 +161,7 @@ def export_csv():
     from_, to = _range_args(request.args)
     context = _context(db, platform=True)
     if kind not in dict(KINDS):
-        context["range_error"] = {"field": "kind", "text": "choose decisions, stock changes or refunds"}
+        context["range_error"] = {"field": "kind", "text": _("choose decisions, stock changes or refunds")}
     if context["range_error"]:
         return render("admin/integrations.html", 400, **context)
     columns, found = exports.export(db, kind, from_ or None, to or None)

@@ -2,6 +2,7 @@
 Price & Quantity file, and one channel's refund lines for a date range. A refused input is the
 page again with the reason next to its field (400), never a file."""
 from flask import request
+from flask_babel import gettext as _
 
 from station.data import platform_files
 from station.db import get_db
@@ -18,8 +19,8 @@ def refused(db, exc, form):
     """The whole page, 4xx, with the reason next to the field it names."""
     field = exc.extra.get("field") or "platform"
     text = exc.message.split(": ", 1)[-1] if exc.message.startswith(f"{field}: ") else exc.message
-    if text == "is before from":
-        text = "the end day is before the start day"
+    if text in ("is before from", _("is before from")):
+        text = _("the end day is before the start day")
     context = _context(db, platform=False)  # the panel comes next, with the form as typed
     start, end = preset_range("last-7-days")  # the exports panel keeps its own range, not these fields
     context.update(_exports(db, start.isoformat(), end.isoformat()))

@@ -5,10 +5,12 @@ and get it when the code is mapped), changes or adds a mapping, or dismisses a c
 for a reason at the bench). Every rule and the audit are station/data/marketplace/reasons.py's.
 """
 from flask import request, url_for
+from flask_babel import gettext as _, ngettext
 
 from station.data.marketplace import reasons as channel_reasons
 from station.db import get_db, rows
 from station.errors import ServiceError
+from station.languages import N_
 from station.policy import REASON_LABELS, REASONS
 from station.roles import ADMINS, SUPERVISORS
 from station.web.admin import answer, bp, render, user_name
@@ -21,8 +23,26 @@ MAX_FIELD = 100
 
 # Admin screens opened from the admin pages rather than the bar (which keeps one row on a 1024-px
 # bench): layout.html lists those the badge's role opens, Reason codes with the count waiting.
-MORE_SCREENS = [("admin.currencies", "Currencies", ADMINS), ("admin.imports", "Imports", ADMINS),
-                ("admin.reasons", "Reason codes", SUPERVISORS)]
+MORE_SCREENS = [("admin.currencies", N_("Currencies"), ADMINS), ("admin.imports", N_("Imports"), ADMINS),
+                ("admin.reasons", N_("Reason codes"), SUPERVISORS)]
+# the side a reason puts the fault on (channel_reasons.side), as the screen says it: alone (in a
+# reason's list) and as a phrase (beside a mapping)
+SIDES = {"seller": N_("seller"), "customer": N_("customer"), "neither": N_("neither")}
+SIDE_PHRASES = {"seller": N_("seller side"), "customer": N_("customer side"), "neither": N_("neither side")}
+
+
+def side_name(reason):
+    side = channel_reasons.side(reason)
+    return _(SIDES[side])
+
+
+def side_phrase(side):
+    return _(SIDE_PHRASES[side]) if side in SIDE_PHRASES else side
+
+
+def reason_labels():
+    """Every station reason's label in the screen's language."""
+    return {code: _(label) for code, label in REASON_LABELS.items()}
 
 
 @bp.context_processor
@@ -30,7 +50,7 @@ def more_screens():
     def admin_links():
         """[(url, label, current)] of MORE_SCREENS for this badge."""
         user = current_user()
-        return [(url_for(endpoint), label, request.endpoint == endpoint) for endpoint, label, roles in MORE_SCREENS
+        return [(url_for(endpoint), _(label), request.endpoint == endpoint) for endpoint, label, roles in MORE_SCREENS
                 if user and user["role"] in roles]
 
     return {"admin_links": admin_links, "reasons_waiting": lambda: len(channel_reasons.waiting(get_db()))}
@@ -58,7 +78,8 @@ def _context(db, **extra):
     listing = channel_reasons.listing(db)
     context = {"waiting": channel_reasons.waiting(db), "channels": sorted({m["channel"] for m in listing}),
                "mappings": [m for m in listing if shown in (None, m["channel"])], "shown": shown,
-               "history": history(db), "reasons": REASONS, "labels": REASON_LABELS, "side": channel_reasons.side,
+               "history": history(db), "reasons": REASONS, "labels": reason_labels(), "side": side_name,
+               "side_phrase": side_phrase, "defaults_by": channel_reasons.DEFAULTS_BY,
                "form": {"channel": "", "code": "", "reason": ""}, "errors": {}, "row": None, "message": None,
                "main": None}
     context.update(extra)
@@ -86,14 +107,17 @@ def reason_set():
         extra = {"form": form} if widget == "form" else {"row": (form["channel"].lower(), form["code"])}
         return answer("admin/reasons.html", "admin/_reason_answer.html", exc.status, **_context(
             db, main=widget, errors={field: exc.message.split(": ", 1)[-1]}, **extra))
-    label = REASON_LABELS[done["reason"]]
+    label = _(REASON_LABELS[done["reason"]])
     if not done["changed"]:
-        text = f"{done['channel']} {done['code']} already maps to {label}: nothing changed"
+        text = _("%(channel)s %(code)s already maps to %(reason)s: nothing changed", channel=done["channel"],
+                 code=done["code"], reason=label)
     else:
         filled = done.get("rmas_filled") or 0
-        text = f"{done['channel']} {done['code']} → {label} ({channel_reasons.side(done['reason'])} side)"
+        text = _("%(channel)s %(code)s → %(reason)s (%(side)s)", channel=done["channel"], code=done["code"],
+                 reason=label, side=side_phrase(channel_reasons.side(done["reason"])))
         if filled:
-            text += f"; {filled} RMA{'s' if filled != 1 else ''} waiting for it got the reason"
+            text += ngettext("; %(num)d RMA waiting for it got the reason",
+                             "; %(num)d RMAs waiting for it got the reason", filled)
     return answer("admin/reasons.html", "admin/_reason_answer.html", oob=True,
                   **_context(db, main=widget, message=msg("ok", text)))
 
@@ -108,8 +132,9 @@ def reason_dismiss():
         channel_reasons.dismiss(db, channel, code, user_name())
     except ServiceError as exc:
         return answer("admin/reasons.html", "admin/_reason_answer.html", exc.status, oob=True,
-                      **_context(db, main="waiting", message=msg("error", f"{channel} {code} is no longer waiting (mapped or "
-                                                          "dismissed already): nothing changed")))
-    text = f"Dismissed {channel} {code}: its RMAs ask for a reason at the bench"
+                      **_context(db, main="waiting", message=msg("error", _(
+                          "%(channel)s %(code)s is no longer waiting (mapped or dismissed already): nothing changed",
+                          channel=channel, code=code))))
+    text = _("Dismissed %(channel)s %(code)s: its RMAs ask for a reason at the bench", channel=channel, code=code)
     return answer("admin/reasons.html", "admin/_reason_answer.html", oob=True,
                   **_context(db, main="waiting", message=msg("ok", text)))
