@@ -106,7 +106,7 @@ ALLOWED_WORDS = {
     "RMA", "RMAs", "SKU", "SKUs", "GTIN", "EAN", "UPC", "SSCC", "GS1", "LPN", "FBA", "CSV", "TSV", "JSON", "XLSX", "ZPL",
     "PDF", "PNG", "JPEG", "QR", "USB", "TV", "API", "URL", "HTTP", "HTTPS", "ID", "PIN", "OK", "ISO", "IANA", "UTC",
     "HMAC", "SHA", "ERP", "WMS", "RTV", "px", "mm", "kg", "g", "dpi", "cm", "in", "ms", "s", "min", "h", "AM", "PM",
-    "Amazon", "eBay", "AliExpress", "DHgate", "Shopify", "Zebra", "CUPS", "USPS", "UPS", "DHL", "FedEx",
+    "TXT", "MB", "KB", "GB", "Webhook", "Webhooks", "Amazon", "eBay", "AliExpress", "DHgate", "Shopify", "Zebra", "CUPS", "USPS", "UPS", "DHL", "FedEx",
     "Returns", "Station",  # the product's name in the page title beside its translation
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z']+")
