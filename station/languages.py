@@ -4,6 +4,8 @@ A code here is a Babel locale identifier: `en` and `zh_Hans` (Simplified Chinese
 the command line, CSV files and printed ZPL labels stay in English whatever the user's language:
 integrations read them.
 """
+from flask_babel import gettext as _
+
 from station import db as db_module
 from station.errors import bad
 
@@ -36,7 +38,7 @@ def checked(code, field="language"):
     """`code` as a language the station speaks, or a 400 naming the field and the choices."""
     language = normalize(code)
     if language is None:
-        raise bad(field, "must be one of " + ", ".join(LANGUAGES))
+        raise bad(field, _("must be one of %(choices)s", choices=", ".join(LANGUAGES)))
     return language
 
 
