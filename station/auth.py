@@ -4,6 +4,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from station import db as db_module
@@ -29,23 +30,23 @@ def add_user(db, name, role, pin, badge, language=None):
     screens' language for them (station/languages.py), English when not given."""
     name, badge = str(name or "").strip(), str(badge or "").strip()
     if not name or len(name) > 100:
-        raise bad("name", "a name of 1 to 100 characters is required")
+        raise bad("name", _("a name of 1 to 100 characters is required"))
     if _CONTROL.search(name):
-        raise bad("name", "a name cannot hold control characters")
+        raise bad("name", _("a name cannot hold control characters"))
     if role not in ROLES:
-        raise bad("role", f"must be one of {', '.join(ROLES)}")
+        raise bad("role", _("must be one of %(choices)s", choices=", ".join(ROLES)))
     if not PIN_RE.fullmatch(str(pin or "")):  # fullmatch: "1234\n" is not a PIN anyone can type
-        raise bad("pin", "a PIN is 4 to 8 digits")
+        raise bad("pin", _("a PIN is 4 to 8 digits"))
     if not badge or len(badge) > 64:
-        raise bad("badge", "a badge code of 1 to 64 characters is required")
+        raise bad("badge", _("a badge code of 1 to 64 characters is required"))
     if _CONTROL.search(badge):
-        raise bad("badge", "a badge code cannot hold control characters (no scanner sends them)")
+        raise bad("badge", _("a badge code cannot hold control characters (no scanner sends them)"))
     language = languages.checked(language) if language else languages.DEFAULT
     with db_module.write(db):
         if db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
-            raise ServiceError("exists", f"user {name} already exists", 409, field="name")
+            raise ServiceError("exists", _("user %(name)s already exists", name=name), 409, field="name")
         if db.execute("SELECT 1 FROM users WHERE badge = ?", [badge]).fetchone():
-            raise ServiceError("exists", f"badge {badge} is already in use", 409, field="badge")
+            raise ServiceError("exists", _("badge %(badge)s is already in use", badge=badge), 409, field="badge")
         db["users"].insert(
             {"name": name, "role": role, "badge": badge, "language": language, "created_at": now_iso(),
              "pin_hash": generate_password_hash(str(pin))}
@@ -68,14 +69,14 @@ def get_user(db, user_id):
 
 def _refuse_inactive(user):
     if not user["active"]:
-        raise ServiceError("inactive", "This badge is deactivated: ask an admin", 403)
+        raise ServiceError("inactive", _("This badge is deactivated: ask an admin"), 403)
 
 
 def badge_user(db, badge):
     """The active user a scanned badge belongs to (or a 404, or 403 when deactivated)."""
     rows = list(db["users"].rows_where("badge = ?", [str(badge or "").strip()]))
     if not rows:
-        raise ServiceError("unknown_badge", "This badge is not registered", 404)
+        raise ServiceError("unknown_badge", _("This badge is not registered"), 404)
     _refuse_inactive(rows[0])
     return _public(rows[0])
 
@@ -83,14 +84,15 @@ def badge_user(db, badge):
 def _locked(until):
     """The lockout, with how long it lasts and who can lift it (an admin's unlock or new PIN)."""
     minutes = max(1, -(-int((until - now()).total_seconds()) // 60))
-    return ServiceError("locked", f"Too many wrong PINs: locked for {minutes} min, or ask an admin to unlock it", 423)
+    return ServiceError("locked", _("Too many wrong PINs: locked for %(minutes)s min, or ask an admin to unlock it",
+                                   minutes=minutes), 423)
 
 
 def sign_in(db, badge, pin, attempts=5, lock_minutes=15):
     """Check a badge's PIN; repeated wrong PINs lock the badge for a while."""
     rows = list(db["users"].rows_where("badge = ?", [str(badge or "").strip()]))
     if not rows:
-        raise ServiceError("unknown_badge", "This badge is not registered", 404)
+        raise ServiceError("unknown_badge", _("This badge is not registered"), 404)
     user = rows[0]
     _refuse_inactive(user)
     locked_until = parse(user["locked_until"]) if user["locked_until"] else None
@@ -113,7 +115,7 @@ def sign_in(db, badge, pin, attempts=5, lock_minutes=15):
     if not right:
         if lock:  # say so on the attempt that locks, not only on the next one
             raise _locked(parse(lock))
-        raise ServiceError("bad_pin", "Wrong PIN", 401)
+        raise ServiceError("bad_pin", _("Wrong PIN"), 401)
     return _public(user)
 
 
@@ -126,7 +128,7 @@ def new_token(db, user_name, created_by=None):
     user = get_user_by_name(db, user_name)
     with db_module.write(db):
         if not one(db, "SELECT 1 FROM users WHERE id = ? AND active = 1", [user["id"]]):
-            raise ServiceError("inactive", f"user {user_name} is deactivated", 409)
+            raise ServiceError("inactive", _("user %(name)s is deactivated", name=user_name), 409)
         token = "rs_" + secrets.token_urlsafe(32)
         db["api_tokens"].insert(
             {"token_hash": _hash_token(token), "user_id": user["id"], "created_at": now_iso(),
@@ -179,7 +181,7 @@ def list_users(db):
 def reset_pin(db, user_id, pin):
     """Set a new PIN; it also lifts a lockout (the admin has seen the person)."""
     if not PIN_RE.fullmatch(str(pin or "")):
-        raise bad("pin", "a PIN is 4 to 8 digits")
+        raise bad("pin", _("a PIN is 4 to 8 digits"))
     with db_module.write(db):
         user = _user_row(db, user_id)
         db["users"].update(user["id"], {"pin_hash": generate_password_hash(str(pin)), "failed_pins": 0,
@@ -205,11 +207,11 @@ def set_active(db, user_id, active, by_user_id=None):
         user = _user_row(db, user_id)
         if not active:
             if by_user_id is not None and user["id"] == by_user_id:
-                raise ServiceError("self", "You cannot deactivate your own badge", 409)
+                raise ServiceError("self", _("You cannot deactivate your own badge"), 409)
             admins = db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id != ?",
                                 [user["id"]]).fetchone()[0]
             if user["role"] == "admin" and user["active"] and admins == 0:
-                raise ServiceError("last_admin", "The last active admin cannot be deactivated", 409)
+                raise ServiceError("last_admin", _("The last active admin cannot be deactivated"), 409)
         db["users"].update(user["id"], {"active": 1 if active else 0,
                                         "deactivated_at": None if active else now_iso()})
     return user["name"]

@@ -1,6 +1,8 @@
 """Inclusive date ranges from query parameters (`from`, `to` as YYYY-MM-DD)."""
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+
 from station.errors import bad
 
 
@@ -10,14 +12,14 @@ def parse_day(value, field):
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise bad(field, "must be a date YYYY-MM-DD") from None
+        raise bad(field, _("must be a date YYYY-MM-DD")) from None
 
 
 def where(column, from_=None, to=None):
     """SQL conditions and parameters for `column` (ISO text) between the two days, inclusive."""
     start, end = parse_day(from_, "from"), parse_day(to, "to")
     if start and end and end < start:
-        raise bad("to", "is before from")
+        raise bad("to", _("is before from"))
     conditions, params = [], []
     if start:
         conditions.append(f"{column} >= ?")

@@ -7,6 +7,8 @@ naming its field.
 """
 import re
 
+from flask_babel import gettext as _
+
 from station.errors import bad, not_found
 
 MAX_ID = 2**63 - 1
@@ -40,8 +42,9 @@ def whole_number(raw, field, low, high, default=None, unit=""):
     if raw is None or raw == "":
         return default
     if isinstance(raw, bool) or not (isinstance(raw, int) or _WHOLE.fullmatch(str(raw))):
-        raise bad(field, f"must be a whole number{unit}")
+        # `unit` (" of days") is said in the screen's language when its caller marked it with N_
+        raise bad(field, _("must be a whole number%(unit)s", unit=_(unit) if unit else ""))
     value = int(raw)
     if not low <= value <= high:
-        raise bad(field, f"must be from {low} to {high}")
+        raise bad(field, _("must be from %(low)s to %(high)s", low=low, high=high))
     return value

@@ -9,6 +9,8 @@ Amounts are Decimals inside and decimal strings outside ('12.50', '8400'), alway
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import gettext as _
+
 from station.errors import bad
 
 # ISO 4217 currencies money is paid in (recently withdrawn ones too, for older orders); not the
@@ -60,26 +62,27 @@ def check(raw, currency=None, maximum=MAX_AMOUNT):
     Takes a decimal string, an int, a Decimal, or a JSON number (a float as written, e.g. 12.5).
     """
     if isinstance(raw, bool) or raw is None:
-        raise ValueError("must be a decimal amount")
+        raise ValueError(_("must be a decimal amount"))
     if isinstance(raw, float):
         raw = repr(raw)
     elif isinstance(raw, (int, Decimal)):
         raw = format(raw, "f") if isinstance(raw, Decimal) else str(raw)
     if not isinstance(raw, str):
-        raise ValueError("must be a decimal amount")
+        raise ValueError(_("must be a decimal amount"))
     value = raw.strip()
     if not _DECIMAL.match(value):
         if value.startswith("-"):
-            raise ValueError(f"must not be negative, got {raw!r}")
-        raise ValueError(f"must be an ASCII decimal amount like 12.50, got {raw!r}")
+            raise ValueError(_("must not be negative, got %(raw)s", raw=repr(raw)))
+        raise ValueError(_("must be an ASCII decimal amount like 12.50, got %(raw)s", raw=repr(raw)))
     amount = Decimal(value)
     allowed = places(currency)
     if "." in value and len(value.split(".", 1)[1].rstrip("0")) > allowed:
         if currency:
-            raise ValueError(f"has more decimals than {currency.upper()} has ({allowed}), got {raw!r}")
-        raise ValueError(f"has more than {allowed} decimals, got {raw!r}")
+            raise ValueError(_("has more decimals than %(currency)s has (%(allowed)s), got %(raw)s",
+                                   currency=currency.upper(), allowed=allowed, raw=repr(raw)))
+        raise ValueError(_("has more than %(allowed)s decimals, got %(raw)s", allowed=allowed, raw=repr(raw)))
     if amount > maximum:
-        raise ValueError(f"must be at most {maximum}, got {raw!r}")
+        raise ValueError(_("must be at most %(maximum)s, got %(raw)s", maximum=maximum, raw=repr(raw)))
     return amount
 
 
@@ -94,11 +97,11 @@ def parse(raw, field, currency=None, maximum=MAX_AMOUNT):
 def check_rate(raw):
     """An exchange rate: units of the base currency for one unit of a currency, above 0."""
     if isinstance(raw, bool) or raw is None:
-        raise ValueError("must be a decimal rate")
+        raise ValueError(_("must be a decimal rate"))
     value = (repr(raw) if isinstance(raw, float) else str(raw)).strip()
     if not _RATE.match(value):
-        raise ValueError(f"must be an ASCII decimal rate like 0.0074 (at most 12 decimals), got {raw!r}")
+        raise ValueError(_("must be an ASCII decimal rate like 0.0074 (at most 12 decimals), got %(raw)s", raw=repr(raw)))
     rate = Decimal(value)
     if rate <= 0 or rate > Decimal("1000000"):
-        raise ValueError(f"must be above 0 and at most 1000000, got {raw!r}")
+        raise ValueError(_("must be above 0 and at most 1000000, got %(raw)s", raw=repr(raw)))
     return rate

@@ -20,7 +20,10 @@
     sku.value = button.dataset.narrowSku || "";
     if (note) {
       note.hidden = !sku.value;
-      note.textContent = sku.value ? "Only orders with " + (button.dataset.narrowName || sku.value) : "";
+      // the sentence comes from the page, in its language: data-only-with="Only orders with {name}"
+      var said = note.dataset.onlyWith || "Only orders with {name}";
+      var name = button.dataset.narrowName || sku.value;
+      note.textContent = sku.value ? said.replace("{name}", function () { return name; }) : "";
     }
   }
 
@@ -82,7 +85,8 @@
       frame = document.createElement("iframe");
       frame.id = "label-frame";
       frame.className = "print-frame";
-      frame.title = "Label for printing";
+      var bench = document.getElementById("bench");  // its data-label-title: the words in the page's language
+      frame.title = (bench && bench.dataset.labelTitle) || "Label for printing";
       frame.tabIndex = -1;
       frame.setAttribute("aria-hidden", "true");
       document.body.appendChild(frame);

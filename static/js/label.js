@@ -48,7 +48,9 @@
       headers: {"X-CSRF-Token": queue.getAttribute("data-csrf"), "Accept": "application/json"}
     }).then(function (r) { return r.json(); }).then(function (body) {
       note(body.message || (body.error && body.error.message) || "");
-    }).catch(function () { note("Not sent: reload and press Reprint"); });
+    }).catch(function () {  // the page's own words (data-not-sent, in its language)
+      note(queue.getAttribute("data-not-sent") || "Not sent: reload and press Reprint");
+    });
   }
 
   document.addEventListener("click", function (event) {

@@ -5,6 +5,8 @@ item is decided, else left open with what was recorded.
 """
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from station import policy as policy_module
 from station.data import fx
 from station.db import one, rows, write
@@ -16,11 +18,20 @@ from station.intake.items import items_of
 from station.intake.lookup import is_bulk, order_facts
 from station.intake.removals import is_removal, tally
 from station.intake.returns import get_return_row
+from station.languages import N_
 from station.money import parse as parse_money
 from station.money import text as money_text
 from station.rules.refund import refund_lines
 from station.rules.window import within_window
 from station.timeutil import now_iso, parse
+
+# Why a customer's caution holds a refund line: kept in English in the refund line's `why` (the
+# record, the API); a screen says it in its language by these (station/web/bench/wording.py).
+HOLD_EARLIER_FRAUD = N_("earlier fraud confirmed for this customer")
+HOLD_FREQUENT_NO_RATE = N_("frequent returner, and no exchange rate for %(currency)s to compare with %(limit)s %(base)s")
+HOLD_FREQUENT = N_("frequent returner: a line above %(limit)s %(base)s (%(amount)s %(currency)s) waits")
+HOLD_BULK = N_("bulk return (an order of %(units)s units, %(amount)s %(currency)s): a supervisor checks it")
+SENTENCES = (HOLD_EARLIER_FRAUD, HOLD_FREQUENT_NO_RATE, HOLD_FREQUENT, HOLD_BULK)
 
 
 def customer_holds(db, facts, policy):
@@ -30,23 +41,22 @@ def customer_holds(db, facts, policy):
     holds = []
     flagged = customer_flag_list(db, customer, policy)
     if "earlier_fraud" in flagged:
-        holds.append({"kind": "earlier_fraud", "why": "earlier fraud confirmed for this customer", "above": None})
+        holds.append({"kind": "earlier_fraud", "why": HOLD_EARLIER_FRAUD, "above": None})
     if "frequent_returner" in flagged:
         limit = policy_module.dec(policy, "frequent_hold_above")
         above = fx.from_base(limit, facts["rate"])
         base = policy["base_currency"]
         if above is None:
             holds.append({"kind": "frequent_returner", "above": Decimal("0"),
-                          "why": f"frequent returner, and no exchange rate for {order['currency']} to compare "
-                                 f"with {limit} {base}"})
+                          "why": HOLD_FREQUENT_NO_RATE % {"currency": order["currency"], "limit": limit, "base": base}})
         else:
             holds.append({"kind": "frequent_returner", "above": above,
-                          "why": f"frequent returner: a line above {limit} {base} "
-                                 f"({money_text(above, order['currency'])} {order['currency']}) waits"})
+                          "why": HOLD_FREQUENT % {"limit": limit, "base": base, "currency": order["currency"],
+                                                  "amount": money_text(above, order["currency"])}})
     if is_bulk(facts, policy):
         holds.append({"kind": "bulk_return", "above": None,
-                      "why": f"bulk return (an order of {facts['units']} units, {money_text(facts['value'], order['currency'])} "
-                             f"{order['currency']}): a supervisor checks it"})
+                      "why": HOLD_BULK % {"units": facts["units"], "currency": order["currency"],
+                                          "amount": money_text(facts["value"], order["currency"])}})
     return holds
 
 
@@ -82,7 +92,7 @@ def _parse_shipping(data, currency):
 def close_return(db, return_id, data=None, user=None):
     """Close a return and compute its refund once; closing again answers the same refund."""
     if data is not None and not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
+        raise bad("body", _("must be a JSON object"))
     with write(db):
         ret = get_return_row(db, return_id)
         removal = is_removal(db, ret["order_no"])
@@ -95,10 +105,10 @@ def close_return(db, return_id, data=None, user=None):
         shipping = _parse_shipping(data, currency)
         items = items_of(db, ret["return_id"])
         if not items:
-            raise conflict("no_items", "Nothing was inspected: record the box's content (grade X for an empty box)")
+            raise conflict("no_items", _("Nothing was inspected: record the box's content (grade X for an empty box)"))
         undecided = [i["item_id"] for i in items if i["decision"] is None]
         if undecided:
-            raise conflict("undecided_items", f"Items {undecided} have no decision yet")
+            raise conflict("undecided_items", _("Items %(items)s have no decision yet", items=undecided))
         if removal:
             return _close_removal(db, ret)
         computed = compute_refund(db, ret, items, shipping)

@@ -1,6 +1,8 @@
 """Customer history and flags: frequent returner, earlier fraud; a supervisor clears a flag with a note."""
 from datetime import timedelta
 
+from flask_babel import gettext as _
+
 from station.db import one, rows, write
 from station.errors import bad, not_found
 from station.events import emit
@@ -38,9 +40,9 @@ def flags(db, customer, policy, counts=None):
 def clear_flag(db, customer_id, flag, note, user=None):
     """A supervisor clears a customer's flag, saying why (audited; an event on the feed)."""
     if flag not in CLEARABLE:
-        raise bad("flag", "must be one of " + ", ".join(CLEARABLE))
+        raise bad("flag", _("must be one of %(choices)s", choices=", ".join(CLEARABLE)))
     if not isinstance(note, str) or not note.strip() or len(note) > 2000:
-        raise bad("note", "a note saying why is required")
+        raise bad("note", _("a note saying why is required"))
     with write(db):
         customer = one(db, "SELECT customer_id, fraud FROM customers WHERE customer_id = ?", [customer_id])
         if customer is None:

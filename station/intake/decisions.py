@@ -1,6 +1,8 @@
 """Decide where an inspected item goes, and make it so: stock, allocation, queues."""
 import json
 
+from flask_babel import gettext as _
+
 from station.db import one, write
 from station.downstream import refurbish, rtv
 from station.downstream.crossdock import allocate, best_waiting_line
@@ -35,20 +37,20 @@ def decision_of(db, item_id):
 def decide(db, return_id, item_id, data, user=None, station=None):
     """Record the decision for one item (once); a departure from the recommendation needs a reason."""
     if not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
+        raise bad("body", _("must be a JSON object"))
     disposition = data.get("disposition")
     if disposition not in DISPOSITIONS:
-        raise bad("disposition", "must be one of " + ", ".join(DISPOSITIONS))
+        raise bad("disposition", _("must be one of %(choices)s", choices=", ".join(DISPOSITIONS)))
     target = data.get("target")
     if target is not None and (not isinstance(target, str) or len(target) > 128):
-        raise bad("target", "must be a string")
+        raise bad("target", _("must be a string"))
     reason = data.get("override_reason")
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
-        raise bad("override_reason", "must be a string")
+        raise bad("override_reason", _("must be a string"))
     reason = (reason or "").strip() or None
     asked_condition = data.get("condition")
     if asked_condition is not None and asked_condition not in stock.CONDITIONS:
-        raise bad("condition", "must be one of " + ", ".join(stock.CONDITIONS))
+        raise bad("condition", _("must be one of %(choices)s", choices=", ".join(stock.CONDITIONS)))
     station = station_of(station)
     ret = get_return_row(db, return_id)
     with write(db):
@@ -56,9 +58,9 @@ def decide(db, return_id, item_id, data, user=None, station=None):
         if item is None:
             raise not_found(N_("item"), item_id)
         if one(db, "SELECT 1 FROM decisions WHERE item_id = ?", [item["item_id"]]):
-            raise conflict("already_decided", f"Item {item['item_id']} is decided already")
+            raise conflict("already_decided", _("Item %(item_id)s is decided already", item_id=item["item_id"]))
         if ret["status"] != "open":
-            raise conflict("return_closed", f"Return {ret['return_id']} is closed")
+            raise conflict("return_closed", _("Return %(return_id)s is closed", return_id=ret["return_id"]))
         rec = json.loads(item["recommendation"])
         product = one(db, "SELECT * FROM products WHERE sku = ?", [item["sku"]])
         condition = None
@@ -73,16 +75,18 @@ def decide(db, return_id, item_id, data, user=None, station=None):
             target = None
         override = disposition != rec["disposition"] or target != rec["target"]
         if override and not reason:
-            raise bad("override_reason", f"differs from the recommendation ({rec['disposition']} {rec['target'] or ''}): give a reason")
+            raise bad("override_reason", _("differs from the recommendation (%(disposition)s %(target)s): give a reason",
+                                            disposition=rec["disposition"], target=rec["target"] or ""))
         if product is None and disposition in ("restock", "crossdock", "rtv", "refurbish"):
-            raise conflict("unknown_product", "An item that is not in the catalogue can only be quarantined or scrapped")
+            raise conflict("unknown_product", _("An item that is not in the catalogue can only be quarantined or scrapped"))
         if needs_photo(item["grade"]) and not one(db, "SELECT 1 FROM photos WHERE item_id = ?", [item["item_id"]]):
-            raise conflict("photo_required", f"Grade {item['grade']}: take a photo of item {item['item_id']} before deciding")
+            raise conflict("photo_required", _("Grade %(grade)s: take a photo of item %(item_id)s before deciding",
+                                                grade=item["grade"], item_id=item["item_id"]))
         if disposition == "restock" and not target:
-            raise bad("target", "restock needs a bin")
+            raise bad("target", _("restock needs a bin"))
         if disposition == "crossdock":
             if not target:
-                raise conflict("no_open_quantity", f"No order is waiting for {item['sku']}")
+                raise conflict("no_open_quantity", _("No order is waiting for %(sku)s", sku=item["sku"]))
             allocate(db, item["item_id"], item["sku"], item["qty"], target)
         db.execute(
             "INSERT INTO decisions (item_id, disposition, target, condition, recommended_disposition, recommended_target, "
@@ -98,9 +102,9 @@ def decide(db, return_id, item_id, data, user=None, station=None):
             refurbish.open_work_order(db, item["item_id"])
         elif disposition == "rtv":
             if not target:
-                raise bad("target", "rtv needs the supplier")
+                raise bad("target", _("rtv needs the supplier"))
             if not one(db, "SELECT 1 FROM suppliers WHERE supplier_id = ?", [target]):
-                raise bad("target", f"no supplier {target}")
+                raise bad("target", _("no supplier %(supplier)s", supplier=target))
             rtv.add_to_batch(db, item["item_id"], target, item["qty"], product["unit_cost"])
     answer = {"item_id": item["item_id"], "disposition": disposition, "target": target}
     if condition:

@@ -11,6 +11,8 @@ import logging
 import threading
 from datetime import timedelta
 
+from flask_babel import gettext as _
+
 from station.db import connect, one, rows, write
 from station.errors import ServiceError, bad, conflict, not_found
 from station.inputs import db_id
@@ -114,14 +116,14 @@ def reassign(db, return_id, station, user):
 
     return_id = db_id(return_id, "return")
     if not isinstance(station, str) or not station.strip():
-        raise bad("station", "name the bench to move the parcel to")
+        raise bad("station", _("name the bench to move the parcel to"))
     station = station_of(station)
     with write(db):
         ret = one(db, "SELECT status, station FROM returns WHERE return_id = ?", [return_id])
         if ret is None:
             raise not_found(N_("return"), return_id)
         if ret["status"] != "open":
-            raise conflict("return_closed", f"Return {return_id} is closed")
+            raise conflict("return_closed", _("Return %(return_id)s is closed", return_id=return_id))
         db.execute("UPDATE returns SET station = ? WHERE return_id = ?", [station, return_id])
         emit(db, "return.reassigned", return_id=return_id, station=station, previous_station=ret["station"], by=user)
     return {"return_id": return_id, "station": station, "status": "open"}

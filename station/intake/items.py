@@ -1,6 +1,8 @@
 """The items of a return: each inspected item recorded with its flags and recommendation."""
 import json
 
+from flask_babel import gettext as _
+
 from station import policy as policy_module
 from station.db import one, rows, write
 from station.downstream.crossdock import best_waiting_line
@@ -29,43 +31,43 @@ def text_field(data, key, required=False, limit=MAX_TEXT, code=False):
     value = data.get(key)
     if value is None or value == "":
         if required:
-            raise bad(key, "is required")
+            raise bad(key, _("is required"))
         return None
     if not isinstance(value, str):
-        raise bad(key, "must be a string")
+        raise bad(key, _("must be a string"))
     if code and any((ord(c) < 32 and c != "\x1d") or 127 <= ord(c) <= 159 for c in value.strip(" ")):
-        raise bad(key, "contains control characters")
+        raise bad(key, _("contains control characters"))
     if "\x00" in value:
-        raise bad(key, "contains a NUL character")
+        raise bad(key, _("contains a NUL character"))
     value = value.strip()
     if len(value) > limit:
-        raise bad(key, f"is longer than {limit} characters")
+        raise bad(key, _("is longer than %(most)s characters", most=limit))
     return value or None
 
 
 def parse_item(data, rma_reason=None):
     """The fields of an inspected item, checked; a missing reason takes the default (rules/inspection.py)."""
     if not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
+        raise bad("body", _("must be a JSON object"))
     qty = data.get("qty", 1)
     if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= MAX_QTY:
-        raise bad("qty", f"must be a whole number from 1 to {MAX_QTY}")
+        raise bad("qty", _("must be a whole number from 1 to %(most)s", most=MAX_QTY))
     grade = data.get("grade")
     if grade not in policy_module.GRADES:
-        raise bad("grade", "must be one of A, B, C, D, X")
+        raise bad("grade", _("must be one of A, B, C, D, X"))
     reason = data.get("reason")
     if reason is None or reason == "":
         reason = default_reason(grade, rma_reason)
         if reason is None:
-            raise bad("reason", "is required for grade " + grade + " (the RMA gives none): a reason code")
+            raise bad("reason", _("is required for grade %(grade)s (the RMA gives none): a reason code", grade=grade))
     if reason not in policy_module.REASONS:
-        raise bad("reason", "must be a reason code: " + ", ".join(policy_module.REASONS))
+        raise bad("reason", _("must be a reason code: %(codes)s", codes=", ".join(policy_module.REASONS)))
     sku, code = text_field(data, "sku", limit=128, code=True), text_field(data, "code", limit=128, code=True)
     if not sku and not code:
-        raise bad("sku", "give the sku or the scanned code")
+        raise bad("sku", _("give the sku or the scanned code"))
     notes = text_field(data, "notes")
     if reason == "other" and not notes:
-        raise bad("notes", "the reason 'other' needs a note")
+        raise bad("notes", _("the reason 'other' needs a note"))
     return {"qty": qty, "grade": grade, "reason": reason, "sku": sku, "code": code,
             "serial": text_field(data, "serial", limit=128, code=True), "notes": notes}
 
@@ -139,10 +141,10 @@ def add_item(db, ret, data, user=None, measured_g=None, weight_tolerance=WEIGHT_
     if not is_removal(db, ret["order_no"]) and is_bulk(order_facts(db, ret["order_no"], policy), policy):
         # DESIGN.md "Abuse and caution": a large order is checked unit by unit, serials included
         if item["qty"] != 1:
-            raise bad("qty", "a bulk return is recorded one unit per scan: qty must be 1")
+            raise bad("qty", _("a bulk return is recorded one unit per scan: qty must be 1"))
         carries = one(db, "SELECT has_serial FROM products WHERE sku = ?", [sku])
         if carries and carries["has_serial"] and not serial:
-            raise bad("serial", f"a bulk return checks every serial: scan or type the serial of this {sku}")
+            raise bad("serial", _("a bulk return checks every serial: scan or type the serial of this %(sku)s", sku=sku))
     with write(db):
         product, flags = item_facts(db, ret, sku, item["qty"], serial)
         if weight_mismatch(product, item["qty"], measured_g, weight_tolerance):

@@ -18,17 +18,39 @@ from station.errors import not_found
 from station.languages import N_
 
 TITLES = {
-    "restock": "RESTOCK",
-    "crossdock": "CROSS-DOCK",
-    "refurbish": "REFURBISH",
-    "rtv": "RETURN TO VENDOR",
-    "scrap": "SCRAP",
-    "quarantine": "QUARANTINE",
+    "restock": N_("RESTOCK"),
+    "crossdock": N_("CROSS-DOCK"),
+    "refurbish": N_("REFURBISH"),
+    "rtv": N_("RETURN TO VENDOR"),
+    "scrap": N_("SCRAP"),
+    "quarantine": N_("QUARANTINE"),
+}
+# where a restocked unit goes, by the condition it is shelved in (one sentence each for the catalog)
+RESTOCK_TO = {
+    "new": N_("Bin %(bin)s · new"),
+    "open_box": N_("Bin %(bin)s · open-box"),
+    "used": N_("Bin %(bin)s · used"),
+    "refurbished": N_("Bin %(bin)s · refurbished"),
 }
 
 
-def label_data(db, item_id):
-    """Title, destination, the lines printed and the barcode data for an item's label."""
+def english(text, **values):
+    """A label's text in English: what a thermal printer prints (ZPL) and the API draws."""
+    return text % values if values else text
+
+
+def in_screen_language(text, **values):
+    """A label's text in the screen's language: the label page a browser prints."""
+    from flask_babel import gettext
+
+    return gettext(text, **values)
+
+
+def label_data(db, item_id, say=english):
+    """Title, destination, the lines printed and the barcode data for an item's label.
+
+    say: how its words are said: `english` (the printer's ZPL, the API) or `in_screen_language`
+    (the label page the browser prints). The codes are the same in either."""
     item = one(
         db,
         "SELECT i.item_id, i.return_id, i.sku, i.qty, i.grade, i.reason, i.serial, p.name, p.gtin, d.disposition, d.target, d.condition, "
@@ -39,22 +61,27 @@ def label_data(db, item_id):
     if item is None:
         raise not_found(N_("decided item"), item_id)
     disposition, target = item["disposition"], item["target"]
-    destination = {
+    if disposition == "restock":
         # the condition is on the label: an open-box unit is never shelved as new
-        "restock": f"Bin {target} · {(item['condition'] or 'new').replace('_', '-')}",
-        "crossdock": f"Order {target} · lane {outbound_lane(target)}" if target else "",
-        "rtv": f"Supplier {target}",
-        "refurbish": f"Tote RI-{item['item_id']}",
-        "quarantine": "Supervisor review",
-        "scrap": "Liquidation",
-    }[disposition]
+        condition = item["condition"] or "new"
+        destination = (say(RESTOCK_TO[condition], bin=target) if condition in RESTOCK_TO
+                       else f"Bin {target} · {condition.replace('_', '-')}")
+    else:
+        destination = {
+            "crossdock": say(N_("Order %(order)s · lane %(lane)s"), order=target, lane=outbound_lane(target))
+            if target else "",
+            "rtv": say(N_("Supplier %(supplier)s"), supplier=target),
+            "refurbish": say(N_("Tote %(tote)s"), tote=f"RI-{item['item_id']}"),
+            "quarantine": say(N_("Supervisor review")),
+            "scrap": say(N_("Liquidation")),
+        }[disposition]
     lines = [
-        f"{item['sku']} × {item['qty']} · grade {item['grade']}",
-        item["name"] or "(not in catalogue)",
-        f"Return {item['return_id']} · order {item['order_no']}",
+        say(N_("%(sku)s × %(qty)s · grade %(grade)s"), sku=item["sku"], qty=item["qty"], grade=item["grade"]),
+        item["name"] or say(N_("(not in catalogue)")),
+        say(N_("Return %(return_id)s · order %(order_no)s"), return_id=item["return_id"], order_no=item["order_no"]),
     ]
     if item["serial"]:
-        lines.append(f"Serial {item['serial']}")
+        lines.append(say(N_("Serial %(serial)s"), serial=item["serial"]))
     code = f"RI-{item['item_id']}"
     lane = outbound_lane(target) if disposition == "crossdock" and target else None
     matrix, matrix_kind = {
@@ -68,7 +95,7 @@ def label_data(db, item_id):
         "matrix": _matrix_text(matrix) if matrix else None,
         "matrix_kind": matrix_kind if matrix else None,
         "ean13": ean13_of(item["gtin"]) if disposition == "restock" else None,
-        "title": TITLES[disposition],
+        "title": say(TITLES[disposition]),
         "disposition": disposition,
         "target": target,
         "lane": lane,
@@ -218,27 +245,31 @@ def label_svg(db, item_id, size="4x6", dpi=203):
 _SQUEEZE_MOST = 0.5
 
 
-WORK_ORDER_TITLES = {"restock": "REFURBISHED", "crossdock": "CROSS-DOCK", "scrap": "SCRAP"}
+WORK_ORDER_TITLES = {"restock": N_("REFURBISHED"), "crossdock": N_("CROSS-DOCK"), "scrap": N_("SCRAP")}
 
 
-def work_order_label(wo):
-    """The label for a finished refurbish work order: refurbished stock, a waiting order or scrap."""
+def work_order_label(wo, say=in_screen_language):
+    """The label for a finished refurbish work order: refurbished stock, a waiting order or scrap.
+
+    Only the refurbish station's label page (a browser prints it) shows it: said in the screen's
+    language unless `say` is `english`."""
     outcome, target = wo["outcome"], wo["bin"]
     destination = {
-        "restock": f"Bin {target} · refurbished stock",
-        "crossdock": f"Order {target} · lane {outbound_lane(target)}" if target else "",
-        "scrap": "Liquidation",
+        "restock": say(N_("Bin %(bin)s · refurbished stock"), bin=target),
+        "crossdock": say(N_("Order %(order)s · lane %(lane)s"), order=target, lane=outbound_lane(target)) if target else "",
+        "scrap": say(N_("Liquidation")),
     }[outcome]
     lines = [
-        f"{wo['sku']} × {wo['qty']} · grade {wo['outcome_grade']} (refurbished)",
-        wo["name"] or "(not in catalogue)",
-        f"Work order {wo['wo_id']} · return {wo['return_id']}",
+        say(N_("%(sku)s × %(qty)s · grade %(grade)s (refurbished)"), sku=wo["sku"], qty=wo["qty"],
+            grade=wo["outcome_grade"]),
+        wo["name"] or say(N_("(not in catalogue)")),
+        say(N_("Work order %(wo_id)s · return %(return_id)s"), wo_id=wo["wo_id"], return_id=wo["return_id"]),
     ]
     if wo["serial"]:
-        lines.append(f"Serial {wo['serial']}")
+        lines.append(say(N_("Serial %(serial)s"), serial=wo["serial"]))
     return {
         "item_id": wo["item_id"],
-        "title": WORK_ORDER_TITLES[outcome],
+        "title": say(WORK_ORDER_TITLES[outcome]),
         "disposition": outcome,
         "target": target,
         "destination": destination,

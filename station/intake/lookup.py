@@ -2,6 +2,8 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from station.intake import customers
 from station import policy as policy_module
 from station import money
@@ -188,7 +190,8 @@ def lookup(db, code, policy=None):
     scan = classify(code)
     found = resolve(db, scan)
     if found is None:
-        raise ServiceError("not_found", f"No carton, RMA, tracking number, order or product matches {scan.text!r}", 404)
+        raise ServiceError("not_found", _("No carton, RMA, tracking number, order or product matches %(code)s",
+                                          code=repr(scan.text)), 404)
     policy = policy or policy_module.load(db)
     match, order_no, rma_no, product = found
     answer = {"match": match, "code": scan.text}

@@ -4,6 +4,8 @@ come here."""
 import hashlib
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from hardware.images import ImageTooLarge, NotAnImage, check_image, reencode
 from station.db import one, write
 from station.errors import ServiceError, not_found
@@ -27,15 +29,15 @@ def add_photo(db, item_id, data, content_type=None, photo_dir="instance/photos",
     if item is None or (return_id is not None and item["return_id"] != db_id(return_id, "return")):
         raise not_found(N_("item"), item_id)
     if not data:
-        raise ServiceError("bad_photo", "the photo is empty", 400, field=field)
+        raise ServiceError("bad_photo", _("the photo is empty"), 400, field=field)
     if len(data) > MAX_BYTES:
-        raise ServiceError("too_large", "the photo is larger than 10 MB", 413, field=field)
+        raise ServiceError("too_large", _("the photo is larger than 10 MB"), 413, field=field)
     try:
         kind, _width, _height = check_image(data)
     except ImageTooLarge as exc:
-        raise ServiceError("too_large", f"the photo has too many pixels ({exc})", 413, field=field) from None
+        raise ServiceError("too_large", _("the photo has too many pixels (%(detail)s)", detail=exc), 413, field=field) from None
     except NotAnImage as exc:
-        raise ServiceError("bad_photo", f"the photo must be a whole JPEG, PNG or WebP image: {exc}", 400,
+        raise ServiceError("bad_photo", _("the photo must be a whole JPEG, PNG or WebP image: %(detail)s", detail=exc), 400,
                            field=field) from None
     data = reencode(data, kind)  # only the pixels are kept: no EXIF/GPS, no trailing bytes
     digest = hashlib.sha256(data).hexdigest()

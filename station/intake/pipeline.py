@@ -6,6 +6,8 @@ on nothing (a product of the parcel on screen, a bad code) is logged on its own.
 """
 import logging
 
+from flask_babel import gettext as _
+
 from station import policy as policy_module
 from station.db import one, write
 from station.errors import ServiceError
@@ -42,16 +44,19 @@ def process_scan(db, raw, source="wedge", station=None, user=None, current_retur
         if current and shipping:
             # the courier's own barcode on the box, another shipment's label: no item of this parcel
             outcome = {"kind": "courier", "ok": True, "code": scan.text, "return_id": current["return_id"],
-                       "message": f"{scan.text} is a {shipping}, not an item: nothing recorded"}
+                       "message": _("%(code)s is a %(what)s, not an item: nothing recorded", code=scan.text,
+                                    what=_(shipping))}
         elif current:
             # a code we don't know, scanned while inspecting: the box held something not ours
             outcome = {"kind": "product", "ok": True, "unknown": True, "sku": None, "code": scan.text,
                        "serial": scan.serial, "product": None, "return_id": current["return_id"],
-                       "message": f"{scan.text} is not in the catalogue: grade it to record it (it goes to quarantine)"}
+                       "message": _("%(code)s is not in the catalogue: grade it to record it (it goes to quarantine)",
+                                    code=scan.text)}
         else:
             what = f"{carrier} label" if carrier else "code"
             outcome = {"kind": "error", "ok": False, "code": "not_found",
-                       "message": f"Unknown {what} {scan.text}: no carton, RMA, tracking number, order or product"}
+                       "message": _("Unknown %(what)s %(code)s: no carton, RMA, tracking number, order or product",
+                                    what=_(what), code=scan.text)}
         return _logged(db, raw, source, station, user, outcome)
     match, order_no, _rma, product = found
     if match == "product" and (current or order_no is None):
@@ -64,7 +69,8 @@ def process_scan(db, raw, source="wedge", station=None, user=None, current_retur
                    "message": f"{product['name']} ({product['sku']})"}
         if not current:
             outcome["candidates"] = product_candidates(db, product["sku"], policy_module.load(db))
-            outcome["message"] = f"{product['name']}: which order? Tap it below, or scan the parcel label"
+            outcome["message"] = _("%(product)s: which order? Tap it below, or scan the parcel label",
+                                   product=product["name"])
         return _logged(db, raw, source, station, user, outcome)
     try:
         with write(db):
@@ -74,7 +80,10 @@ def process_scan(db, raw, source="wedge", station=None, user=None, current_retur
                 previous = put_aside(db, current["return_id"], user)
             outcome = {"kind": "parcel", "ok": True, "match": match, "return_id": ret["return_id"],
                        "order_no": ret["order_no"], "created": created, "previous": previous,
-                       "message": f"{'Opened' if created else 'Back to'} return {ret['return_id']} for order {ret['order_no']}"}
+                       "message": (_("Opened return %(return_id)s for order %(order_no)s", return_id=ret["return_id"],
+                                     order_no=ret["order_no"]) if created else
+                                   _("Back to return %(return_id)s for order %(order_no)s", return_id=ret["return_id"],
+                                     order_no=ret["order_no"]))}
             record_scan(db, raw, source, station, user, match, True, outcome["message"])
     except ServiceError as exc:
         return _logged(db, raw, source, station, user, {"kind": "error", "ok": False, "code": exc.code, "match": match,

@@ -5,6 +5,8 @@ return closed (and put aside) by closing.py; the one scan pipeline (pipeline.py)
 through `open_found`.
 """
 
+from flask_babel import gettext as _
+
 from station.db import one, rows, write
 from station.errors import ServiceError, bad, conflict, not_found
 from station.events import emit
@@ -20,6 +22,8 @@ from station.timeutil import now_iso
 from station.languages import N_
 
 NOT_RETURNABLE = ("cancelled", "awaiting_stock", "ready_to_ship")
+# how the refusal names each of those statuses on a screen (the English names them by their code)
+STATUS_WORDS = {"cancelled": N_("cancelled"), "awaiting_stock": N_("awaiting_stock"), "ready_to_ship": N_("ready_to_ship")}
 
 
 def get_return_row(db, return_id):
@@ -38,12 +42,12 @@ def station_of(value):
     if value is None:
         return None
     if not isinstance(value, str):
-        raise bad("station", "must be a string")
+        raise bad("station", _("must be a string"))
     value = value.strip()
     if len(value) > MAX_STATION:
-        raise bad("station", f"is longer than {MAX_STATION} characters")
+        raise bad("station", _("is longer than %(most)s characters", most=MAX_STATION))
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise bad("station", "contains control characters")
+        raise bad("station", _("contains control characters"))
     return value or None
 
 
@@ -55,13 +59,14 @@ def open_return(db, code, station=None, user=None, order_no=None, source=None):
     pipeline.process_scan instead (one classification, one resolution).
     """
     if not isinstance(code, str):
-        raise bad("code", "must be a string")
+        raise bad("code", _("must be a string"))
     station = station_of(station)
     try:
         scan = classify(code)
         found = resolve(db, scan)
         if found is None:
-            raise ServiceError("not_found", f"No carton, RMA, tracking number, order or product matches {scan.text!r}", 404)
+            raise ServiceError("not_found", _("No carton, RMA, tracking number, order or product matches %(code)s",
+                                              code=repr(scan.text)), 404)
         with write(db):
             ret, created = open_found(db, scan, found, station, user, order_no)
             if source:
@@ -80,15 +85,16 @@ def open_found(db, scan, found, station=None, user=None, order_no=None):
     match, found_order, rma_no, _product = found
     if order_no is not None:  # a product-only scan where the operator chose the order
         if not isinstance(order_no, str) or not one(db, "SELECT 1 FROM orders WHERE order_no = ?", [order_no]):
-            raise bad("order_no", "no such order")
+            raise bad("order_no", _("no such order"))
         if found_order and found_order != order_no:
-            raise conflict("order_mismatch", f"{scan.text} belongs to order {found_order}")
+            raise conflict("order_mismatch", _("%(code)s belongs to order %(order_no)s", code=scan.text, order_no=found_order))
         found_order = order_no
     if found_order is None:
-        raise conflict("needs_order", "A product code alone does not say which order: choose the order")
+        raise conflict("needs_order", _("A product code alone does not say which order: choose the order"))
     order = one(db, "SELECT order_no, status FROM orders WHERE order_no = ?", [found_order])
     if order["status"] in NOT_RETURNABLE:
-        raise conflict("not_returnable", f"Order {found_order} is {order['status']}: it cannot be returned")
+        raise conflict("not_returnable", _("Order %(order_no)s is %(status)s: it cannot be returned", order_no=found_order,
+                                           status=_(STATUS_WORDS[order["status"]])))
     with write(db):
         existing = one(db, "SELECT return_id, order_no, status FROM returns WHERE order_no = ? AND status = 'open'", [found_order])
         if existing:
@@ -105,7 +111,7 @@ def open_found(db, scan, found, station=None, user=None, order_no=None):
 
 def _require_open(ret):
     if ret["status"] != "open":
-        raise conflict("return_closed", f"Return {ret['return_id']} is closed")
+        raise conflict("return_closed", _("Return %(return_id)s is closed", return_id=ret["return_id"]))
 
 
 def add_item(db, return_id, data, user=None, measured_g=None, weight_tolerance=WEIGHT_TOLERANCE, source=None,

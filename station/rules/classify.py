@@ -12,7 +12,10 @@ from biip.checksums import gs1_standard_check_digit
 from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
 
+from flask_babel import gettext as _
+
 from station.errors import ServiceError
+from station.languages import N_
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +52,16 @@ class Scan:
 def validate(raw):
     """Reject what no scanner sends: empty, too long, control characters but GS."""
     if not isinstance(raw, str):
-        raise ServiceError("bad_code", "the code must be text", 400, field="code")
+        raise ServiceError("bad_code", _("the code must be text"), 400, field="code")
     text = raw.strip(" ")
     if not text:
-        raise ServiceError("bad_code", "the code is empty", 400, field="code")
+        raise ServiceError("bad_code", _("the code is empty"), 400, field="code")
     if len(text) > MAX_LENGTH:
-        raise ServiceError("bad_code", f"the code is longer than {MAX_LENGTH} characters", 400, field="code")
+        raise ServiceError("bad_code", _("the code is longer than %(most)s characters", most=MAX_LENGTH), 400,
+                           field="code")
     # C0, DEL and the C1 block (U+0080-U+009F): Unicode's control characters (category Cc)
     if any(c != GS and unicodedata.category(c) == "Cc" for c in text):
-        raise ServiceError("bad_code", "the code contains control characters", 400, field="code")
+        raise ServiceError("bad_code", _("the code contains control characters"), 400, field="code")
     return text
 
 
@@ -75,7 +79,7 @@ def classify(raw):
         scan.gs1 = True
         text = text.lstrip(GS)
     if not text:
-        raise ServiceError("bad_code", "the code is empty", 400, field="code")
+        raise ServiceError("bad_code", _("the code is empty"), 400, field="code")
     scan.text = text
     for parser in (_parse_hri, _parse_gs1, _parse_plain_gtin):
         try:
@@ -151,6 +155,17 @@ def gtin14(code):
         return None
 
 
+# What a code that is no item of the parcel is, as the scan's message says it (English here; the
+# message says each in the screen's language: they are marked for the catalog).
+UPS_LABEL = N_("UPS label")
+POST_LABEL = N_("post (UPU S10) label")
+CODE = N_("code")
+SSCC_LABEL = N_("shipping carton label (SSCC) of another shipment")
+USPS_NUMBER = N_("USPS tracking number")
+AMAZON_NUMBER = N_("Amazon Logistics tracking number")
+LONG_NUMBER = N_("tracking number (a long number that is no product code)")
+CARRIER_LABELS = {"UPS": UPS_LABEL, "post (UPU S10)": POST_LABEL}  # courier_label's answer: its label
+
 _UPS = re.compile(r"1Z[0-9A-Z]{16}\Z")
 _S10 = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}\Z")
 
@@ -184,16 +199,16 @@ def shipping_code(scan):
     unknown product found in a box is recorded, a courier's number never is."""
     carrier = courier_label(scan.text)
     if carrier:
-        return f"{carrier} label"
+        return CARRIER_LABELS[carrier]
     code = scan.text.strip().upper()
     if scan.sscc and not scan.gtin14:
-        return "shipping carton label (SSCC) of another shipment"
+        return SSCC_LABEL
     if scan.gtin14:
         return None
     if _USPS.match(code):
-        return "USPS tracking number"
+        return USPS_NUMBER
     if _AMAZON_LOGISTICS.match(code):
-        return "Amazon Logistics tracking number"
+        return AMAZON_NUMBER
     if code.isascii() and code.isdigit() and (len(code) >= 15 or len(code) in (10, 11, 12)):
-        return "tracking number (a long number that is no product code)"
+        return LONG_NUMBER
     return None

@@ -11,12 +11,39 @@ another does not (scrap never loses: it is always weighed as the floor).
 """
 from decimal import ROUND_HALF_UP, Decimal
 
+from station.languages import N_
 from station.policy import MISMATCH_FLAGS, dec
 
 # ties keep this order
 ORDER = ("crossdock", "restock", "refurbish", "rtv", "scrap")
 CENT = Decimal("0.01")
 TRANSIT = "damaged_in_transit"
+
+# The sentences of a recommendation's `why`. It is kept in English (the item's record, the API);
+# a screen says it in its language by these templates (station/web/bench/wording.py).
+WHY_QUARANTINE = N_("Quarantine for a supervisor: %(cause)s.")
+WHY_NEVER_RESTOCK = N_("Policy: %(sku)s is never restocked; %(choice)s recovers the most of what is left.")
+WHY_CROSSDOCK = N_("Grade A and order %(order)s is waiting for %(sku)s (priority %(priority)s, placed %(placed)s): "
+                   "ship it straight out.")
+WHY_RESTOCK_NEW = N_("Grade A, no order waiting for %(sku)s: restock as new to bin %(bin)s.")
+WHY_REFURBISH = N_("Grade B and the product is refurbishable: repack it, then it sells as refurbished.")
+WHY_OPEN_BOX_REFURB_LOSES = N_("Grade B, refurbishing would lose money: restock as open-box to bin %(bin)s.")
+WHY_OPEN_BOX = N_("Grade B, not refurbishable: restock as open-box to bin %(bin)s.")
+WHY_BEST = N_("Grade %(grade)s: %(choice)s recovers the most (%(weighed)s).")
+WHY_BEST_SHELF_LOSES = N_("Grade %(grade)s: putting it back on a shelf would cost more than it sells for; "
+                          "%(choice)s recovers the most (%(weighed)s).")
+WHY_TRANSIT = N_("%(why)s Damaged in transit: the carrier's fault, claimed from the carrier, not returned to the "
+                 "supplier.")
+WHY_NO_RTV = N_("%(why)s RTV is not open (supplier does not take returns or its window has passed).")
+WHY_LOSING = N_("%(why)s %(losing)s.")
+OPTION = N_("%(disposition)s %(value)s %(currency)s")            # a weighed option, in a list with ", "
+LOSES = N_("%(disposition)s would lose %(value)s %(currency)s")  # in a list with "; "
+GRADE_X = N_("grade X")
+UNKNOWN_PRODUCT = N_("unknown product")
+NO_BIN = N_("(no bin)")
+SENTENCES = (WHY_QUARANTINE, WHY_NEVER_RESTOCK, WHY_CROSSDOCK, WHY_RESTOCK_NEW, WHY_REFURBISH, WHY_OPEN_BOX_REFURB_LOSES,
+             WHY_OPEN_BOX, WHY_BEST, WHY_BEST_SHELF_LOSES, WHY_TRANSIT, WHY_NO_RTV, WHY_LOSING, OPTION, LOSES,
+             GRADE_X, UNKNOWN_PRODUCT, NO_BIN)
 
 
 def money(value):
@@ -75,12 +102,12 @@ def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligibl
     bins.setdefault("open_box", bin_)
     mismatch = [f for f in flags if f in MISMATCH_FLAGS]
     if grade == "X" or mismatch or product is None:
-        cause = "grade X" if grade == "X" else ", ".join(f.replace("_", " ") for f in mismatch)
+        cause = GRADE_X if grade == "X" else ", ".join(f.replace("_", " ") for f in mismatch)
         return {
             "disposition": "quarantine",
             "target": None,
             "condition": None,
-            "why": f"Quarantine for a supervisor: {cause or 'unknown product'}.",
+            "why": WHY_QUARANTINE % {"cause": cause or UNKNOWN_PRODUCT},
             "options": [{"disposition": "quarantine", "value": "0.00", "currency": currency}],
             "currency": currency,
         }
@@ -102,34 +129,36 @@ def recommend(grade, flags, product, qty, policy, waiting_line=None, rtv_eligibl
     condition = None
     if never_restock and grade in ("A", "B"):
         choice = _best(values, paying)
-        why = f"Policy: {product['sku']} is never restocked; {choice} recovers the most of what is left."
+        why = WHY_NEVER_RESTOCK % {"sku": product["sku"], "choice": choice}
     elif grade == "A" and waiting_line:
         choice = "crossdock"
-        why = (f"Grade A and order {waiting_line['order_no']} is waiting for {product['sku']} "
-               f"(priority {waiting_line['priority']}, placed {waiting_line['placed_at'][:10]}): ship it straight out.")
+        why = WHY_CROSSDOCK % {"order": waiting_line["order_no"], "sku": product["sku"],
+                               "priority": waiting_line["priority"], "placed": waiting_line["placed_at"][:10]}
     elif grade == "A" and values["restock"] > 0:
         choice, condition = "restock", "new"
-        why = f"Grade A, no order waiting for {product['sku']}: restock as new to bin {bins['new'] or '(no bin)'}."
+        why = WHY_RESTOCK_NEW % {"sku": product["sku"], "bin": bins["new"] or NO_BIN}
     elif grade == "B" and product.get("refurbishable") and values.get("refurbish", Decimal(-1)) > 0:
         choice = "refurbish"
-        why = "Grade B and the product is refurbishable: repack it, then it sells as refurbished."
+        why = WHY_REFURBISH
     elif grade == "B" and values.get("restock", Decimal(-1)) > 0:
         choice, condition = "restock", "open_box"
-        why = (f"Grade B{', refurbishing would lose money' if product.get('refurbishable') else ', not refurbishable'}: "
-               f"restock as open-box to bin {bins['open_box'] or '(no bin)'}.")
+        why = (WHY_OPEN_BOX_REFURB_LOSES if product.get("refurbishable") else WHY_OPEN_BOX) % {
+            "bin": bins["open_box"] or NO_BIN}
     else:
         choice = _best(values, paying) or _best(values)
-        weighed = ", ".join(f"{o['disposition']} {o['value']} {currency}" for o in options)
-        why = f"Grade {grade}: {choice} recovers the most ({weighed})."
-        if grade in ("A", "B"):
-            why = f"Grade {grade}: putting it back on a shelf would cost more than it sells for; {choice} recovers the most ({weighed})."
+        weighed = ", ".join(OPTION % {"disposition": o["disposition"], "value": o["value"], "currency": currency}
+                            for o in options)
+        why = (WHY_BEST_SHELF_LOSES if grade in ("A", "B") else WHY_BEST) % {
+            "grade": grade, "choice": choice, "weighed": weighed}
         if transit:
-            why += " Damaged in transit: the carrier's fault, claimed from the carrier, not returned to the supplier."
+            why = WHY_TRANSIT % {"why": why}
         elif "rtv" not in values and grade in ("C", "D"):
-            why += " RTV is not open (supplier does not take returns or its window has passed)."
+            why = WHY_NO_RTV % {"why": why}
     losing = [o for o in options if Decimal(o["value"]) < 0]
     if losing:
-        why += " " + "; ".join(f"{o['disposition']} would lose {money(-Decimal(o['value']))} {currency}" for o in losing) + "."
+        why = WHY_LOSING % {"why": why, "losing": "; ".join(
+            LOSES % {"disposition": o["disposition"], "value": money(-Decimal(o["value"])), "currency": currency}
+            for o in losing)}
     target = {
         "crossdock": waiting_line["order_no"] if waiting_line else None,
         "restock": bins.get(condition or "new"),

@@ -9,21 +9,44 @@ is in doubt waits: one doubtful item never holds the others.
 """
 from decimal import Decimal
 
+from station.languages import N_
 from station.money import rounded, text
 from station.policy import CUSTOMER_SIDE, MISMATCH_FLAGS, SELLER_FAULT, dec
 
 # why a line waits for a supervisor; the refunds screen shows these names
 HOLD_LABELS = {
-    "grade_x": "Grade X",
-    "mismatch": "Mismatch",
-    "out_of_window": "Outside window",
-    "customer_damage": "Customer damage (D)",
-    "other": "Other reason",
-    "earlier_fraud": "Earlier fraud",
-    "frequent_returner": "Frequent returner",
-    "bulk_return": "Bulk return",
-    "fraud_review": "Fraud in this return",
+    "grade_x": N_("Grade X"),
+    "mismatch": N_("Mismatch"),
+    "out_of_window": N_("Outside window"),
+    "customer_damage": N_("Customer damage (D)"),
+    "other": N_("Other reason"),
+    "earlier_fraud": N_("Earlier fraud"),
+    "frequent_returner": N_("Frequent returner"),
+    "bulk_return": N_("Bulk return"),
+    "fraud_review": N_("Fraud in this return"),
 }
+
+# The sentences of a refund line's `why` and of an adjustment's. They are kept in English (the
+# refund's record, the API); a screen says them in its language by these templates
+# (station/web/bench/wording.py).
+WHY_GRADE_X = N_("grade X")
+WHY_MISMATCH = N_("mismatch: %(flags)s")
+WHY_SELLER_FAULT = N_("seller fault (%(reason)s): full refund")
+WHY_CUSTOMER_A = N_("customer side, grade A: full refund")
+WHY_CUSTOMER_FEE = N_("customer side, grade %(grade)s: minus %(fee)s restocking fee")
+WHY_CUSTOMER_D = N_("customer side, grade D: a supervisor decides")
+WHY_OTHER = N_("reason %(reason)s: a supervisor decides")
+WHY_OUTSIDE = N_("outside the return window: %(why)s")
+WHY_EXCHANGE = N_("exchange: no money moves, the replacement ships (a refund would be %(amount)s)")
+WHY_PLUS_SHIPPING = N_("%(why)s; plus the return shipping the customer paid (%(amount)s)")
+WHY_HELD = N_("%(why)s; held: %(hold)s")
+WHY_MINUS_LABEL = N_("%(why)s; minus the return label the seller paid (%(amount)s)")
+ADJUST_SHIPPING = N_("return shipping the customer paid, refunded with a seller-fault item")
+ADJUST_LABEL = N_("the return label the seller paid (%(amount)s), charged once on a customer-side return")
+ADJUST_LABEL_LEFT = N_("%(why)s; %(amount)s could not be taken from this refund")
+SENTENCES = (WHY_GRADE_X, WHY_MISMATCH, WHY_SELLER_FAULT, WHY_CUSTOMER_A, WHY_CUSTOMER_FEE, WHY_CUSTOMER_D, WHY_OTHER,
+             WHY_OUTSIDE, WHY_EXCHANGE, WHY_PLUS_SHIPPING, WHY_HELD, WHY_MINUS_LABEL, ADJUST_SHIPPING, ADJUST_LABEL,
+             ADJUST_LABEL_LEFT)
 
 
 def _percent(fraction):
@@ -37,28 +60,28 @@ def judge_item(item, unit_price, inside_window, policy):
     what the policy would pay it without the hold (for grade X or a mismatch: nothing)."""
     mismatch = [f for f in item["flags"] if f in MISMATCH_FLAGS]
     if item["grade"] == "X":
-        return Decimal("0"), ["grade_x"], "grade X"
+        return Decimal("0"), ["grade_x"], WHY_GRADE_X
     if mismatch:
-        return Decimal("0"), ["mismatch"], "mismatch: " + ", ".join(mismatch)
+        return Decimal("0"), ["mismatch"], WHY_MISMATCH % {"flags": ", ".join(mismatch)}
     full = Decimal(str(unit_price or 0)) * item["qty"]
     reason, grade = item["reason"], item["grade"]
     holds = []
     if reason in SELLER_FAULT:
-        amount, why = full, f"seller fault ({reason}): full refund"
+        amount, why = full, WHY_SELLER_FAULT % {"reason": reason}
     elif reason in CUSTOMER_SIDE:
         if grade == "A":
-            amount, why = full, "customer side, grade A: full refund"
+            amount, why = full, WHY_CUSTOMER_A
         elif grade in ("B", "C"):
             fee = dec(policy, "restocking_fee")
-            amount, why = full * (1 - fee), f"customer side, grade {grade}: minus {_percent(fee)} restocking fee"
+            amount, why = full * (1 - fee), WHY_CUSTOMER_FEE % {"grade": grade, "fee": _percent(fee)}
         else:
-            amount, why = full, "customer side, grade D: a supervisor decides"
+            amount, why = full, WHY_CUSTOMER_D
             holds.append("customer_damage")
     else:
-        amount, why = full, f"reason {reason}: a supervisor decides"
+        amount, why = full, WHY_OTHER % {"reason": reason}
         holds.append("other")
     if not inside_window:
-        return amount, ["out_of_window"] + holds, "outside the return window: " + why
+        return amount, ["out_of_window"] + holds, WHY_OUTSIDE % {"why": why}
     return amount, holds, why
 
 
@@ -91,7 +114,7 @@ def refund_lines(items, unit_prices, inside_window, policy, currency="USD", reso
                 "clean": not (item["grade"] == "X" or set(item["flags"]) & set(MISMATCH_FLAGS))}
         if resolution == "exchange" and line["clean"]:
             line["status"] = "exchange"
-            line["why"] = f"exchange: no money moves, the replacement ships (a refund would be {text(amount, currency)})"
+            line["why"] = WHY_EXCHANGE % {"amount": text(amount, currency)}
             line["amount"] = rounded(0, currency)
             line["holds"] = []
         lines.append(line)
@@ -102,16 +125,16 @@ def refund_lines(items, unit_prices, inside_window, policy, currency="USD", reso
                       and line.get("status") != "exchange" and line["amount"] > 0), None)
         if payer is not None:
             payer["amount"] += shipping
-            payer["why"] += f"; plus the return shipping the customer paid ({text(shipping, currency)})"
+            payer["why"] = WHY_PLUS_SHIPPING % {"why": payer["why"], "amount": text(shipping, currency)}
             adjustments.append({"kind": "return_shipping", "item_id": payer["item_id"], "amount": text(shipping, currency),
-                                "why": "return shipping the customer paid, refunded with a seller-fault item"})
+                                "why": ADJUST_SHIPPING})
     for hold in customer_holds:
         for line in lines:
             if line.get("status") == "exchange":
                 continue
             if hold.get("above") is None or line["amount"] > hold["above"]:
                 line["holds"].append(hold["kind"])
-                line["why"] += f"; held: {hold['why']}"
+                line["why"] = WHY_HELD % {"why": line["why"], "hold": hold["why"]}
     _charge_label(lines, label, policy, currency, adjustments)
     for line in lines:
         line.setdefault("status", "held" if line["holds"] else "ready")
@@ -135,16 +158,16 @@ def _charge_label(lines, label, policy, currency, adjustments):
     for line in payers:
         take = min(left, line["amount"])
         line["amount"] -= take
-        line["why"] += f"; minus the return label the seller paid ({text(take, currency)})"
+        line["why"] = WHY_MINUS_LABEL % {"why": line["why"], "amount": text(take, currency)}
         left -= take
         if left <= 0:
             break
     charged = cost - left
     if charged > 0:
-        adjustments.append({"kind": "return_label", "amount": text(-charged, currency),
-                            "why": f"the return label the seller paid ({text(cost, currency)}), charged once on a "
-                                   "customer-side return" + ("" if left <= 0 else f"; {text(left, currency)} could not "
-                                                              "be taken from this refund")})
+        why = ADJUST_LABEL % {"amount": text(cost, currency)}
+        if left > 0:
+            why = ADJUST_LABEL_LEFT % {"why": why, "amount": text(left, currency)}
+        adjustments.append({"kind": "return_label", "amount": text(-charged, currency), "why": why})
 
 
 def _switch(value):

@@ -4,6 +4,7 @@ import hmac
 import secrets
 
 from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from station import auth
 from station.db import get_db, write
@@ -208,7 +209,7 @@ def _check_csrf():
                 resp.status_code = 401
                 return resp
             return redirect(url_for("bench.sign_in"), 303)
-        abort(400, description="The form has expired: reload the page and try again")
+        abort(400, description=_("The form has expired: reload the page and try again"))
     return None
 
 

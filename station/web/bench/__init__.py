@@ -4,3 +4,4 @@ from flask import Blueprint
 bp = Blueprint("bench", __name__)
 
 from station.web.bench import signin, workbench, inspect, demo_sheet, printing as labels  # noqa: E402,F401  (routes register on bp)
+from station.web.bench import wording  # noqa: E402,F401  (its template filters, for every screen: label, said)

@@ -1,5 +1,6 @@
 """Inspecting one item: grade, reason, qty, serial, notes, photo; then the decision."""
 from flask import current_app, request, session
+from flask_babel import gettext as _
 
 from station.devices import live
 from station import policy
@@ -12,6 +13,7 @@ from station.intake import decisions, items, photos, returns
 from station.rules.inspection import default_reason
 from station.web.bench import bp
 from station.web.bench.render import current_view, render_bench, user_name
+from station.web.bench.wording import label
 from station.web.pages import msg
 
 
@@ -30,17 +32,17 @@ def select_product(db, result):
     open_item = next((i for i in view["items"] if sku and i["sku"] == sku and not i["decision"]), None)
     if open_item:
         select_item(open_item)
-        return render_bench(msg("ok", "Item selected"), view=view)
+        return render_bench(msg("ok", _("Item selected")), view=view)
     session["inspect"] = {
         "sku": sku, "code": result.get("code"), "name": product.get("name"), "serial": result.get("serial"),
         "qty": 1, "grade": None, "reason": default_reason(None, (view.get("rma") or {}).get("reason")), "notes": None,
         "weight_g": _weigh(), "expected_g": product.get("weight_g"),
     }
     if sku is None:
-        return render_bench(msg("warn", "Unknown product: it will go to quarantine"), view=view)
+        return render_bench(msg("warn", _("Unknown product: it will go to quarantine")), view=view)
     if not any(line["sku"] == sku for line in view["expected"]):
-        return render_bench(msg("warn", "Not on this order: it will go to quarantine"), view=view)
-    return render_bench(msg("ok", "Item scanned: tap its grade"), view=view)
+        return render_bench(msg("warn", _("Not on this order: it will go to quarantine")), view=view)
+    return render_bench(msg("ok", _("Item scanned: tap its grade")), view=view)
 
 
 def select_pending(db, pending):
@@ -77,7 +79,7 @@ def inspect():
     draft = session.get("inspect")
     ret = _open_return(db)
     if not draft or ret is None:
-        return render_bench(msg("error", "Scan an item first"), 409)
+        return render_bench(msg("error", _("Scan an item first")), 409)
     if draft.get("item_id"):
         return render_bench()
     form = request.form
@@ -93,7 +95,7 @@ def inspect():
     if not draft.get("grade") or not draft.get("reason"):
         return render_bench()
     if draft["reason"] == "other" and not draft.get("notes"):
-        return render_bench(msg("warn", "Reason Other: write a note, then tap Other again"))
+        return render_bench(msg("warn", _("Reason Other: write a note, then tap Other again")))
     data = {"qty": draft["qty"], "grade": draft["grade"], "reason": draft["reason"],
             "serial": draft.get("serial"), "notes": draft.get("notes")}
     data["sku" if draft.get("sku") else "code"] = draft.get("sku") or draft.get("code")
@@ -125,7 +127,7 @@ def decide(item_id):
     db = get_db()
     item = items.item_row(db, item_id)
     if item is None:
-        return render_bench(msg("error", f"Item {item_id} not found"), 404)
+        return render_bench(msg("error", _("Item %(item_id)s not found", item_id=item_id)), 404)
     data = {"disposition": request.form.get("disposition", "")}
     if request.form.get("override_reason"):
         data["override_reason"] = request.form["override_reason"]
@@ -136,13 +138,17 @@ def decide(item_id):
         if done and done["disposition"] == data["disposition"]:
             # the same Confirm twice (a double tap, a retried request): it is recorded; say so
             session.pop("inspect", None)
-            where = done["disposition"].upper() + (f" {done['target']}" if done.get("target") else "")
-            return render_bench(msg("ok", f"{where}: confirmed already"))
+            return render_bench(msg("ok", _("%(where)s: confirmed already", where=_where(done))))
         return render_bench(msg("error", exc.message), exc.status)
     session.pop("inspect", None)
     session["last_item"] = item_id
-    where = decided["disposition"].upper() + (f" {decided['target']}" if decided.get("target") else "")
-    return render_bench(msg("ok", f"{where}: label printing"), print_item=item_id)
+    return render_bench(msg("ok", _("%(where)s: label printing", where=_where(decided))), print_item=item_id)
+
+
+def _where(decision):
+    """Where a decided item goes, as the message says it: RESTOCK A-01-02, QUARANTINE."""
+    where = label(decision["disposition"], "disposition").upper()
+    return where + (f" {decision['target']}" if decision.get("target") else "")
 
 
 @bp.post("/bench/items/<id:item_id>/photos")
@@ -152,13 +158,13 @@ def photo(item_id):
     db = get_db()
     upload = request.files.get("photo")
     if upload is None:
-        return render_bench(msg("error", "No photo received"), 400)
+        return render_bench(msg("error", _("No photo received")), 400)
     try:
         photos.add_photo(db, item_id, upload.read(photos.MAX_BYTES + 1), photo_dir=current_app.config["PHOTO_DIR"],
                          user=user_name())
     except ServiceError as exc:
         return render_bench(msg("error", exc.message), exc.status)
-    return render_bench(msg("ok", "Photo saved"))
+    return render_bench(msg("ok", _("Photo saved")))
 
 
 @bp.post("/bench/items/<id:item_id>/camera-photo")
@@ -169,12 +175,12 @@ def camera_photo(item_id):
 
     camera = live.device(current_app, station_name(), "camera")
     if camera is None:
-        return render_bench(msg("error", "This bench has no camera running"), 409)
+        return render_bench(msg("error", _("This bench has no camera running")), 409)
     try:
         data = camera.snapshot()
         photos.add_photo(get_db(), item_id, data, photo_dir=current_app.config["PHOTO_DIR"], user=user_name())
     except CameraError as exc:
-        return render_bench(msg("error", f"Bench camera: {exc}"), 409)
+        return render_bench(msg("error", _("Bench camera: %(problem)s", problem=exc)), 409)
     except ServiceError as exc:
         return render_bench(msg("error", exc.message), exc.status)
-    return render_bench(msg("ok", "Photo saved from the bench camera"))
+    return render_bench(msg("ok", _("Photo saved from the bench camera")))

@@ -8,6 +8,7 @@ the hidden frame then only says where it went. "Reprint" queues it again, or pri
 import logging
 
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from hardware.barcodes import LabelError
@@ -63,7 +64,8 @@ def print_on_confirm(response):
 def _size(bench):
     size = request.args.get("size") or bench["label_size"]
     if size not in LABEL_SIZES:
-        raise ServiceError("bad_request", f"size: expected one of {', '.join(LABEL_SIZES)}", 400, field="size")
+        raise ServiceError("bad_request", "size: " + _("expected one of %(choices)s", choices=", ".join(LABEL_SIZES)), 400,
+                           field="size")
     return size
 
 
@@ -78,7 +80,7 @@ def label(item_id):
     bench = bench_config(current_app.config, station_name())
     try:
         size = _size(bench)
-        data = label_content.label_data(db, item_id)
+        data = label_content.label_data(db, item_id, say=label_content.in_screen_language)  # the browser prints it
         item = items.item_row(db, item_id)
         codes = label_content.label_codes(data, size, bench["dpi"])
     except ServiceError as exc:
@@ -125,5 +127,5 @@ def reprint(item_id):
             return jsonify(error={"code": "label", "message": str(exc)}), 422
         return render_template("label.html", error=str(exc)), 422
     if wants_json:
-        return jsonify(job_id=job_id, printer=printer, message=f"Sent to {printer}")
+        return jsonify(job_id=job_id, printer=printer, message=_("Sent to %(printer)s", printer=printer))
     return redirect(url_for("bench.label", item_id=item_id, size=size, sent=job_id))

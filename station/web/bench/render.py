@@ -1,13 +1,16 @@
 """What the bench shows: the parcel on screen and the item under inspection, kept in the session."""
 from flask import current_app, session
+from flask_babel import gettext as _
 
 from station import policy
 from station.config import bench_config
 from station.db import get_db
 from station.errors import ServiceError
 from station.intake import finishing, parcel, photos, returns
+from station.languages import N_
 from station.web.pages import page_or_fragment
 from station.web.security import current_user, station_name
+from station.web.bench.wording import label
 
 _UNSET = object()
 
@@ -72,10 +75,12 @@ def render_bench(message=None, status=200, view=_UNSET, **extra):
         "inspect": inspect_context(db, view),
         "put_aside": put_aside(db, view),
         "message": message,
-        "grades": GRADES,
-        "reasons": [(code, policy.REASON_LABELS[code]) for code in policy.REASONS],
+        "grades": [(grade, _(text)) for grade, text in GRADES],
+        # (code, the label to read): policy.REASON_LABELS, said in the screen's language (wording.py)
+        "reasons": [(code, label(code, "reason")) for code in policy.REASONS],
         "reason_labels": policy.REASON_LABELS,
-        "override_reasons": OVERRIDE_REASONS,
+        # (what the decision records, in English; what the button says)
+        "override_reasons": [(reason, _(reason)) for reason in OVERRIDE_REASONS],
         "station": station_name(),
         # a browser bench prints the label page itself (bench.js); others queue it (printing.py)
         "browser_print": bench_config(current_app.config, station_name())["printer"] == "browser",
@@ -85,18 +90,18 @@ def render_bench(message=None, status=200, view=_UNSET, **extra):
 
 
 GRADES = [
-    ("A", "New: unopened or unused"),
-    ("B", "Like new: opened, complete"),
-    ("C", "Used or cosmetic damage, works"),
-    ("D", "Defective or broken"),
-    ("X", "Not ours, empty, counterfeit, tampered"),
+    ("A", N_("New: unopened or unused")),
+    ("B", N_("Like new: opened, complete")),
+    ("C", N_("Used or cosmetic damage, works")),
+    ("D", N_("Defective or broken")),
+    ("X", N_("Not ours, empty, counterfeit, tampered")),
 ]
 
-# why an operator departs from the recommendation; recorded with the decision
+# why an operator departs from the recommendation; recorded with the decision (in English)
 OVERRIDE_REASONS = [
-    "Damage the grade does not show",
-    "Missing parts or accessories",
-    "Supervisor instruction",
-    "Packaging unsellable",
-    "Wrong bin or order",
+    N_("Damage the grade does not show"),
+    N_("Missing parts or accessories"),
+    N_("Supervisor instruction"),
+    N_("Packaging unsellable"),
+    N_("Wrong bin or order"),
 ]

@@ -1,5 +1,6 @@
 """The bench: one scan route for every code, parcels on and off the screen, closing with a refund."""
 from flask import Response, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from station.db import get_db
 from station.devices import live
@@ -12,6 +13,7 @@ from station.intake import closing, parcel, pipeline, returns, search as order_s
 from station.web.bench import bp
 from station.web.bench.inspect import select_item, select_pending, select_product
 from station.web.bench.render import render_bench, user_name
+from station.web.bench.wording import label
 from station.web.pages import msg
 
 
@@ -62,7 +64,7 @@ def scan():
         # kept as resolved: the order tapped next opens with this item, without a second scan
         session["pending_product"] = {"sku": result["sku"], "code": result["code"], "serial": result["serial"]}
         found = result["candidates"]
-        text = "Product with no parcel: tap its order below" if found else "No recent order has this product"
+        text = _("Product with no parcel: tap its order below") if found else _("No recent order has this product")
         return render_bench(msg("warn", text), candidates=found, candidate_product=result.get("product"))
     return select_product(db, result)
 
@@ -120,9 +122,11 @@ def _previous_note(previous):
     if previous.get("closed"):
         refund = previous["closed"]["refund"]
         if refund is None:  # a removal box: no customer to pay
-            return f"Removal box {previous['return_id']} closed, {_shortfall(previous['closed'].get('removal'))}."
-        return f"Return {previous['return_id']} closed, refund {refund['amount']} {refund['currency']} {refund['status']}."
-    return f"Return {previous['return_id']} put aside (still open)."
+            return _("Removal box %(return_id)s closed, %(count)s.", return_id=previous["return_id"],
+                     count=_shortfall(previous["closed"].get("removal")))
+        return _("Return %(return_id)s closed, refund %(amount)s %(currency)s %(status)s.", return_id=previous["return_id"],
+                 amount=refund["amount"], currency=refund["currency"], status=label(refund["status"], "refund_status"))
+    return _("Return %(return_id)s put aside (still open).", return_id=previous["return_id"])
 
 
 def _open_return_id(db):
@@ -147,15 +151,21 @@ def _show_parcel(db, return_id, note="", tone="ok"):
         session.pop("inspect", None)
     session["return_id"] = return_id
     view = parcel.bench_view(db, return_id)
-    note = f" {note}" if note else ""
     if view["return"]["status"] != "open":
-        return render_bench(msg("warn", f"Return {return_id} is closed already.{note}"), view=view)
+        return render_bench(msg("warn", _also(_("Return %(return_id)s is closed already.", return_id=return_id), note)),
+                            view=view)
     undecided = next((i for i in view["items"] if not i["decision"]), None)
     if undecided and not session.get("inspect"):
         # a parcel brought back: its recorded item waits for its decision, no need to scan it again
         select_item(undecided)
     warn = view["flags"] or not view["within_window"]
-    return render_bench(msg("warn" if warn else tone, f"Parcel open: return {return_id}.{note}"), view=view)
+    said = _also(_("Parcel open: return %(return_id)s.", return_id=return_id), note)
+    return render_bench(msg("warn" if warn else tone, said), view=view)
+
+
+def _also(sentence, note):
+    """A message and a note after it (what happened to the previous parcel), as the language joins two sentences."""
+    return _("%(sentence)s %(note)s", sentence=sentence, note=note) if note else sentence
 
 
 @bp.post("/bench/open")
@@ -203,17 +213,18 @@ def close(return_id):
     session.pop("inspect", None)
     refund = closed["refund"]
     if refund is None:
-        return render_bench(msg("ok", f"Closed. Removal box: {_shortfall(closed.get('removal'))}"))
-    return render_bench(msg("ok", f"Closed. Refund {refund['amount']} {refund['currency']}: {refund['status']}, "
-                                  f"{refund['payable']} {refund['currency']} paid now"))
+        return render_bench(msg("ok", _("Closed. Removal box: %(count)s", count=_shortfall(closed.get("removal")))))
+    return render_bench(msg("ok", _("Closed. Refund %(amount)s %(currency)s: %(status)s, %(payable)s %(currency)s paid now",
+                                    amount=refund["amount"], currency=refund["currency"], payable=refund["payable"],
+                                    status=label(refund["status"], "refund_status"))))
 
 
 def _shortfall(counted):
     """A removal box's count against its report, in words."""
     if not counted or not (counted["shortages"] or counted["overages"]):
-        return "every unit the report lists was there"
-    parts = [f"{s['qty']} × {s['sku']} missing" for s in counted["shortages"]]
-    parts += [f"{o['qty']} × {o['sku']} more than the report" for o in counted["overages"]]
+        return _("every unit the report lists was there")
+    parts = [_("%(qty)s × %(sku)s missing", qty=s["qty"], sku=s["sku"]) for s in counted["shortages"]]
+    parts += [_("%(qty)s × %(sku)s more than the report", qty=o["qty"], sku=o["sku"]) for o in counted["overages"]]
     return ", ".join(parts)
 
 
