@@ -321,7 +321,7 @@ def patient_server(tmp_path):
     """As `server`, with a wedge gap of a second: Playwright types each key only after the page
     took the last one, so on a loaded machine its keys come more than 50 ms apart, which a real
     scanner's never do; what is tested here is that no key is lost to the print, not the gap."""
-    with serve(station_app(bench_station(tmp_path / "station.db"), SCAN_GAP_MS=1000)) as server:
+    with serve(station_app(bench_station(tmp_path / "patient.db"), SCAN_GAP_MS=1000)) as server:
         yield server
 
 
