@@ -32,6 +32,9 @@ def reenter_venv():
         print(f"run.py: {VENV}/bin/python did not start in {VENV}; going on with {sys.executable} "
               "(run `sh scripts/install.sh` to rebuild the venv)", file=sys.stderr)
     if python is None:
+        if VENV.is_dir() and not (VENV / "bin" / "python").exists():
+            print(f"run.py: {VENV} has no working bin/python; going on with {sys.executable} "
+                  "(run `sh scripts/install.sh` to rebuild the venv)", file=sys.stderr)
         return
     # the interpreter's own options too (-u, -X ...): sys.orig_argv is the command line as typed
     args = sys.orig_argv[1:] if getattr(sys, "orig_argv", None) else [sys.argv[0], *sys.argv[1:]]

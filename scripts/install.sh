@@ -40,10 +40,15 @@ venv_ok || can_make_venv || venv_pkg=yes
 if [ -n "$need$venv_pkg" ]; then
   $SUDO apt-get update -qq
   if [ -n "$venv_pkg" ]; then
-    # the venv package of this very interpreter (python3.11-venv for Debian's 3.11), else python3-venv
+    # the venv package of this very interpreter (python3.11-venv for Debian's 3.11), else python3-venv;
+    # at the interpreter's installed version when the archive has it: apt would otherwise upgrade
+    # the system's Python along with it (the venv package requires its own version of it)
     ver=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-    if apt-cache show "python$ver-venv" >/dev/null 2>&1; then
-      need="$need python$ver-venv"
+    pkg="python$ver-venv"
+    if apt-cache show "$pkg" >/dev/null 2>&1; then
+      have=$(dpkg-query -W -f='${Version}' "python$ver-minimal" 2>/dev/null || true)
+      [ -n "$have" ] && apt-cache show "$pkg=$have" >/dev/null 2>&1 && pkg="$pkg=$have"
+      need="$need $pkg"
     else
       need="$need python3-venv"
     fi
