@@ -1,11 +1,59 @@
 """Returns Station command line: serve, worker, import, mapping, user, token, demo, backup, restore (see README)."""
-import argparse
-import gc
-import sqlite3
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"  # made by scripts/install.sh: the station's packages, apart from the system's Python
+REENTERED = "RETURNS_STATION_REENTERED"  # set for the one re-execution into VENV, so there is never a second
+
+
+def venv_python(venv, prefix, environ):
+    """The interpreter to run this command with instead of the current one, or None to go on here.
+
+    The venv's `bin/python` when it exists and this interpreter is not the venv's (its `sys.prefix`,
+    resolved, is another directory), unless this process already is the re-execution (`REENTERED`
+    in its environment): a venv whose python does not start as that venv then runs once as it is
+    instead of re-executing forever. No venv: None (the packages may be installed another way)."""
+    python = Path(venv) / "bin" / "python"
+    if REENTERED in environ or not python.exists():
+        return None
+    if Path(prefix).resolve() == Path(venv).resolve():
+        return None
+    return python
+
+
+def reenter_venv():
+    """`python3 run.py ...` with any interpreter runs in the project's venv: this process becomes the
+    venv's python with the same arguments (os.execv keeps the pid, so signals and pid files still
+    work). Called before anything else is imported."""
+    python = venv_python(VENV, sys.prefix, os.environ)
+    if os.environ.pop(REENTERED, None) is not None and Path(sys.prefix).resolve() != VENV.resolve():
+        print(f"run.py: {VENV}/bin/python did not start in {VENV}; going on with {sys.executable} "
+              "(run `sh scripts/install.sh` to rebuild the venv)", file=sys.stderr)
+    if python is None:
+        if VENV.is_dir() and not (VENV / "bin" / "python").exists():
+            print(f"run.py: {VENV} has no working bin/python; going on with {sys.executable} "
+                  "(run `sh scripts/install.sh` to rebuild the venv)", file=sys.stderr)
+        return
+    # the interpreter's own options too (-u, -X ...): sys.orig_argv is the command line as typed
+    args = sys.orig_argv[1:] if getattr(sys, "orig_argv", None) else [sys.argv[0], *sys.argv[1:]]
+    os.environ[REENTERED] = str(python)
+    try:
+        os.execv(python, [str(python), *args])
+    except OSError as exc:  # a venv that cannot start: say so, go on with this interpreter
+        os.environ.pop(REENTERED, None)
+        print(f"run.py: cannot run {python} ({exc.strerror or exc}); going on with {sys.executable} "
+              "(run `sh scripts/install.sh` to rebuild the venv)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    reenter_venv()
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import sqlite3  # noqa: E402
+
 DEFAULT_DB = "instance/station.db"
 
 

@@ -15,6 +15,15 @@ def test_the_quick_start_has_the_two_sh_commands():
     assert "run.py" in blocks[0] and "pytest" in blocks[1]
 
 
+def test_the_tests_run_in_the_venv_and_ci_runs_the_readmes_test_command():
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    app, tests = (block.strip() for block in re.findall(r"```sh\n(.*?)```", section, re.S)[:2])
+    assert app == "sh scripts/install.sh && python3 run.py"  # run.py re-enters .venv itself
+    assert tests == "sh scripts/install.sh --test && .venv/bin/python -m pytest -q"
+    ci = (ROOT / ".ci" / "run").read_text("utf-8").strip().splitlines()[-1]
+    assert ci == tests + " -p no:cacheprovider"
+
+
 def test_every_config_key_is_documented():
     missing = [key for key in config.DEFAULTS if f"`{key}`" not in README]
     assert missing == []
