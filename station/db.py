@@ -169,6 +169,9 @@ def get_db():
         cache[path] = db  # most recently used last
         while len(cache) > _CACHED_PATHS:
             cache.pop(next(iter(cache))).close()
+        # SQL_TRACE (tests only, not a setting): a callable handed every statement this request
+        # runs (sqlite3's trace callback), or None, which also clears one a former request set
+        db.conn.set_trace_callback(current_app.config.get("SQL_TRACE"))
         g.db = db
     return g.db
 
