@@ -118,14 +118,19 @@ def migrate(path):
 
 
 @contextlib.contextmanager
-def write(db):
+def write(db, savepoint=True):
     """One transaction for one user action; BEGIN IMMEDIATE takes the write lock up front.
 
     Deferred transactions that read then write can fail with SQLITE_BUSY when two
     stations upgrade at once; IMMEDIATE makes the second one wait its turn instead.
-    Nested calls become savepoints.
+    Nested calls become savepoints; with savepoint=False a nested call joins the caller's
+    transaction as it is (two statements fewer), for a step whose failure is always the whole
+    action's (nobody catches it inside the transaction to carry on).
     """
     if db.conn.in_transaction:
+        if not savepoint:
+            yield db
+            return
         with db.atomic():
             yield db
         return
