@@ -9,8 +9,11 @@ import re
 import pytest
 
 from station.db import connect
+from tests import test_bench_views as views
 from tests.sample import CARTON, MUG_GTIN
-from tests.test_bench_views import app, bench, count, text  # noqa: F401  (fixtures)
+
+app, bench = views.app, views.bench  # its fixtures: the sample's database, an operator signed in at bench-3
+count, text = views.count, views.text
 
 CARTON_SCAN_STATEMENTS = 15  # issue 13: "statements per carton scan at the bench <= 15" (it was 31)
 
@@ -50,11 +53,11 @@ def write_transactions(statements):
 
 
 @pytest.fixture
-def trace(app):  # noqa: F811
+def trace(app):
     return Trace(app)
 
 
-def test_a_carton_scan_opens_the_parcel_in_one_write_and_at_most_15_statements(bench, trace):  # noqa: F811
+def test_a_carton_scan_opens_the_parcel_in_one_write_and_at_most_15_statements(bench, trace):
     response, statements = trace(lambda: bench.scan(CARTON))
 
     assert response.status_code == 200 and "王小明" in text(response) and "Parcel open: return 1." in text(response)
@@ -66,7 +69,7 @@ def test_a_carton_scan_opens_the_parcel_in_one_write_and_at_most_15_statements(b
     assert count(app, "SELECT count(*) FROM events WHERE type = 'return.opened'") == 1
 
 
-def test_a_carton_scan_that_puts_the_parcel_on_screen_aside_is_still_one_write(bench, trace):  # noqa: F811
+def test_a_carton_scan_that_puts_the_parcel_on_screen_aside_is_still_one_write(bench, trace):
     bench.scan("CTN-2")
     response, statements = trace(lambda: bench.scan(CARTON))
 
@@ -77,7 +80,7 @@ def test_a_carton_scan_that_puts_the_parcel_on_screen_aside_is_still_one_write(b
     assert count(bench.client.application, "SELECT count(*) FROM returns WHERE status = 'open'") == 2
 
 
-def test_a_product_scan_an_item_a_decision_and_a_close_are_each_one_write(bench, trace):  # noqa: F811
+def test_a_product_scan_an_item_a_decision_and_a_close_are_each_one_write(bench, trace):
     app = bench.client.application
     bench.scan(CARTON)
 
@@ -115,7 +118,7 @@ def put_aside_parcels(app, n):
         db.close()
 
 
-def test_the_put_aside_list_costs_the_same_statements_for_one_parcel_as_for_eight(bench, trace):  # noqa: F811
+def test_the_put_aside_list_costs_the_same_statements_for_one_parcel_as_for_eight(bench, trace):
     app = bench.client.application
     put_aside_parcels(app, 8)
     bench.scan("CTN-P1")
@@ -130,7 +133,7 @@ def test_the_put_aside_list_costs_the_same_statements_for_one_parcel_as_for_eigh
     assert len(eight_aside) == len(one_aside), "\n".join(eight_aside)
 
 
-def test_the_put_aside_list_says_what_each_parcel_lacks_and_leaves_out_a_finished_one(bench):  # noqa: F811
+def test_the_put_aside_list_says_what_each_parcel_lacks_and_leaves_out_a_finished_one(bench):
     from station.intake import decisions, returns
 
     app = bench.client.application
