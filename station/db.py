@@ -118,14 +118,19 @@ def migrate(path):
 
 
 @contextlib.contextmanager
-def write(db):
+def write(db, savepoint=True):
     """One transaction for one user action; BEGIN IMMEDIATE takes the write lock up front.
 
     Deferred transactions that read then write can fail with SQLITE_BUSY when two
     stations upgrade at once; IMMEDIATE makes the second one wait its turn instead.
-    Nested calls become savepoints.
+    Nested calls become savepoints; with savepoint=False a nested call joins the caller's
+    transaction as it is (two statements fewer), for a step whose failure is always the whole
+    action's (nobody catches it inside the transaction to carry on).
     """
     if db.conn.in_transaction:
+        if not savepoint:
+            yield db
+            return
         with db.atomic():
             yield db
         return
@@ -169,6 +174,9 @@ def get_db():
         cache[path] = db  # most recently used last
         while len(cache) > _CACHED_PATHS:
             cache.pop(next(iter(cache))).close()
+        # SQL_TRACE (tests only, not a setting): a callable handed every statement this request
+        # runs (sqlite3's trace callback), or None, which also clears one a former request set
+        db.conn.set_trace_callback(current_app.config.get("SQL_TRACE"))
         g.db = db
     return g.db
 

@@ -34,12 +34,15 @@ HOLD_BULK = N_("bulk return (an order of %(units)s units, %(amount)s %(currency)
 SENTENCES = (HOLD_EARLIER_FRAUD, HOLD_FREQUENT_NO_RATE, HOLD_FREQUENT, HOLD_BULK)
 
 
-def customer_holds(db, facts, policy):
-    """The customer's cautions that hold refund lines, each saying which rule held it."""
+def customer_holds(db, facts, policy, flagged=None):
+    """The customer's cautions that hold refund lines, each saying which rule held it.
+
+    flagged: the customer's flags (customers.flags) when the caller has them already."""
     order = facts["order"]
-    customer = one(db, "SELECT customer_id, fraud FROM customers WHERE customer_id = ?", [order["customer_id"]])
+    if flagged is None:
+        customer = one(db, "SELECT customer_id, fraud FROM customers WHERE customer_id = ?", [order["customer_id"]])
+        flagged = customer_flag_list(db, customer, policy)
     holds = []
-    flagged = customer_flag_list(db, customer, policy)
     if "earlier_fraud" in flagged:
         holds.append({"kind": "earlier_fraud", "why": HOLD_EARLIER_FRAUD, "above": None})
     if "frequent_returner" in flagged:
@@ -60,10 +63,13 @@ def customer_holds(db, facts, policy):
     return holds
 
 
-def compute_refund(db, ret, items, return_shipping=None, policy=None):
-    """What closing would pay now (not stored); each item by the policy it was inspected under."""
+def compute_refund(db, ret, items, return_shipping=None, policy=None, card=None):
+    """What closing would pay now (not stored); each item by the policy it was inspected under.
+
+    card: (lookup.order_card's answer, its facts) when the caller built them in this request (the
+    bench's preview), so the order, its RMA and the customer's flags are not read again."""
     policy = policy or policy_module.load(db)
-    facts = order_facts(db, ret["order_no"], policy)
+    shown, facts = card if card else (None, order_facts(db, ret["order_no"], policy))
     order = facts["order"]
     prices = {}
     for line in reversed(facts["lines"]):  # the first line of a SKU names its price
@@ -73,13 +79,17 @@ def compute_refund(db, ret, items, return_shipping=None, policy=None):
     def inside(item_policy):  # the window runs to the first scan; its length is the item's policy
         return within_window(order, opened, item_policy)
 
-    rma = one(db, "SELECT resolution, label_cost, label_paid_by FROM rmas WHERE rma_no = ?", [ret["rma_no"]]) \
-        if ret["rma_no"] else None
+    if shown:
+        rma = shown["rma"]
+    else:
+        rma = one(db, "SELECT resolution, label_cost, label_paid_by FROM rmas WHERE rma_no = ?", [ret["rma_no"]]) \
+            if ret["rma_no"] else None
     rma = rma or {}
     return refund_lines(items, prices, inside, policy, currency=order["currency"],
                         resolution=rma.get("resolution") or "refund", return_shipping=return_shipping,
                         label={"cost": rma.get("label_cost"), "paid_by": rma.get("label_paid_by")},
-                        customer_holds=customer_holds(db, facts, policy))
+                        customer_holds=customer_holds(db, facts, policy,
+                                                      shown["customer"]["flags"] if shown else None))
 
 
 def _parse_shipping(data, currency):
@@ -182,11 +192,11 @@ def put_aside(db, return_id, user=None):
 
     Answers {"return_id", "closed": close_return's answer} or {"return_id", "set_aside": True}.
     """
-    ret = one(db, "SELECT status FROM returns WHERE return_id = ?", [return_id])
-    if ret is None or ret["status"] != "open":
+    counts = one(db, "SELECT r.status, count(i.item_id) AS n, count(d.item_id) AS decided FROM returns r "
+                     "LEFT JOIN return_items i ON i.return_id = r.return_id LEFT JOIN decisions d ON d.item_id = i.item_id "
+                     "WHERE r.return_id = ? GROUP BY r.return_id", [return_id])
+    if counts is None or counts["status"] != "open":
         return None
-    counts = one(db, "SELECT count(*) AS n, count(d.item_id) AS decided FROM return_items i "
-                     "LEFT JOIN decisions d ON d.item_id = i.item_id WHERE i.return_id = ?", [return_id])
     if counts["n"] and counts["n"] == counts["decided"]:
         return {"return_id": return_id, "closed": close_return(db, return_id, user=user)}
     return {"return_id": return_id, "set_aside": True}

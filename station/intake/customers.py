@@ -18,16 +18,16 @@ def history(db, customer_id, policy, for_flags=False):
 
     for_flags: once a supervisor cleared the frequent-returner flag, it is judged only on what
     came after the clearance (the card's own counts stay whole)."""
-    cleared = ""
-    if for_flags:
-        cleared = one(db, "SELECT max(cleared_at) AS at FROM customer_flag_clearances WHERE customer_id = ? "
-                          "AND flag = 'frequent_returner'", [customer_id])["at"] or ""
-    since = max(iso(now() - timedelta(days=int(policy["frequent_returns_days"]))), cleared)
+    since = iso(now() - timedelta(days=int(policy["frequent_returns_days"])))
     return db.execute(
-        "SELECT (SELECT count(*) FROM orders WHERE customer_id = :c AND status != 'cancelled' AND placed_at >= :cleared), "
-        "count(CASE WHEN r.opened_at >= :cleared THEN 1 END), count(CASE WHEN r.opened_at >= :since THEN 1 END) "
-        "FROM returns r JOIN orders o ON o.order_no = r.order_no WHERE o.customer_id = :c",
-        {"c": customer_id, "since": since, "cleared": cleared},
+        "WITH cleared(at) AS (SELECT CASE WHEN :for_flags THEN coalesce((SELECT max(cleared_at) "
+        "    FROM customer_flag_clearances WHERE customer_id = :c AND flag = 'frequent_returner'), '') ELSE '' END) "
+        "SELECT (SELECT count(*) FROM orders, cleared WHERE customer_id = :c AND status != 'cancelled' "
+        "        AND placed_at >= cleared.at), "
+        "count(CASE WHEN r.opened_at >= cleared.at THEN 1 END), "
+        "count(CASE WHEN r.opened_at >= max(:since, cleared.at) THEN 1 END) "
+        "FROM cleared, returns r JOIN orders o ON o.order_no = r.order_no WHERE o.customer_id = :c",
+        {"c": customer_id, "since": since, "for_flags": int(for_flags)},
     ).fetchone()
 
 
@@ -63,17 +63,33 @@ def clearances(db, customer_id):
 
 
 def describe(db, customer_id, policy):
-    """The customer card: contract fields plus email and phone for the bench."""
-    row = db.execute(
-        "SELECT customer_id, name, email, phone, country, fraud FROM customers WHERE customer_id = ?",
-        [customer_id],
-    ).fetchone()
+    """The customer card: contract fields plus email and phone for the bench.
+
+    One read: the customer, the card's counts (history) and the counts its flags weigh
+    (history for_flags: after a clearance of the frequent-returner flag)."""
+    since = iso(now() - timedelta(days=int(policy["frequent_returns_days"])))
+    row = one(
+        db,
+        "WITH cleared(at) AS (SELECT coalesce(max(cleared_at), '') FROM customer_flag_clearances "
+        "    WHERE customer_id = :c AND flag = 'frequent_returner'), "
+        "back(opened_at) AS (SELECT r.opened_at FROM returns r JOIN orders o ON o.order_no = r.order_no "
+        "    WHERE o.customer_id = :c) "
+        "SELECT c.customer_id, c.name, c.email, c.phone, c.country, c.fraud, "
+        "(SELECT count(*) FROM orders WHERE customer_id = :c AND status != 'cancelled' AND placed_at >= '') AS orders_count, "
+        "(SELECT count(CASE WHEN opened_at >= '' THEN 1 END) FROM back) AS returns_count, "
+        "(SELECT count(*) FROM orders, cleared WHERE customer_id = :c AND status != 'cancelled' "
+        "    AND placed_at >= cleared.at) AS flag_orders, "
+        "(SELECT count(CASE WHEN opened_at >= cleared.at THEN 1 END) FROM back, cleared) AS flag_returns, "
+        "(SELECT count(CASE WHEN opened_at >= max(:since, cleared.at) THEN 1 END) FROM back, cleared) AS flag_recent "
+        "FROM customers c WHERE c.customer_id = :c",
+        {"c": customer_id, "since": since},
+    )
     if row is None:
         return None
-    customer = dict(zip(("customer_id", "name", "email", "phone", "country", "fraud"), row))
-    orders_count, returns_count, _recent = history(db, customer_id, policy)
-    customer["flags"] = flags(db, customer, policy)
-    customer["orders_count"] = orders_count
-    customer["returns_count"] = returns_count
+    counts = (row.pop("flag_orders"), row.pop("flag_returns"), row.pop("flag_recent"))
+    customer = {k: row[k] for k in ("customer_id", "name", "email", "phone", "country", "fraud")}
+    customer["flags"] = flags(db, customer, policy, counts)
+    customer["orders_count"] = row["orders_count"]
+    customer["returns_count"] = row["returns_count"]
     customer.pop("fraud")
     return customer

@@ -7,6 +7,7 @@ reassigns it.
 called by anyone; the bench already closes a decided parcel when it moves on (next scan,
 sign-out: closing.put_aside).
 """
+import json
 import logging
 import threading
 from datetime import timedelta
@@ -24,28 +25,59 @@ log = logging.getLogger(__name__)
 AUTO_CLOSER = "auto-close"
 
 
-def missing(db, return_id):
-    """What an open parcel still lacks: expected units not yet decided, and undecided items.
+# What an open return `r` lacks, as columns of one row (no query per parcel): its expected lines
+# (lookup.expected_lines: the RMA's lines, else the order's; each [position, sku, name, qty]), the
+# units decided per SKU, its items and how many are decided. lacks() reads them.
+LACKS = (
+    "(SELECT count(*) FROM return_items i WHERE i.return_id = r.return_id) AS n_items, "
+    "(SELECT count(*) FROM return_items i JOIN decisions d ON d.item_id = i.item_id "
+    "  WHERE i.return_id = r.return_id) AS n_decided, "
+    "(SELECT json_group_object(sku, qty) FROM (SELECT i.sku, sum(i.qty) AS qty FROM return_items i "
+    "  JOIN decisions d ON d.item_id = i.item_id WHERE i.return_id = r.return_id GROUP BY i.sku)) AS decided_units, "
+    "CASE WHEN EXISTS (SELECT 1 FROM rma_lines WHERE rma_no = r.rma_no) "
+    " THEN (SELECT json_group_array(json_array(l.sku, l.sku, p.name, l.qty)) FROM rma_lines l "
+    "       LEFT JOIN products p ON p.sku = l.sku WHERE l.rma_no = r.rma_no) "
+    " ELSE (SELECT json_group_array(json_array(l.line_no, l.sku, p.name, l.qty)) FROM order_lines l "
+    "       LEFT JOIN products p ON p.sku = l.sku WHERE l.order_no = r.order_no) END AS expected_lines"
+)
 
-    {"lines": [{"sku", "name", "qty"}], "undecided": n, "items": n}
-    """
-    ret = one(db, "SELECT order_no, rma_no FROM returns WHERE return_id = ?", [return_id])
-    from station.intake.lookup import expected_lines
 
-    decided = {r["sku"]: r["qty"] for r in rows(
-        db, "SELECT i.sku, sum(i.qty) AS qty FROM return_items i JOIN decisions d ON d.item_id = i.item_id "
-            "WHERE i.return_id = ? GROUP BY i.sku", [return_id])}
+def lacks(row):
+    """What an open parcel still lacks, from a row with the LACKS columns: expected units not yet
+    decided, and undecided items. {"lines": [{"sku", "name", "qty"}], "undecided": n, "items": n}"""
+    decided = json.loads(row["decided_units"] or "{}")
+    # in expected_lines' order (the RMA's by SKU, the order's by line), whatever order the aggregate kept
+    expected = sorted(json.loads(row["expected_lines"] or "[]"), key=lambda line: line[0])
     lines = []
-    for line in expected_lines(db, ret["order_no"], ret["rma_no"]):
-        short = line["qty"] - decided.get(line["sku"], 0)
+    for _position, sku, name, qty in expected:
+        short = qty - decided.get(sku, 0)
         if short > 0:
-            lines.append({"sku": line["sku"], "name": line["name"], "qty": short})
-            decided[line["sku"]] = 0
+            lines.append({"sku": sku, "name": name, "qty": short})
+            decided[sku] = 0
         else:
-            decided[line["sku"]] = decided.get(line["sku"], 0) - line["qty"]
-    counts = one(db, "SELECT count(*) AS n, count(d.item_id) AS decided FROM return_items i "
-                     "LEFT JOIN decisions d ON d.item_id = i.item_id WHERE i.return_id = ?", [return_id])
-    return {"lines": lines, "undecided": counts["n"] - counts["decided"], "items": counts["n"]}
+            decided[sku] = decided.get(sku, 0) - qty
+    return {"lines": lines, "undecided": row["n_items"] - row["n_decided"], "items": row["n_items"]}
+
+
+def missing(db, return_id):
+    """What an open parcel still lacks (lacks()), in one read."""
+    return lacks(one(db, f"SELECT {LACKS} FROM returns r WHERE r.return_id = ?", [return_id]))
+
+
+def put_aside_at(db, station, exclude=None, limit=8):
+    """The parcels put aside at this station (open, newest first, but `exclude`: the one on screen)
+    that are really unfinished, each with what it lacks, in one read. A decided one closes itself
+    after the quiet time, so it is not offered again."""
+    waiting = []
+    for row in rows(db, "SELECT r.return_id, r.order_no, r.opened_at, c.name AS customer_name, "
+                        f"{LACKS} FROM returns r LEFT JOIN orders o ON o.order_no = r.order_no "
+                        "LEFT JOIN customers c ON c.customer_id = o.customer_id "
+                        "WHERE r.status = 'open' AND r.station = ? AND r.return_id IS NOT ? "
+                        "ORDER BY r.opened_at DESC LIMIT ?", [station, exclude, limit]):
+        row["missing"] = lacking = lacks(row)
+        if not (lacking["items"] and not lacking["lines"] and not lacking["undecided"]):
+            waiting.append(row)
+    return waiting
 
 
 def finished(db, return_id):
@@ -99,12 +131,14 @@ def open_parcels(db, at=None):
     """Every open parcel on every bench, oldest first, with its age in minutes and what it lacks."""
     at = at or now()
     found = rows(db, "SELECT r.return_id, r.order_no, r.rma_no, r.station, r.opened_at, r.opened_by, "
-                     "c.name AS customer_name, o.status AS order_status FROM returns r "
+                     f"c.name AS customer_name, o.status AS order_status, {LACKS} FROM returns r "
                      "JOIN orders o ON o.order_no = r.order_no LEFT JOIN customers c ON c.customer_id = o.customer_id "
                      "WHERE r.status = 'open' ORDER BY r.opened_at, r.return_id")
     for parcel in found:
         parcel["age_minutes"] = int((at - parse(parcel["opened_at"])).total_seconds() // 60)
-        parcel["missing"] = missing(db, parcel["return_id"])
+        parcel["missing"] = lacks(parcel)
+        for column in ("n_items", "n_decided", "decided_units", "expected_lines"):
+            del parcel[column]
         parcel["closable"] = parcel["missing"]["items"] > 0 and parcel["missing"]["undecided"] == 0
     return found
 

@@ -1,4 +1,5 @@
 """Find the order behind a scan and describe it at a glance (GET /api/lookup, the bench card)."""
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,48 +19,64 @@ ORDER_FIELDS = ("order_no", "placed_at", "shipped_at", "delivered_at", "channel"
 MAX_CANDIDATES = 20
 
 
+# What a scan is, in one statement: each kind of match is a branch giving (stage, position of the
+# code tried, order within that code), and the first by that order wins, as a loop over the stages
+# and codes would find it: carton (the code's forms, then the SSCC's), RMA, return tracking (the
+# RMA's, newest first, then an outbound carton's), order, '#' + a shop's number, product. The
+# latest RMA of the order is read for the winner only; a serialised product finds the order its
+# serial shipped on.
+RESOLVE = """
+WITH forms(pos, code) AS (SELECT key, value FROM json_each(:forms)),
+     texts(pos, code) AS (SELECT key, value FROM json_each(:texts)),
+     found(stage, pos, sub, match, order_no, rma_no, sku) AS (
+  SELECT 1, f.pos, 0, 'carton', c.order_no, NULL, NULL FROM forms f JOIN cartons c ON c.carton_code = f.code
+  UNION ALL
+  SELECT 2, t.pos, 0, 'rma', m.order_no, m.rma_no, NULL FROM texts t JOIN rmas m ON m.rma_no = t.code
+  UNION ALL
+  SELECT 3, t.pos, 0, 'tracking', m.order_no, m.rma_no, NULL FROM texts t JOIN rmas m ON m.rma_no =
+    (SELECT rma_no FROM rmas WHERE return_tracking_no = t.code ORDER BY created_at DESC)
+  UNION ALL
+  SELECT 3, t.pos, 1, 'tracking', c.order_no, NULL, NULL FROM texts t JOIN cartons c ON c.rowid =
+    (SELECT rowid FROM cartons WHERE tracking_no = t.code)
+  UNION ALL
+  SELECT 4, t.pos, 0, 'order', o.order_no, NULL, NULL FROM texts t JOIN orders o ON o.order_no = t.code
+  UNION ALL
+  SELECT 5, 0, 0, 'order', order_no, NULL, NULL FROM orders WHERE order_no = :shop_order
+  UNION ALL
+  SELECT 6, 0, 0, 'product', NULL, NULL, sku FROM (SELECT coalesce(
+      (SELECT sku FROM products WHERE gtin14 = :gtin14),
+      (SELECT p.sku FROM texts t JOIN products p ON p.sku = t.code ORDER BY t.pos)) AS sku) WHERE sku IS NOT NULL),
+  winner AS (SELECT * FROM found ORDER BY stage, pos, sub LIMIT 1),
+  placed AS (SELECT match, sku, rma_no, coalesce(order_no, CASE WHEN :serial IS NOT NULL THEN (
+      SELECT s.order_no FROM order_serials s JOIN orders o ON o.order_no = s.order_no
+      WHERE s.serial = :serial AND s.sku = winner.sku ORDER BY o.shipped_at DESC) END) AS order_no FROM winner)
+SELECT placed.match, placed.order_no,
+       coalesce(placed.rma_no, (SELECT rma_no FROM rmas WHERE order_no = placed.order_no
+                                ORDER BY created_at DESC, rma_no DESC)) AS rma_no,
+       p.*
+FROM placed LEFT JOIN products p ON p.sku = placed.sku
+"""
+
+
 def resolve(db, scan):
     """What the scan is in our data: (match, order_no, rma_no, product) or None.
 
     Tried in order, first match wins: carton, RMA, return/outbound tracking, order, product.
+    One statement (RESOLVE), however many forms of the code it tries.
     """
     sscc_forms = [scan.sscc, "00" + scan.sscc, f"(00){scan.sscc}"] if scan.sscc else []
-    for code in scan.texts + sscc_forms:
-        row = one(db, "SELECT order_no FROM cartons WHERE carton_code = ?", [code])
-        if row:
-            return "carton", row["order_no"], latest_rma(db, row["order_no"]), None
-    for code in scan.texts:
-        row = one(db, "SELECT rma_no, order_no FROM rmas WHERE rma_no = ?", [code])
-        if row:
-            return "rma", row["order_no"], row["rma_no"], None
-    for code in scan.texts:
-        row = one(db, "SELECT rma_no, order_no FROM rmas WHERE return_tracking_no = ? ORDER BY created_at DESC", [code])
-        if row:
-            return "tracking", row["order_no"], row["rma_no"], None
-        row = one(db, "SELECT order_no FROM cartons WHERE tracking_no = ?", [code])
-        if row:
-            return "tracking", row["order_no"], latest_rma(db, row["order_no"]), None
-    for code in scan.texts:
-        row = one(db, "SELECT order_no FROM orders WHERE order_no = ?", [code])
-        if row:
-            return "order", row["order_no"], latest_rma(db, row["order_no"]), None
-    if scan.text.isdigit():  # a shop's order number printed without its '#' (Shopify's #1001 as 1001)
-        row = one(db, "SELECT order_no FROM orders WHERE order_no = ?", ["#" + scan.text])
-        if row:
-            return "order", row["order_no"], latest_rma(db, row["order_no"]), None
-    product = find_product(db, scan)
-    if product:
-        order_no = None
-        if scan.serial:
-            shipped = one(
-                db,
-                "SELECT s.order_no FROM order_serials s JOIN orders o ON o.order_no = s.order_no "
-                "WHERE s.serial = ? AND s.sku = ? ORDER BY o.shipped_at DESC",
-                [scan.serial, product["sku"]],
-            )
-            order_no = shipped["order_no"] if shipped else None
-        return "product", order_no, latest_rma(db, order_no) if order_no else None, product
-    return None
+    cursor = db.conn.execute(RESOLVE, {
+        "forms": json.dumps(scan.texts + sscc_forms), "texts": json.dumps(scan.texts),
+        # a shop's order number printed without its '#' (Shopify's #1001 as 1001)
+        "shop_order": "#" + scan.text if scan.text.isdigit() else None,
+        "gtin14": scan.gtin14, "serial": scan.serial or None,
+    })
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    match, order_no, rma_no = row[:3]
+    product = dict(zip([c[0] for c in cursor.description[3:]], row[3:])) if match == "product" else None
+    return match, order_no, rma_no, product
 
 
 def find_product(db, scan):
@@ -80,18 +97,22 @@ def latest_rma(db, order_no):
     return row["rma_no"] if row else None
 
 
-def get_order(db, order_no):
-    return one(db, f"SELECT {', '.join(ORDER_FIELDS)}, customer_id FROM orders WHERE order_no = ?", [order_no])
-
-
-def describe_rma(db, rma_no):
+def _rma_and_lines(db, rma_no):
+    """(the RMA as the card shows it, its lines with product names), in one read; (None, []) without one."""
     if not rma_no:
-        return None
-    rma = one(db, "SELECT m.rma_no, m.order_no, m.created_at, m.reason, m.resolution, m.return_tracking_no, m.exchange_sku, "
-                  "p.name AS exchange_name, m.label_cost, m.label_paid_by FROM rmas m "
-                  "LEFT JOIN products p ON p.sku = m.exchange_sku WHERE m.rma_no = ?", [rma_no])
-    rma["lines"] = rows(db, "SELECT sku, qty FROM rma_lines WHERE rma_no = ? ORDER BY sku", [rma_no])
-    return rma
+        return None, []
+    found = rows(db, "SELECT m.rma_no, m.order_no, m.created_at, m.reason, m.resolution, m.return_tracking_no, "
+                     "m.exchange_sku, p.name AS exchange_name, m.label_cost, m.label_paid_by, "
+                     "l.sku AS line_sku, lp.name AS line_name, l.qty AS line_qty FROM rmas m "
+                     "LEFT JOIN products p ON p.sku = m.exchange_sku LEFT JOIN rma_lines l ON l.rma_no = m.rma_no "
+                     "LEFT JOIN products lp ON lp.sku = l.sku WHERE m.rma_no = ? ORDER BY l.sku", [rma_no])
+    if not found:
+        return None, []
+    lines = [{"sku": r["line_sku"], "name": r["line_name"], "qty": r["line_qty"]} for r in found
+             if r["line_sku"] is not None]
+    rma = {k: v for k, v in found[0].items() if not k.startswith("line_")}
+    rma["lines"] = [{"sku": line["sku"], "qty": line["qty"]} for line in lines]
+    return rma, lines
 
 
 def expected_lines(db, order_no, rma_no):
@@ -118,10 +139,14 @@ def first_scan_time(db, order_no):
     return parse(row["opened_at"]) if row else now()
 
 
-def order_facts(db, order_no, policy):
-    """What the refund and the flags weigh of an order: its row, value, units, rate to the base."""
-    order = one(db, "SELECT * FROM orders WHERE order_no = ?", [order_no])
-    lines = rows(db, "SELECT sku, qty, unit_price FROM order_lines WHERE order_no = ? ORDER BY line_no", [order_no])
+def order_facts(db, order_no, policy, order=None, lines=None):
+    """What the refund and the flags weigh of an order: its row, value, units, rate to the base.
+
+    order, lines: its row and its lines (by line_no) when the caller read them already."""
+    if order is None:
+        order = one(db, "SELECT * FROM orders WHERE order_no = ?", [order_no])
+    if lines is None:
+        lines = rows(db, "SELECT sku, qty, unit_price FROM order_lines WHERE order_no = ? ORDER BY line_no", [order_no])
     value = sum((Decimal(str(line["unit_price"])) * line["qty"] for line in lines), Decimal("0"))
     rate = fx.rate(db, order["currency"], policy["base_currency"])
     return {"order": order, "lines": lines, "value": value, "units": sum(line["qty"] for line in lines),
@@ -138,19 +163,31 @@ def is_bulk(facts, policy):
 
 def describe_order(db, order_no, rma_no, policy, at=None):
     """Everything the bench card and the lookup answer show about one order."""
-    order = get_order(db, order_no)
+    return order_card(db, order_no, rma_no, policy, at)[0]
+
+
+def order_card(db, order_no, rma_no, policy, at=None):
+    """(describe_order's answer, the order's facts: order_facts' answer, None for a removal).
+
+    Each row is read once: the order, the customer with its counts, the RMA with its lines, the
+    order's lines (the expected ones when the RMA lists none, and the facts' value and units).
+    """
+    order = one(db, "SELECT * FROM orders WHERE order_no = ?", [order_no])
     customer = customers.describe(db, order["customer_id"], policy)
+    rma, rma_lines = _rma_and_lines(db, rma_no)
+    order_lines = rows(db, "SELECT ol.sku, p.name, ol.qty, ol.unit_price FROM order_lines ol "
+                           "LEFT JOIN products p ON p.sku = ol.sku WHERE ol.order_no = ? ORDER BY ol.line_no", [order_no])
+    expected = _expected(rma_lines, order_lines)
     if order["status"] == "removal":
         # a marketplace's removal shipment: no customer, no window, no cautions to weigh
         return {"order": {key: order[key] for key in ORDER_FIELDS}, "customer": customer | {"flags": []},
-                "expected": expected_lines(db, order_no, rma_no), "rma": describe_rma(db, rma_no),
-                "within_window": True, "flags": ["removal_shipment"]}
+                "expected": expected, "rma": rma, "within_window": True, "flags": ["removal_shipment"]}, None
     at = at or first_scan_time(db, order_no)
     inside = within_window(order, at, policy)
     flags = []
     if not inside:
         flags.append("out_of_window")
-    facts = order_facts(db, order_no, policy)
+    facts = order_facts(db, order_no, policy, order=order, lines=order_lines)
     # thresholds are in the base currency: 8,400 JPY and 150 USD compared as money, not as numbers;
     # without a rate nothing is silently "not high value"
     if facts["value_base"] is None:
@@ -164,11 +201,22 @@ def describe_order(db, order_no, rma_no, policy, at=None):
     return {
         "order": {key: order[key] for key in ORDER_FIELDS} | {"value": money.text(value, order["currency"])},
         "customer": customer,
-        "expected": expected_lines(db, order_no, rma_no),
-        "rma": describe_rma(db, rma_no),
+        "expected": expected,
+        "rma": rma,
         "within_window": inside,
         "flags": flags,
-    }
+    }, facts
+
+
+def _expected(rma_lines, order_lines):
+    """expected_lines' answer from rows read already: the RMA's lines, each at the price of the
+    order's first line of its SKU, else the order's lines."""
+    if rma_lines:
+        price = {}
+        for line in order_lines:
+            price.setdefault(line["sku"], line["unit_price"])
+        return [dict(line, unit_price=price.get(line["sku"])) for line in rma_lines]
+    return [dict(line) for line in order_lines]  # copies: the bench adds its progress to them
 
 
 def product_candidates(db, sku, policy):

@@ -34,8 +34,11 @@ def process_scan(db, raw, source="wedge", station=None, user=None, current_retur
                                                          "code": exc.code})
     found = resolve(db, scan)
     current = None
-    if current_return_id:
-        current = one(db, "SELECT return_id, order_no, status FROM returns WHERE return_id = ?", [current_return_id])
+    if current_return_id and (found is None or found[0] == "product"):
+        # what an unknown code or a product means depends on the parcel on screen (its row, read
+        # once, is shown again); a parcel's own code needs none of it: the one on screen is put
+        # aside by its id, put_aside checking in the transaction that it is still open
+        current = one(db, "SELECT * FROM returns WHERE return_id = ?", [current_return_id])
         if current and current["status"] != "open":
             current = None
     if found is None:
@@ -49,7 +52,7 @@ def process_scan(db, raw, source="wedge", station=None, user=None, current_retur
         elif current:
             # a code we don't know, scanned while inspecting: the box held something not ours
             outcome = {"kind": "product", "ok": True, "unknown": True, "sku": None, "code": scan.text,
-                       "serial": scan.serial, "product": None, "return_id": current["return_id"],
+                       "serial": scan.serial, "product": None, "return_id": current["return_id"], "row": current,
                        "message": _("%(code)s is not in the catalogue: grade it to record it (it goes to quarantine)",
                                     code=scan.text)}
         else:
@@ -65,7 +68,7 @@ def process_scan(db, raw, source="wedge", station=None, user=None, current_retur
         # reason to put this parcel aside and open the other one.
         outcome = {"kind": "product", "ok": True, "match": match, "sku": product["sku"], "code": scan.text,
                    "serial": scan.serial, "product": product,
-                   "return_id": current["return_id"] if current else None,
+                   "return_id": current["return_id"] if current else None, "row": current,
                    "message": f"{product['name']} ({product['sku']})"}
         if not current:
             outcome["candidates"] = product_candidates(db, product["sku"], policy_module.load(db))
@@ -76,10 +79,11 @@ def process_scan(db, raw, source="wedge", station=None, user=None, current_retur
         with write(db):
             ret, created = open_found(db, scan, found, station, user)
             previous = None
-            if current and current["return_id"] != ret["return_id"]:
-                previous = put_aside(db, current["return_id"], user)
+            if current_return_id and current_return_id != ret["return_id"]:
+                previous = put_aside(db, current_return_id, user)  # None when it is not open
             outcome = {"kind": "parcel", "ok": True, "match": match, "return_id": ret["return_id"],
                        "order_no": ret["order_no"], "created": created, "previous": previous,
+                       "row": ret,  # the return's row as it stands after this scan: shown without reading it again
                        "message": (_("Opened return %(return_id)s for order %(order_no)s", return_id=ret["return_id"],
                                      order_no=ret["order_no"]) if created else
                                    _("Back to return %(return_id)s for order %(order_no)s", return_id=ret["return_id"],

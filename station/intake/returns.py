@@ -4,6 +4,7 @@ Its items are recorded and listed by station/intake/items.py, decided by decisio
 return closed (and put aside) by closing.py; the one scan pipeline (pipeline.py) opens returns
 through `open_found`.
 """
+import json
 
 from flask_babel import gettext as _
 
@@ -76,37 +77,48 @@ def open_return(db, code, station=None, user=None, order_no=None, source=None):
         if source:
             record_scan(db, code, source, station, user, "error", False, exc.message)
         raise
-    return ret, created
+    return {k: ret[k] for k in ("return_id", "order_no", "status")}, created
 
 
 def open_found(db, scan, found, station=None, user=None, order_no=None):
     """Open the return of a classified and resolved scan (found: lookup.resolve's answer), or answer
-    the one already open for that order; (return, created)."""
+    the one already open for that order; (the return's row, created).
+
+    Runs inside the caller's transaction (the scan's, with its line in the scan log), or in one of
+    its own when called alone.
+    """
     match, found_order, rma_no, _product = found
-    if order_no is not None:  # a product-only scan where the operator chose the order
-        if not isinstance(order_no, str) or not one(db, "SELECT 1 FROM orders WHERE order_no = ?", [order_no]):
-            raise bad("order_no", _("no such order"))
-        if found_order and found_order != order_no:
-            raise conflict("order_mismatch", _("%(code)s belongs to order %(order_no)s", code=scan.text, order_no=found_order))
-        found_order = order_no
-    if found_order is None:
-        raise conflict("needs_order", _("A product code alone does not say which order: choose the order"))
-    order = one(db, "SELECT order_no, status FROM orders WHERE order_no = ?", [found_order])
-    if order["status"] in NOT_RETURNABLE:
-        raise conflict("not_returnable", _("Order %(order_no)s is %(status)s: it cannot be returned", order_no=found_order,
-                                           status=_(STATUS_WORDS[order["status"]])))
-    with write(db):
-        existing = one(db, "SELECT return_id, order_no, status FROM returns WHERE order_no = ? AND status = 'open'", [found_order])
-        if existing:
-            return existing, False
-        cursor = db.execute(
-            "INSERT INTO returns (order_no, rma_no, code, match, station, opened_by, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [found_order, rma_no, scan.text, match, station, user, now_iso()],
-        )
-        return_id = cursor.lastrowid
-        emit(db, "return.opened", return_id=return_id, order_no=found_order, rma_no=rma_no, code=scan.text,
-             match=match, station=station)
-    return {"return_id": return_id, "order_no": found_order, "status": "open"}, True
+    with write(db, savepoint=False):
+        if order_no is not None:  # a product-only scan where the operator chose the order
+            if not isinstance(order_no, str) or not one(db, "SELECT 1 FROM orders WHERE order_no = ?", [order_no]):
+                raise bad("order_no", _("no such order"))
+            if found_order and found_order != order_no:
+                raise conflict("order_mismatch", _("%(code)s belongs to order %(order_no)s", code=scan.text,
+                                                     order_no=found_order))
+            found_order = order_no
+        if found_order is None:
+            raise conflict("needs_order", _("A product code alone does not say which order: choose the order"))
+        # The common case in one statement: a returnable order with no open return gets one (the
+        # partial unique index allows one open return per order); RETURNING gives the new row as
+        # stored, so the bench shows it without reading it back.
+        opened = rows(db, "INSERT INTO returns (order_no, rma_no, code, match, station, opened_by, opened_at) "
+                          "SELECT order_no, ?, ?, ?, ?, ?, ? FROM orders WHERE order_no = ? "
+                          "AND status NOT IN (SELECT value FROM json_each(?)) "
+                          "ON CONFLICT (order_no) WHERE status = 'open' DO NOTHING RETURNING *",
+                      [rma_no, scan.text, match, station, user, now_iso(), found_order, json.dumps(NOT_RETURNABLE)])
+        if opened:
+            ret = opened[0]
+            emit(db, "return.opened", return_id=ret["return_id"], order_no=found_order, rma_no=rma_no,
+                 code=scan.text, match=match, station=station)
+            return ret, True
+        # nothing inserted: the order cannot be returned, or its return is open already
+        existing = one(db, "SELECT o.status AS order_status, r.* FROM orders o LEFT JOIN returns r "
+                           "ON r.order_no = o.order_no AND r.status = 'open' WHERE o.order_no = ?", [found_order])
+        if existing["order_status"] in NOT_RETURNABLE:
+            raise conflict("not_returnable", _("Order %(order_no)s is %(status)s: it cannot be returned",
+                                               order_no=found_order, status=_(STATUS_WORDS[existing["order_status"]])))
+        existing.pop("order_status")
+        return existing, False
 
 
 def _require_open(ret):
@@ -122,20 +134,6 @@ def add_item(db, return_id, data, user=None, measured_g=None, weight_tolerance=W
     _require_open(ret)
     return items_module.add_item(db, ret, data, user=user, measured_g=measured_g, weight_tolerance=weight_tolerance,
                                  source=source, station=station)
-
-
-def open_at(db, station, exclude=None, limit=8):
-    """Parcels put aside at this station (still open), newest first."""
-    return rows(
-        db,
-        "SELECT r.return_id, r.order_no, r.opened_at, c.name AS customer_name, "
-        " (SELECT count(*) FROM return_items i WHERE i.return_id = r.return_id) AS n_items "
-        "FROM returns r LEFT JOIN orders o ON o.order_no = r.order_no "
-        "LEFT JOIN customers c ON c.customer_id = o.customer_id "
-        "WHERE r.status = 'open' AND r.station = ? AND r.return_id IS NOT ? "
-        "ORDER BY r.opened_at DESC LIMIT ?",
-        [station, exclude, limit],
-    )
 
 
 def get_return(db, return_id):

@@ -7,7 +7,7 @@ from flask import abort, current_app, g, jsonify, redirect, request, session, ur
 from flask_babel import gettext as _
 
 from station import auth
-from station.db import get_db, write
+from station.db import get_db, one, write
 from station.errors import ServiceError
 from station.timeutil import now, now_iso
 
@@ -42,9 +42,9 @@ def session_user(db, sid, user_id):
     cookie is no key), or None."""
     if not sid:
         return None
-    row = db.execute("SELECT 1 FROM bench_sessions WHERE sid = ? AND user_id = ? AND ended_at IS NULL",
-                     [sid, user_id]).fetchone()
-    return auth.get_user(db, user_id) if row else None
+    # one statement: the open session and its active user, as auth.get_user answers it
+    return one(db, "SELECT u.id, u.name, u.role, u.badge FROM bench_sessions s JOIN users u ON u.id = s.user_id "
+                   "WHERE s.sid = ? AND s.user_id = ? AND s.ended_at IS NULL AND u.active = 1", [sid, user_id])
 
 
 def start_bench_session(db, user_id, station):

@@ -26,7 +26,7 @@ def select_item(item):
 
 def select_product(db, result):
     """A product scanned with a parcel on screen: select its undecided item, or start a new one."""
-    view = current_view(db)
+    view = current_view(db, ret=result.get("row"))
     sku = result.get("sku")
     product = result.get("product") or {}
     open_item = next((i for i in view["items"] if sku and i["sku"] == sku and not i["decision"]), None)

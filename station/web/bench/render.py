@@ -6,7 +6,7 @@ from station import policy
 from station.config import bench_config
 from station.db import get_db
 from station.errors import ServiceError
-from station.intake import finishing, parcel, photos, returns
+from station.intake import finishing, parcel
 from station.languages import N_
 from station.web.pages import page_or_fragment
 from station.web.security import current_user, station_name
@@ -20,13 +20,15 @@ def user_name():
     return user["name"] if user else None
 
 
-def current_view(db):
-    """The return on screen (None if none), dropping a stale id from the session."""
+def current_view(db, ret=None):
+    """The return on screen (None if none), dropping a stale id from the session.
+
+    ret: its row, when this request read it already."""
     return_id = session.get("return_id")
     if not return_id:
         return None
     try:
-        return parcel.bench_view(db, return_id)
+        return parcel.bench_view(db, return_id, ret=ret if ret and ret["return_id"] == return_id else None)
     except ServiceError:
         session.pop("return_id", None)
         session.pop("inspect", None)
@@ -44,21 +46,14 @@ def inspect_context(db, view):
         if item is None or item["decision"]:
             session.pop("inspect", None)
             return None
-        item = dict(item, photos=photos.photo_count(db, item["item_id"]))
+        item = dict(item, photos=len(item["photos"]))  # the view has the item's photos already
     expected = any(line["sku"] == draft.get("sku") for line in view["expected"])
     return dict(draft, item=item, expected=expected)
 
 
 def put_aside(db, view):
-    """The parcels really unfinished at this bench, each with what it lacks (a decided one closes
-    itself after the quiet time, so it is not offered again)."""
-    waiting = []
-    for row in returns.open_at(db, station_name(), view["return"]["return_id"] if view else None):
-        row["missing"] = finishing.missing(db, row["return_id"])
-        m = row["missing"]
-        if not (m["items"] and not m["lines"] and not m["undecided"]):
-            waiting.append(row)
-    return waiting
+    """The parcels really unfinished at this bench, each with what it lacks (one read)."""
+    return finishing.put_aside_at(db, station_name(), view["return"]["return_id"] if view else None)
 
 
 def render_bench(message=None, status=200, view=_UNSET, **extra):

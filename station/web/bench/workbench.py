@@ -52,14 +52,15 @@ def scan():
     source = request.form.get("source") if request.form.get("source") in SOURCES else "wedge"
     if _ignored(source, code):
         return "", 204  # htmx swaps nothing: the screen stays as it is
+    # the parcel on screen, if any: process_scan reads it once and acts on it only while it is open
     result = pipeline.process_scan(db, code, source=source, station=station_name(), user=user_name(),
-                                   current_return_id=_open_return_id(db))
+                                   current_return_id=session.get("return_id"))
     if result["kind"] == "error" or not result["ok"]:
         return render_bench(msg("error", result["message"]), ERROR_STATUS.get(result.get("code"), 409))
     if result["kind"] == "courier":
         return render_bench(msg("warn", result["message"]))
     if result["kind"] == "parcel":
-        return _show_parcel(db, result["return_id"], _previous_note(result.get("previous")))
+        return _show_parcel(db, result["return_id"], _previous_note(result.get("previous")), ret=result["row"])
     if result.get("return_id") is None:  # a product with no parcel on screen: which order?
         # kept as resolved: the order tapped next opens with this item, without a second scan
         session["pending_product"] = {"sku": result["sku"], "code": result["code"], "serial": result["serial"]}
@@ -146,11 +147,12 @@ def _set_aside(db, return_id):
     return _previous_note(closing.put_aside(db, return_id, user=user_name()))
 
 
-def _show_parcel(db, return_id, note="", tone="ok"):
+def _show_parcel(db, return_id, note="", tone="ok", ret=None):
+    """The parcel on screen (ret: its row, when the caller has it)."""
     if session.get("return_id") != return_id:
         session.pop("inspect", None)
     session["return_id"] = return_id
-    view = parcel.bench_view(db, return_id)
+    view = parcel.bench_view(db, return_id, ret=ret)
     if view["return"]["status"] != "open":
         return render_bench(msg("warn", _also(_("Return %(return_id)s is closed already.", return_id=return_id), note)),
                             view=view)
