@@ -63,6 +63,22 @@ def missing(lang, sources=None):
     return {key: where for key, where in sources.items() if key not in have}
 
 
+def conflicts(lang):
+    """[(msgid, file, text, other file, other text)]: a message two areas' catalogs translate
+    differently (the compiled catalog keeps the first, so one screen would read another's word)."""
+    seen, out = {}, []
+    for path in sorted((TRANSLATIONS / lang / "LC_MESSAGES").glob("*.po")):
+        with open(path, "rb") as handle:
+            for message in read_po(handle, locale=lang):
+                if not message.id or not message.string or message.fuzzy:
+                    continue
+                key = (message.id, message.context)
+                if key in seen and seen[key][1] != message.string:
+                    out.append((message.id, seen[key][0], seen[key][1], path.name, message.string))
+                seen.setdefault(key, (path.name, message.string))
+    return out
+
+
 def placeholder_mismatches(lang, sources=None):
     """Translations whose %(name)s placeholders are not those of the English text."""
     sources = sources if sources is not None else extracted()
@@ -211,6 +227,9 @@ def main(argv):
             for key, where in missing(lang, sources).items():
                 bad += 1
                 print(f"{lang}: {where[0][0]}:{where[0][1]}: {key!r}")
+            for key, first, text, second, other in conflicts(lang):
+                bad += 1
+                print(f"{lang}: {key!r} is {text!r} in {first} but {other!r} in {second}")
             for key, text in placeholder_mismatches(lang, sources):
                 bad += 1
                 print(f"{lang}: placeholders differ: {key!r} -> {text!r}")

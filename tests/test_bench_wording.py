@@ -65,4 +65,4 @@ def test_codes_keep_their_english_words_in_english_and_get_labels_in_chinese(app
         assert label("size_fit", "reason") == "Size / fit" and label("odd_code", "reason") == "odd_code"
     with app.test_request_context("/?lang=zh_Hans"):
         assert label("rtv", "disposition") == "退供应商" and label("supervisor", "role") == "主管"
-        assert label("held", "refund_status") == "暂扣" and label("size_fit", "reason") == "尺寸 / 不合身"
+        assert label("held", "refund_status") == "暂扣" and label("size_fit", "reason") == "尺码 / 不合身"

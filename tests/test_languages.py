@@ -124,6 +124,7 @@ def test_every_marked_string_has_a_simplified_chinese_translation_with_the_same_
     assert not lacking, "untranslated (run scripts/translations.py add-missing): " + "; ".join(
         f"{where[0][0]}:{where[0][1]} {key!r}" for key, where in list(lacking.items())[:40])
     assert not tool.placeholder_mismatches("zh_Hans", sources)
+    assert not tool.conflicts("zh_Hans")  # one word for one English message on every screen
 
 
 # --- every screen, crawled in Chinese: no English word left -------------------------------------
@@ -213,3 +214,11 @@ def test_no_template_holds_text_outside_a_translation():
     problems = _tool().lint_templates()
     assert not problems, f"{len(problems)} untranslated template text(s):\n" + "\n".join(
         f"{name}:{line}: {text[:80]}" for name, line, text in problems[:60])
+
+
+def test_the_bench_reads_the_rules_sentences_with_its_own_said_filter_and_downstream_codes_with_code_word(app):
+    from station.web.bench import wording
+    from station.web.downstream import common
+
+    assert app.jinja_env.filters["said"] is wording.said  # a later blueprint's filter of the same name once replaced it
+    assert app.jinja_env.filters["code_word"] is common.said_filter

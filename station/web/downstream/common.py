@@ -17,7 +17,7 @@ WARN_HOURS, LATE_HOURS = 24, 72
 
 # the codes these screens show as words (statuses, outcomes, actions, flags, dispositions): in
 # English the code itself with its "_" read as a space, in another language its translation
-# (the `said` filter); a code not listed here shows as it is
+# (the `code_word` filter); a code not listed here shows as it is
 SHOWN_CODES = (
     # claim, refund line, RTV batch and RTV item statuses
     N_("open"), N_("claimed"), N_("settled"), N_("rejected"), N_("held"), N_("ready"), N_("paid"), N_("exchange"),
@@ -69,7 +69,7 @@ def said(code):
     return _(str(code).replace("_", " "))
 
 
-@bp.app_template_filter("said")
+@bp.app_template_filter("code_word")  # not "said": the bench's `said` reads the rules' sentences
 def said_filter(code):
     return said(code)
 
