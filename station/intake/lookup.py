@@ -22,9 +22,9 @@ MAX_CANDIDATES = 20
 # What a scan is, in one statement: each kind of match is a branch giving (stage, position of the
 # code tried, order within that code), and the first by that order wins, as a loop over the stages
 # and codes would find it: carton (the code's forms, then the SSCC's), RMA, return tracking (the
-# RMA's, newest first, then an outbound carton's), order, '#' + a shop's number, product. The
-# latest RMA of the order is read for the winner only; a serialised product finds the order its
-# serial shipped on.
+# RMA's, newest first, then the first outbound carton stored), order, '#' + a shop's number,
+# product by GTIN (the first stored), product by SKU. The latest RMA of the order is read for the
+# winner only; a serialised product finds the order its serial shipped on.
 RESOLVE = """
 WITH forms(pos, code) AS (SELECT key, value FROM json_each(:forms)),
      texts(pos, code) AS (SELECT key, value FROM json_each(:texts)),
@@ -36,16 +36,15 @@ WITH forms(pos, code) AS (SELECT key, value FROM json_each(:forms)),
   SELECT 3, t.pos, 0, 'tracking', m.order_no, m.rma_no, NULL FROM texts t JOIN rmas m ON m.rma_no =
     (SELECT rma_no FROM rmas WHERE return_tracking_no = t.code ORDER BY created_at DESC)
   UNION ALL
-  SELECT 3, t.pos, 1, 'tracking', c.order_no, NULL, NULL FROM texts t JOIN cartons c ON c.rowid =
-    (SELECT rowid FROM cartons WHERE tracking_no = t.code)
+  SELECT 3, t.pos, 1 + c.rowid, 'tracking', c.order_no, NULL, NULL FROM texts t JOIN cartons c ON c.tracking_no = t.code
   UNION ALL
   SELECT 4, t.pos, 0, 'order', o.order_no, NULL, NULL FROM texts t JOIN orders o ON o.order_no = t.code
   UNION ALL
   SELECT 5, 0, 0, 'order', order_no, NULL, NULL FROM orders WHERE order_no = :shop_order
   UNION ALL
-  SELECT 6, 0, 0, 'product', NULL, NULL, sku FROM (SELECT coalesce(
-      (SELECT sku FROM products WHERE gtin14 = :gtin14),
-      (SELECT p.sku FROM texts t JOIN products p ON p.sku = t.code ORDER BY t.pos)) AS sku) WHERE sku IS NOT NULL),
+  SELECT 6, 0, p.rowid, 'product', NULL, NULL, p.sku FROM products p WHERE p.gtin14 = :gtin14
+  UNION ALL
+  SELECT 7, t.pos, 0, 'product', NULL, NULL, p.sku FROM texts t JOIN products p ON p.sku = t.code),
   winner AS (SELECT * FROM found ORDER BY stage, pos, sub LIMIT 1),
   placed AS (SELECT match, sku, rma_no, coalesce(order_no, CASE WHEN :serial IS NOT NULL THEN (
       SELECT s.order_no FROM order_serials s JOIN orders o ON o.order_no = s.order_no
