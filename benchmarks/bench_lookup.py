@@ -100,7 +100,42 @@ def measure(conn, path, headers, n):
     return statistics.median(times), times[int(len(times) * 0.99) - 1]
 
 
-def run(orders, requests, out_dir=None):
+def measure_parallel(port, path, headers, n, connections):
+    """As measure, with `connections` keep-alive connections asking at once (a thread each, n
+    requests in all): (p50, p99) over every request."""
+    import threading
+
+    times, lock, failures = [], threading.Lock(), []
+
+    def client(count, seed):
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        mine = []
+        try:
+            for _ in range(count):
+                start = time.perf_counter()
+                conn.request("GET", path(seed) if callable(path) else path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                mine.append((time.perf_counter() - start) * 1000)
+                if response.status != 200:
+                    failures.append(response.status)
+        finally:
+            conn.close()
+        with lock:
+            times.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(max(1, n // connections), random.Random(k)))
+               for k in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures[:5]
+    times.sort()
+    return statistics.median(times), times[max(0, int(len(times) * 0.99) - 1)]
+
+
+def run(orders, requests, out_dir=None, connections=8):
     """Generate (once), import and serve `orders` orders; answers the figures of one size."""
     out = Path(out_dir or ROOT / "benchmarks" / "out") / f"orders-{orders}"
     dbfile = out / "station.db"
@@ -144,12 +179,19 @@ def run(orders, requests, out_dir=None):
         carton = measure(conn, lambda: f"/api/lookup?code={sscc(rnd.randrange(orders))}", headers, requests)
         order = measure(conn, lambda: f"/api/lookup?code=SO-{rnd.randrange(orders):08d}", headers, requests)
         conn.close()
+        # the same, `connections` benches asking at once (each its own keep-alive connection)
+        bare_n = measure_parallel(port, "/healthz", headers, requests, connections)
+        carton_n = measure_parallel(port, lambda r: f"/api/lookup?code={sscc(r.randrange(orders))}", headers,
+                                    requests, connections)
     finally:
         server.terminate()
         server.wait()
     print(f"orders {orders:,}: bare route p50 {bare[0]:.2f} ms p99 {bare[1]:.2f} ms; "
           f"carton lookup p50 {carton[0]:.2f} ms p99 {carton[1]:.2f} ms; ratio p99 {carton[1] / bare[1]:.2f}", flush=True)
-    return {"orders": orders, "rows": rows, "seconds": elapsed, "bare": bare, "carton": carton, "order": order}
+    print(f"  with {connections} connections: bare p99 {bare_n[1]:.2f} ms, carton p99 {carton_n[1]:.2f} ms; "
+          f"ratio p99 {carton_n[1] / bare_n[1]:.2f}", flush=True)
+    return {"orders": orders, "rows": rows, "seconds": elapsed, "bare": bare, "carton": carton, "order": order,
+            "connections": connections, "bare_n": bare_n, "carton_n": carton_n}
 
 
 def readme_section(results, requests):
@@ -164,16 +206,22 @@ def readme_section(results, requests):
         "`python run.py serve` (waitress) in a subprocess, one keep-alive HTTP connection, "
         f"{requests:,} requests each after a warm-up, milliseconds to the last byte; *bare* is `GET /healthz` "
         "on the same server, *carton* and *order* are `GET /api/lookup?code=` of a random carton's SSCC and "
-        "order number (the whole answer: order, customer with counts and flags, expected lines).", "",
+        "order number (the whole answer: order, customer with counts and flags, expected lines). "
+        f"*With {results[0]['connections'] if results else 8} connections*: the same bare and carton requests from "
+        "that many keep-alive connections at once (a client thread each, as many benches asking together), "
+        "p50 / p99 over all of them.", "",
         "| orders | rows imported | import s | **rows/s** | bare p50 / p99 ms | carton p50 / p99 ms "
-        "| order p50 / p99 ms | **carton p99 / bare p99** |",
-        "|---|---|---|---|---|---|---|---|",
+        "| order p50 / p99 ms | **carton p99 / bare p99** | N conns: bare p50 / p99 | N conns: carton p50 / p99 "
+        "| **N conns: carton p99 / bare p99** |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['orders']:,} | {r['rows']:,} | {r['seconds']:.1f} | **{r['rows'] / r['seconds']:,.0f}** "
             f"| {r['bare'][0]:.2f} / {r['bare'][1]:.2f} | {r['carton'][0]:.2f} / {r['carton'][1]:.2f} "
-            f"| {r['order'][0]:.2f} / {r['order'][1]:.2f} | **{r['carton'][1] / r['bare'][1]:.2f}** |")
+            f"| {r['order'][0]:.2f} / {r['order'][1]:.2f} | **{r['carton'][1] / r['bare'][1]:.2f}** "
+            f"| {r['bare_n'][0]:.2f} / {r['bare_n'][1]:.2f} | {r['carton_n'][0]:.2f} / {r['carton_n'][1]:.2f} "
+            f"| **{r['carton_n'][1] / r['bare_n'][1]:.2f}** |")
     return "\n".join(lines) + "\n"
 
 
@@ -181,10 +229,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", default="10000,1000000", help="comma-separated sizes")
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--connections", type=int, default=8, help="connections asking at once, the second measure")
     parser.add_argument("--update-readme", action="store_true")
     parser.add_argument("--out", help="where the generated data goes (default benchmarks/out)")
     args = parser.parse_args()
-    results = [run(int(n), args.requests, args.out) for n in args.orders.split(",")]
+    results = [run(int(n), args.requests, args.out, args.connections) for n in args.orders.split(",")]
     section = readme_section(results, args.requests)
     print(section)
     if args.update_readme:
