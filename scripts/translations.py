@@ -21,6 +21,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the station's own modules, when run as `python3 scripts/translations.py`
 TRANSLATIONS = ROOT / "translations"
 METHODS = [("station/**.py", "python"), ("templates/**.html", "jinja2")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
@@ -39,17 +40,15 @@ def extracted():
 
 
 def catalog(lang):
-    """{msgid: msgstr} of every .po file of a language (first translation of a msgid wins)."""
+    """{msgid: msgstr} of a language as the station compiles it (station/web/i18n.py's
+    merged_catalog: every .po file, first translation wins, fuzzy and untranslated left out)."""
+    from station.web.i18n import merged_catalog
+
     merged = {}
-    for path in sorted((TRANSLATIONS / lang / "LC_MESSAGES").glob("*.po")):
-        with open(path, "rb") as handle:
-            for message in read_po(handle, locale=lang):
-                if message.id and not message.fuzzy:
-                    value = message.string
-                    if isinstance(value, (tuple, list)):
-                        value = tuple(value) if all(value) else ""
-                    if value and message.id not in merged:
-                        merged[message.id] = value
+    for message in merged_catalog(sorted((TRANSLATIONS / lang / "LC_MESSAGES").glob("*.po")), lang):
+        if message.id:
+            value = message.string
+            merged.setdefault(message.id, tuple(value) if isinstance(value, (tuple, list)) else value)
     return merged
 
 
