@@ -40,8 +40,6 @@ LABELS = {
     "resolution": {"refund": N_("refund"), "exchange": N_("exchange")},
     "role": ROLE_LABELS,
     "item_flag": ITEM_FLAGS,
-    # policy.REASON_LABELS are not marked where they are written: their msgids are kept in
-    # translations/zh_Hans/LC_MESSAGES/bench.po by hand
     "reason": policy.REASON_LABELS,
     # the demo barcode sheet's words (station/data/demo/sheet.py writes them in English): by their English
     "demo": {"carton": N_("carton"), "RMA": N_("RMA"), "return tracking": N_("return tracking"),
