@@ -20,6 +20,11 @@ PIN_RE = re.compile(r"[0-9]{4,8}")  # always fullmatch: "1234\n" is not a PIN an
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc)
 
 
+# what a signed-in user is to the screens and the API (users aliased `u`): every read of a user for
+# a session or a token selects these, so a column added here reaches them all
+PUBLIC_COLUMNS = "u.id, u.name, u.role, u.badge, u.language"
+
+
 def _public(row):
     return {"id": row["id"], "name": row["name"], "role": row["role"], "badge": row["badge"],
             "language": row["language"] if "language" in row.keys() else languages.DEFAULT}
@@ -63,7 +68,7 @@ def get_user_by_name(db, name):
 
 def get_user(db, user_id):
     """An active user by id (a bench session's user); None once deactivated."""
-    row = one(db, "SELECT id, name, role, badge, language FROM users WHERE id = ? AND active = 1", [user_id])
+    row = one(db, f"SELECT {PUBLIC_COLUMNS} FROM users u WHERE u.id = ? AND u.active = 1", [user_id])
     return _public(row) if row else None
 
 
@@ -142,7 +147,7 @@ def user_for_token(db, token):
         return None
     row = one(
         db,
-        "SELECT u.id, u.name, u.role, u.badge, u.language FROM api_tokens t JOIN users u ON u.id = t.user_id "
+        f"SELECT {PUBLIC_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id "
         "WHERE t.token_hash = ? AND t.revoked = 0 AND u.active = 1",
         [_hash_token(token)],
     )

@@ -43,7 +43,7 @@ def session_user(db, sid, user_id):
     if not sid:
         return None
     # one statement: the open session and its active user, as auth.get_user answers it
-    return one(db, "SELECT u.id, u.name, u.role, u.badge, u.language FROM bench_sessions s JOIN users u ON u.id = s.user_id "
+    return one(db, f"SELECT {auth.PUBLIC_COLUMNS} FROM bench_sessions s JOIN users u ON u.id = s.user_id "
                    "WHERE s.sid = ? AND s.user_id = ? AND s.ended_at IS NULL AND u.active = 1", [sid, user_id])
 
 
