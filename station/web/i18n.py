@@ -23,6 +23,7 @@ from flask import g, has_request_context, request, session
 from flask_babel import Babel
 
 from station import languages
+from station.web.security import current_user
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -32,7 +33,7 @@ def init_app(app):
     directory = compile_catalogs(TRANSLATIONS)
     Babel(app, locale_selector=select_language, default_translation_directories=str(directory))
     app.jinja_env.globals["html_lang"] = html_lang
-    app.jinja_env.globals["language"] = current_language
+    app.jinja_env.globals["language"] = select_language
     app.jinja_env.globals["LANGUAGES"] = languages.LANGUAGES
 
 
@@ -46,9 +47,6 @@ def select_language():
     return g.language
 
 
-current_language = select_language
-
-
 def html_lang():
     return languages.HTML_TAGS.get(select_language(), "en")
 
@@ -59,8 +57,6 @@ def _choose():
     asked = languages.normalize(request.args.get("lang"))
     if asked:
         return asked
-    from station.web.security import current_user  # security imports this module's users
-
     user = current_user()
     if user and user.get("language") in languages.LANGUAGES:
         return user["language"]
