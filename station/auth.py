@@ -12,7 +12,7 @@ from station import languages
 from station.inputs import db_id
 from station.db import one
 from station.errors import ServiceError, bad, not_found
-from station.roles import ROLES
+from station.roles import ROLE_LABELS, ROLES
 from station.timeutil import iso, now, now_iso, parse
 from station.languages import N_
 
@@ -39,7 +39,8 @@ def add_user(db, name, role, pin, badge, language=None):
     if _CONTROL.search(name):
         raise bad("name", _("a name cannot hold control characters"))
     if role not in ROLES:
-        raise bad("role", _("must be one of %(choices)s", choices=", ".join(ROLES)))
+        # the roles by their labels: the same words in English (the API's message), Chinese on a Chinese screen
+        raise bad("role", _("must be one of %(choices)s", choices=", ".join(_(ROLE_LABELS[r]) for r in ROLES)))
     if not PIN_RE.fullmatch(str(pin or "")):  # fullmatch: "1234\n" is not a PIN anyone can type
         raise bad("pin", _("a PIN is 4 to 8 digits"))
     if not badge or len(badge) > 64:
