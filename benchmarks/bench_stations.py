@@ -1,7 +1,16 @@
 """Many stations at once on one database: each with its own connection, a parcel every few seconds.
 
     python benchmarks/bench_stations.py [--stations 1000] [--interval 10] [--seconds 60] [--orders 20000]
-                                        [--out DIR] [--update-readme]
+                                        [--http] [--out DIR] [--update-readme]
+
+With --http the stations are what a site runs: `python run.py serve` (its default settings) in a
+process of its own, and each station one keep-alive HTTP connection to it, taking its parcel
+through the JSON API (GET /api/lookup, POST /api/returns, .../items, .../decision, .../close),
+every call timed from the request's first byte sent to the answer's last byte read. The stations
+are coroutines of one asyncio loop in this process (a thread each would measure this process's
+own interpreter lock, not the server's); the anchor is `GET /healthz` from one more connection
+in the same run. Small mode for the suite: `--http --stations 4 --interval 0.3 --seconds 2
+--orders 300`.
 
 Each station is a thread with its own SQLite connection (as each bench's server thread has) that,
 every `interval` seconds (the first start spread over one interval), takes a parcel through the
@@ -13,7 +22,12 @@ replaced by a no-op, so writers meet only SQLite's busy handler — and the anch
 `--stations 4 --interval 0.3 --seconds 2 --orders 300`.
 """
 import argparse
+import asyncio
 import contextlib
+import json
+import os
+import socket
+import subprocess
 import platform
 import random
 import sys
@@ -119,6 +133,177 @@ def run(path, parcels, stations, interval, seconds):
     return timings, errors, done[0]
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Refused(Exception):
+    """An answer other than the one the contract gives for the call."""
+
+
+async def http_call(reader, writer, head, method, path, body=None):
+    """One request on a keep-alive connection: (status, parsed JSON body)."""
+    data = json.dumps(body).encode() if body is not None else b""
+    writer.write(f"{method} {path} HTTP/1.1\r\n{head}Content-Length: {len(data)}\r\n\r\n".encode() + data)
+    header = await reader.readuntil(b"\r\n\r\n")
+    lines = header.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    payload = await reader.readexactly(length)
+    return status, (json.loads(payload) if payload[:1] in (b"{", b"[") else None)
+
+
+def serve(path, port, server="serve"):
+    """The station's web server on `path`, answering on `port`: a list of processes, the web server first.
+
+    `serve`: `python run.py serve` with its default settings (one process). `gunicorn:N[:T]`: the
+    multi-process deployment of README "Deployment": gunicorn with N processes of T threads (16)
+    (gthread, keep-alive connections held) on station.wsgi:app, and `run.py worker` beside it."""
+    env = dict(os.environ, STATION_DATABASE=str(path), STATION_SECRET_KEY="bench-stations")
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env,
+             "cwd": str(ROOT)}
+    if server == "serve":
+        procs = [subprocess.Popen([sys.executable, str(ROOT / "run.py"), "serve", "--no-demo", "--db", str(path),
+                                   "--port", str(port)], **quiet)]
+    else:
+        workers, threads = (server.split(":") + ["16"])[1:3]
+        procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", workers, "-k", "gthread",
+                                   "--threads", threads, "--worker-connections", "2000", "--keep-alive", "75",
+                                   "-b", f"127.0.0.1:{port}", "station.wsgi:app"], **quiet),
+                 subprocess.Popen([sys.executable, str(ROOT / "run.py"), "worker", "--db", str(path)], **quiet)]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if any(proc.poll() is not None for proc in procs):
+            stop(procs)
+            raise SystemExit(f"the server ended with {[proc.returncode for proc in procs]}")
+        try:  # the port is bound before the demo check and the background start: wait for an answer
+            conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+            conn.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+            answer = conn.recv(64)
+            conn.close()
+            if answer.split(b" ")[1:2] == [b"200"]:
+                return procs
+        except OSError:
+            pass
+        time.sleep(0.1)
+    stop(procs)
+    raise SystemExit("the server did not answer within 60 s")
+
+
+def stop(procs):
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.wait()
+
+
+def tree_cpu_seconds(pid):
+    """CPU seconds of a process and its children (gunicorn's workers), living ones read from /proc."""
+    total = cpu_seconds(pid)
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            total += tree_cpu_seconds(int(child))
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
+def run_http(path, parcels, stations, interval, seconds, server="serve"):
+    """As run(), each station a keep-alive connection to `run.py serve`: timings, errors, parcels done,
+    and the anchor's timings (GET /healthz on its own connection, every 50 ms meanwhile)."""
+    from station import auth
+
+    db = db_module.connect(path)
+    auth.add_user(db, "bench", "operator", "1234", "BENCH-1")
+    token = auth.new_token(db, "bench")
+    db.close()
+    port = free_port()
+    procs = serve(path, port, server)
+    head = f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+    timings = {c: [] for c in CALLS}
+    anchor, errors, done = [], [], [0]
+    queue = iter(parcels)
+
+    async def station(n, stop):
+        rnd = random.Random(n)
+        loop = asyncio.get_running_loop()
+        next_at = loop.time() + rnd.uniform(0, interval)
+        if next_at >= stop:
+            return
+        # connected when its first parcel comes (a bench's page opens, then asks at once), kept open after
+        await asyncio.sleep(max(0.0, next_at - loop.time()))
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while next_at < stop:
+                await asyncio.sleep(max(0.0, next_at - loop.time()))
+                next_at += interval
+                carton, sku = next(queue)
+                took, ok = {}, False
+                try:
+                    async def timed(call, expect, method, url, body=None):
+                        t = time.perf_counter()
+                        status, answer = await http_call(reader, writer, head, method, url, body)
+                        took[call] = (time.perf_counter() - t) * 1000
+                        if status not in expect:
+                            raise Refused(f"{call}: {status} {answer}")
+                        return answer
+
+                    await timed("lookup", (200,), "GET", f"/api/lookup?code={carton}")
+                    opened = await timed("open", (201,), "POST", "/api/returns", {"code": carton, "station": f"bench-{n}"})
+                    rid = opened["return_id"]
+                    item = await timed("item", (201,), "POST", f"/api/returns/{rid}/items",
+                                       {"sku": sku, "qty": 1, "grade": "A", "reason": "changed_mind"})
+                    rec = item["recommendation"]
+                    await timed("decide", (200,), "POST", f"/api/returns/{rid}/items/{item['item_id']}/decision",
+                                {"disposition": rec["disposition"], "target": rec["target"]})
+                    await timed("close", (200,), "POST", f"/api/returns/{rid}/close", {})
+                    ok = True
+                except (Refused, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                for call, ms in took.items():
+                    timings[call].append(ms)
+                done[0] += ok
+        finally:
+            writer.close()
+
+    async def anchor_loop(stop):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        loop = asyncio.get_running_loop()
+        while loop.time() < stop:
+            t = time.perf_counter()
+            status, _ = await http_call(reader, writer, head, "GET", "/healthz")
+            anchor.append((time.perf_counter() - t) * 1000)
+            await asyncio.sleep(0.05)
+        writer.close()
+
+    async def main():
+        stop = asyncio.get_running_loop().time() + seconds
+        await asyncio.gather(anchor_loop(stop), *(station(n, stop) for n in range(stations)))
+
+    try:
+        before, mine = sum(tree_cpu_seconds(proc.pid) for proc in procs), time.process_time()
+        asyncio.run(main())
+        cpu = sum(tree_cpu_seconds(proc.pid) for proc in procs) - before
+        print(f"  the stations' own CPU (this process): {time.process_time() - mine:.1f} s", flush=True)
+    finally:
+        stop(procs)
+    return timings, errors, done[0], anchor, cpu
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def anchor_ms(path, n=2000):
     db = db_module.connect(path)
     samples = []
@@ -162,12 +347,16 @@ def main(argv=None):
     p.add_argument("--interval", type=float, default=10.0)
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--orders", type=int, default=20000)
+    p.add_argument("--http", action="store_true", help="the stations as keep-alive HTTP connections to the server")
+    p.add_argument("--server", default="serve", help="with --http: serve (run.py serve) or gunicorn:N (N processes)")
     p.add_argument("--out", default=None)
     p.add_argument("--update-readme", action="store_true")
     args = p.parse_args(argv)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="bench-stations-"))
     out.mkdir(parents=True, exist_ok=True)
     counts = [int(n) for n in str(args.stations).split(",")]
+    if args.http:
+        return main_http(args, out, counts)
     rows, results = [], {}
     for stations in counts:
         per_run = int(stations * args.seconds / args.interval) + stations + 10
@@ -207,6 +396,50 @@ def main(argv=None):
         update_section(section)
     total_errors = sum(len(r[1]) for r in results.values())
     return 1 if total_errors and max(counts) <= 10 else 0  # the small mode fails the suite on any error
+
+
+def main_http(args, out, counts):
+    rows, total_errors = [], 0
+    for stations in counts:
+        per_run = int(stations * args.seconds / args.interval) + stations + 10
+        path = out / "stations-http.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        parcels = build(path, max(args.orders, per_run))
+        timings, errors, done, anchor, cpu = run_http(path, parcels, stations, args.interval, args.seconds,
+                                                         args.server)
+        total_errors += len(errors)
+        every = [ms for v in timings.values() for ms in v]
+        worst = max((p99(v) or 0) for v in timings.values())
+        p50 = {c: sorted(v)[len(v) // 2] if v else None for c, v in timings.items()}
+        rows.append(f"| {stations} | {done} | {len(errors)} | " + " | ".join(
+            f"{p50[c]:.1f} / {p99(timings[c]):.1f}" if timings[c] else "—" for c in CALLS)
+            + f" | **{worst:.1f}** | {p99(every) or 0:.1f} | {p99(anchor) or 0:.1f} |")
+        print(f"http: {stations} stations, {done} parcels, {len(errors)} errors, p99 ms " + ", ".join(
+            f"{c} {p99(timings[c]):.1f}" for c in CALLS if timings[c])
+            + f"; anchor GET /healthz p99 {p99(anchor) or 0:.1f} ms; server CPU {cpu:.1f} s "
+            f"({cpu / max(done, 1) * 1000:.1f} ms a parcel, {cpu / args.seconds:.0%} of a core)", flush=True)
+        if errors:
+            print("  first errors:", "; ".join(sorted(set(errors))[:3]))
+    if args.update_readme:
+        section = (
+            "## Stations over HTTP\n\n"
+            f"Measured {datetime.now(timezone.utc).date()} by `python benchmarks/bench_stations.py --http --stations "
+            f"{args.stations} --interval {args.interval:g} --seconds {args.seconds:g} --update-readme` on {machine()}; "
+            f"Python {platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}. Load average when it "
+            f"finished: {load_average()}.\n\n"
+            "`python run.py serve` with its default settings in a process of its own; each station one keep-alive "
+            f"HTTP connection to it (as a bench's browser holds), taking a parcel every {args.interval:g} s (the first "
+            "spread over one interval) through the JSON API: lookup of its carton, open, one grade-A item, its "
+            f"decision, close; for {args.seconds:g} s. The stations are coroutines of one asyncio loop in the "
+            "benchmark's process (the other core); milliseconds from the request's first byte to the answer's "
+            "last, p50 / p99 of each call; *anchor* is `GET /healthz` on one more connection every 50 ms in the "
+            "same run. An error is any answer but the contract's (or a dropped connection).\n\n"
+            "| stations | parcels | errors | " + " | ".join(f"{c} p50 / p99" for c in CALLS)
+            + " | **worst p99** | all calls p99 | anchor p99 |\n"
+            "|---|---|---|" + "---|" * len(CALLS) + "---|---|---|\n" + "\n".join(rows) + "\n")
+        update_section(section)
+    return 1 if total_errors and max(counts) <= 10 else 0
 
 
 if __name__ == "__main__":

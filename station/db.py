@@ -1,5 +1,7 @@
 """The database handle: one per request, SQLite in WAL mode, writes in IMMEDIATE transactions."""
 import contextlib
+import fcntl
+import os
 import sqlite3
 import subprocess
 import sys
@@ -42,10 +44,14 @@ def connect(path):
     return db
 
 
-# Writers of one process queue on a lock per database file, in turn, instead of sleeping in
-# SQLite's busy handler (which wakes on a timer, so the tail of a busy minute was writers asleep
-# while the file was free). Re-entrant: a thread writing through a second connection of its own
-# passes, as before. Other processes (a CLI import, gunicorn's workers) still meet SQLite's lock.
+# Writers queue for a database file in turn instead of sleeping in SQLite's busy handler (which
+# wakes on a timer, so the tail of a busy minute was writers asleep while the file was free).
+# Within a process on a lock per file, re-entrant (a thread writing through a second connection of
+# its own passes, as before); across processes (gunicorn's workers, `run.py worker`) on an flock
+# of `<database>.writers`, which the kernel hands to the next waiter the moment it is released.
+# Without it the writers of one process took the file turn after turn while another process's
+# slept in the busy handler: 1,000 stations on two gunicorn processes waited up to 5 s.
+# Programs that do not take it (a CLI import, sqlite3) still meet SQLite's own lock.
 _WRITERS = {}
 _WRITERS_GUARD = threading.Lock()
 
@@ -54,6 +60,44 @@ def _key(path):
     import os
 
     return os.path.realpath(str(path))
+
+
+class _WriterTurn:
+    """One process's turn at writing one database file: a re-entrant lock, and the file lock while held."""
+
+    def __init__(self, path):
+        self._lock = threading.RLock()
+        self._path = None if path.startswith(":memory:") else f"{path}.writers"
+        self._handle = None
+        self._depth = 0
+
+    def acquire(self, timeout=-1):
+        if not self._lock.acquire(timeout=timeout):
+            return False
+        if self._depth == 0 and self._path is not None:
+            try:
+                if self._handle is None:
+                    self._handle = open(self._path, "a")  # noqa: SIM115 - kept open for the process's life
+                fcntl.flock(self._handle, fcntl.LOCK_EX)  # blocks with the GIL released
+            except OSError:
+                # a directory the station may not create files in: its processes meet SQLite's lock only
+                self._path = None
+                self._handle = None
+        self._depth += 1
+        return True
+
+    def release(self):
+        self._depth -= 1
+        if self._depth == 0 and self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+        self._lock.release()
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
 
 
 def _writer_lock(db):
@@ -65,10 +109,11 @@ def _writer_lock(db):
             db.station_path = path
         except AttributeError:
             pass
+    key = (os.getpid(), path)  # a forked process (gunicorn --preload) opens its own lock file
     with _WRITERS_GUARD:
-        lock = _WRITERS.get(path)
+        lock = _WRITERS.get(key)
         if lock is None:
-            lock = _WRITERS[path] = threading.RLock()
+            lock = _WRITERS[key] = _WriterTurn(path)
     return lock
 
 

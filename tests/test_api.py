@@ -464,3 +464,48 @@ def test_a_control_character_in_a_code_or_a_nul_anywhere_is_a_400_naming_the_fie
     resp = call(client, tokens["operator"], "POST", f"/api/returns/{rid}/items", item)
     assert resp.status_code == 400 and resp.json["error"]["field"] == field
     assert db["return_items"].count == 0
+
+
+def test_a_write_the_busy_database_cannot_take_answers_503_busy_and_saves_nothing(env, monkeypatch):
+    """Another program holds SQLite's write lock past the station's wait: the open is rolled back
+    whole and answered 503 `busy` with Retry-After, not a 500; once the lock is free it goes through."""
+    import sqlite3
+
+    from station import db as db_module
+
+    client, tokens, db = env
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
+    db_module._local.__dict__.pop("dbs", None)  # this thread's next request opens a connection with that wait
+    other = sqlite3.connect(client.application.config["DATABASE"], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        resp = call(client, tokens["operator"], "POST", "/api/returns", {"code": sample.CARTON, "station": "bench-7"})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert resp.status_code == 503 and resp.json["error"]["code"] == "busy"
+    assert resp.headers["Retry-After"] == "1"
+    assert db["returns"].count == 0 and db.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+    again = call(client, tokens["operator"], "POST", "/api/returns", {"code": sample.CARTON, "station": "bench-7"})
+    assert again.status_code == 201 and db["returns"].count == 1
+
+
+def test_a_bench_scan_the_busy_database_cannot_take_answers_503_with_words_for_the_page(env, monkeypatch):
+    import sqlite3
+
+    from station import db as db_module
+    from tests.helpers import bench_client, post
+
+    client, tokens, db = env
+    bench = bench_client(client.application, "OP-1", "1234", "bench-7")
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
+    db_module._local.__dict__.pop("dbs", None)
+    other = sqlite3.connect(client.application.config["DATABASE"], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        resp = post(bench, "/bench/scan", code=sample.CARTON)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert resp.status_code == 503 and "nothing was saved" in resp.get_data(as_text=True)
+    assert db["returns"].count == 0

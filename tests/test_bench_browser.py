@@ -665,3 +665,32 @@ def test_a_product_scan_with_no_parcel_is_narrowed_by_a_name_on_the_keyboard(pag
     assert page.locator("#q-sku").input_value() == "MUG-01"
     result.click()
     expect(page.locator(".customer-name")).to_have_text("王小明")
+
+
+def test_a_scan_the_busy_database_cannot_take_is_said_on_screen_and_saved_by_the_next(page, server, monkeypatch):
+    """Another program holds the write lock longer than the station waits: the scan is refused whole
+    (503), the page says nothing was saved with the error tone, and the same scan once the file is
+    free opens the parcel and clears the note."""
+    import sqlite3
+
+    from station import db as db_module
+
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 300)  # read when the server's connections open
+    sign_in(page, server)
+    other = sqlite3.connect(server["db"], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        scan(page, CARTON)
+        note = page.locator("#server-note")
+        expect(note).to_be_visible()
+        expect(note).to_contain_text("nothing was saved")
+        expect(page.locator("body")).to_have_attribute("data-last-feedback", "error")
+        shot(page, "09-busy-database")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert query(server, "SELECT count(*) FROM returns") == [(0,)]
+    scan(page, CARTON)
+    expect(page.locator("#server-note")).to_be_hidden()
+    expect(page.locator(".customer-name")).to_have_text("王小明")
+    assert query(server, "SELECT count(*) FROM returns") == [(1,)]

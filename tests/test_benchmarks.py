@@ -43,6 +43,16 @@ def test_the_stations_benchmark_takes_parcels_through_every_call_with_and_withou
         assert " 0 errors" in line and "close" in line and ", 0 parcels" not in line
 
 
+@pytest.mark.parametrize("server", ["serve", "gunicorn:2:4"])
+def test_the_stations_benchmark_over_http_takes_parcels_through_the_api_of_a_real_server(tmp_path, server):
+    if server.startswith("gunicorn"):
+        pytest.importorskip("gunicorn")
+    out = run("bench_stations.py", "--http", "--server", server, "--stations", "4", "--interval", "0.3",
+              "--seconds", "2", "--orders", "300", "--out", str(tmp_path))
+    line = next(x for x in out.splitlines() if x.startswith("http:"))
+    assert " 0 errors" in line and ", 0 parcels" not in line and "close" in line
+
+
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="the shared barcode samples are not beside this checkout")
 def test_the_decode_benchmark_runs_on_two_photos_of_each_shared_sample_set(tmp_path):
     import shutil

@@ -46,6 +46,28 @@
     });
   }
 
+  // A request the station answered with a fault (5xx; 503 when it was too busy to write) or did
+  // not answer at all changed nothing: the page keeps what it showed, and says so in the note
+  // under the top bar with the error tone, until the next request the station answers.
+  function serverNote(kind) {
+    var note = document.getElementById("server-note");
+    if (!note) return;
+    if (kind) {
+      note.textContent = note.getAttribute("data-" + kind) || "";
+      note.hidden = false;
+      feedback("error");
+    } else {
+      note.hidden = true;
+    }
+  }
+  document.addEventListener("htmx:responseError", function (e) {
+    serverNote(e.detail.xhr && e.detail.xhr.status === 503 ? "busy" : "failed");
+  });
+  document.addEventListener("htmx:sendError", function () { serverNote("offline"); });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    if (e.detail.successful) serverNote(null);
+  });
+
   window.benchFeedback = feedback;
   document.addEventListener("DOMContentLoaded", function () { playNew(document); });
   document.addEventListener("htmx:afterSettle", function () { playNew(document); });

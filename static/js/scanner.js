@@ -212,6 +212,12 @@
     }).catch(function () { if (window.benchFeedback) window.benchFeedback("error"); });
   }
 
+  // a scan the station refused with a fault or never got (feedback.js says so) was not taken: the
+  // same code scanned again at once is the operator trying again, not a double read
+  function forgetLast() { lastCode = null; }
+  document.addEventListener("htmx:responseError", forgetLast);
+  document.addEventListener("htmx:sendError", forgetLast);
+
   window.benchScan = function (code, source, scanId) { submit(code, source, scanId); };
   // a burst is still coming in: bench.js holds a label's print() until it has ended
   window.benchScanBusy = function () { return keys.length > 0 && performance.now() - last <= hiccup; };

@@ -148,6 +148,12 @@ class Hub:
             self._recent[station] = (code, now)
             return bool(last and last[0] == code and (now - last[1]) * 1000 < window_ms)
 
+    def forget(self, station, code):
+        """The last scan of `station` was not taken (the request failed): its code again is no double read."""
+        with self._cond:
+            if self._recent.get(station, (None,))[0] == code:
+                del self._recent[station]
+
 
 def hub(app):
     """The app's hub, made on first use."""

@@ -1,6 +1,11 @@
 """Every Flask caller of the services: the bench, downstream, admin and report screens, the devices
 page and the JSON API, with sign-in and roles (security.py), the screen bar (nav.py) and the one
 page-or-fragment helper (pages.py)."""
+import sqlite3
+
+from flask import jsonify, request
+
+from station.languages import N_
 
 
 def init_app(app):
@@ -14,6 +19,7 @@ def init_app(app):
     nav.init_app(app)
     app.jinja_env.globals["base_currency"] = base_currency
     app.after_request(_safety_headers)
+    app.register_error_handler(sqlite3.OperationalError, _database_busy)
     for blueprint in (api.bp, bench.bp, reports.bp, admin.bp, downstream.bp):
         app.register_blueprint(blueprint)
     devices.init_app(app)  # printers from BENCHES, /devices, /api/devices
@@ -42,3 +48,22 @@ def _safety_headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+BUSY = N_("The station is busy: nothing was saved. Try again.")
+
+
+def _database_busy(exc):
+    """A write that found the database held longer than its wait (another process's long import, or
+    more work than the server keeps up with) was rolled back whole: 503 with the words to say so,
+    not a 500. Any other OperationalError is a fault and stays one."""
+    text = str(exc).lower()
+    if "locked" not in text and "busy" not in text:
+        raise exc
+    from flask_babel import gettext
+
+    if request.path == "/api" or request.path.startswith("/api/"):
+        response = jsonify(error={"code": "busy", "message": "the station is busy: nothing was saved; try again"})
+    else:  # a page's request (htmx shows the note of base.html; a whole page shows this text)
+        response = jsonify(error={"code": "busy", "message": gettext(BUSY)}) if request.is_json else gettext(BUSY)
+    return response, 503, {"Retry-After": "1"}

@@ -53,8 +53,13 @@ def scan():
     if _ignored(source, code):
         return "", 204  # htmx swaps nothing: the screen stays as it is
     # the parcel on screen, if any: process_scan reads it once and acts on it only while it is open
-    result = pipeline.process_scan(db, code, source=source, station=station_name(), user=user_name(),
-                                   current_return_id=session.get("return_id"))
+    try:
+        result = pipeline.process_scan(db, code, source=source, station=station_name(), user=user_name(),
+                                       current_return_id=session.get("return_id"))
+    except Exception:
+        # not taken (a busy database's 503, a fault): the same code scanned again is a retry
+        live.hub(current_app).forget(station_name(), code)
+        raise
     if result["kind"] == "error" or not result["ok"]:
         return render_bench(msg("error", result["message"]), ERROR_STATUS.get(result.get("code"), 409))
     if result["kind"] == "courier":
