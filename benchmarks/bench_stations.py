@@ -422,13 +422,20 @@ def main_http(args, out, counts):
         if errors:
             print("  first errors:", "; ".join(sorted(set(errors))[:3]))
     if args.update_readme:
+        if args.server == "serve":
+            label, how = "run.py serve", "`python run.py serve` with its default settings in a process of its own"
+        else:
+            workers, threads = (args.server.split(":") + ["16"])[1:3]
+            label = f"gunicorn, {workers} processes"
+            how = (f"gunicorn with {workers} processes of {threads} threads (`-k gthread`, README \"Deployment\") on "
+                   "`station.wsgi:app`, and `python run.py worker` beside it")
         section = (
-            "## Stations over HTTP\n\n"
-            f"Measured {datetime.now(timezone.utc).date()} by `python benchmarks/bench_stations.py --http --stations "
-            f"{args.stations} --interval {args.interval:g} --seconds {args.seconds:g} --update-readme` on {machine()}; "
+            f"## Stations over HTTP: {label}\n\n"
+            f"Measured {datetime.now(timezone.utc).date()} by `python benchmarks/bench_stations.py --http --server "
+            f"{args.server} --stations {args.stations} --interval {args.interval:g} --seconds {args.seconds:g} --update-readme` on {machine()}; "
             f"Python {platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}. Load average when it "
             f"finished: {load_average()}.\n\n"
-            "`python run.py serve` with its default settings in a process of its own; each station one keep-alive "
+            f"{how}; each station one keep-alive "
             f"HTTP connection to it (as a bench's browser holds), taking a parcel every {args.interval:g} s (the first "
             "spread over one interval) through the JSON API: lookup of its carton, open, one grade-A item, its "
             f"decision, close; for {args.seconds:g} s. The stations are coroutines of one asyncio loop in the "

@@ -1,6 +1,6 @@
 """The WSGI entry point for a production server that runs several processes (gunicorn, uWSGI):
 
-    STATION_DATABASE=/data/site.db gunicorn -w 4 -b 127.0.0.1:5000 station.wsgi:app
+    STATION_DATABASE=/data/site.db gunicorn -k gthread -w 4 --threads 8 -b 127.0.0.1:5000 station.wsgi:app
     python run.py worker --db /data/site.db        # once, beside it: the background work
 
 Each server process only answers requests. The background work — labels to the benches'

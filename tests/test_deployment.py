@@ -65,7 +65,7 @@ def site(tmp_path):
 def test_gunicorn_serves_the_api_and_one_worker_process_closes_the_decided_parcels(site):
     path, token, start = site
     port = free_port()
-    start("-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "station.wsgi:app")
+    start("-m", "gunicorn", "-k", "gthread", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", "station.wsgi:app")
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: healthy(base), timeout=60)
     opened = call(base, token, "POST", "/api/returns", {"code": sample.CARTON, "station": "bench-7"})

@@ -93,3 +93,59 @@ def test_a_thread_writing_through_a_second_connection_of_its_own_is_not_stopped_
     assert a.execute("SELECT count(*) FROM t").fetchone()[0] == 2
     a.close()
     b.close()
+
+
+HOLD = """
+import sys
+from station import db
+handle = db.connect(sys.argv[1])
+with db.write(handle):
+    handle.execute("INSERT INTO t VALUES (1)")
+    print("holding", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def _waiting_for_the_file_lock(thread):
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code.co_name == "acquire" and frame.f_code.co_filename.endswith("db.py"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def test_a_writer_of_another_process_waits_on_the_file_lock_not_in_sqlites_busy_handler(tmp_path):
+    """gunicorn's workers are processes: while one writes, another's writer waits in the kernel for
+    `<database>.writers` (woken when it is released), and asks SQLite only after the first committed."""
+    import subprocess
+    from pathlib import Path
+
+    path = tmp_path / "w.db"
+    b = db_module.connect(path)
+    b.conn.execute("PRAGMA journal_mode=WAL")
+    b.execute("CREATE TABLE t (n INTEGER)")
+    ran = []
+    b.conn.set_trace_callback(ran.append)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, cwd=str(Path(__file__).resolve().parent.parent))
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+
+        def second():
+            with db_module.write(b):
+                b.execute("INSERT INTO t VALUES (2)")
+
+        other = threading.Thread(target=second)
+        other.start()
+        wait_until(lambda: _waiting_for_the_file_lock(other))
+        assert not any(sql.startswith("BEGIN") for sql in ran)  # not asleep in SQLite's busy handler
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        assert holder.wait(timeout=30) == 0
+        other.join(30)
+    finally:
+        holder.kill()
+    assert [sql.split()[0] for sql in ran if sql.split()[0] in ("BEGIN", "COMMIT")] == ["BEGIN", "COMMIT"]
+    assert sorted(n for (n,) in b.execute("SELECT n FROM t").fetchall()) == [1, 2]
+    b.close()
