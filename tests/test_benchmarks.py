@@ -66,3 +66,14 @@ def test_the_decode_benchmark_runs_on_two_photos_of_each_shared_sample_set(tmp_p
             shutil.copy(png.with_suffix(".txt"), small)
     out = run("bench_decode.py", str(tmp_path), "--quick")
     assert "Barcode decoding" in out
+
+
+def test_the_pages_benchmark_scans_from_real_chromium_pages_that_hold_their_live_channel(tmp_path):
+    from tests.browser import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    out = run("bench_pages.py", "--pages", "3", "--interval", "1", "--seconds", "3", "--orders", "300",
+              "--out", str(tmp_path))
+    line = next(x for x in out.splitlines() if x.startswith("pages:"))
+    assert "(3 with a stream, 0 polling)" in line and " 0 errors" in line and " 0 scans" not in line
