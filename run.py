@@ -140,7 +140,7 @@ def cmd_serve(args):
 
 def start_background(app):
     """The work that runs beside the requests, once per database: webhooks, decided parcels
-    closing themselves, labels to the benches' printers."""
+    closing themselves, labels to the benches' printers, scheduled backups."""
     from station.data import webhooks
     from station.devices import print_queue
     from station.intake import finishing
@@ -149,6 +149,11 @@ def start_background(app):
     finishing.start_closer(app.config["DATABASE"], app.config["PARCEL_QUIET_S"])  # decided parcels close themselves
     print_queue.start_worker(app.config["DATABASE"], timeout=app.config["PRINTER_TIMEOUT_MS"] / 1000,
                              retry_max_s=app.config["PRINT_RETRY_MAX_S"])  # labels to the benches' printers
+    if app.config["BACKUP_DIR"]:  # scheduled backups with retention
+        from station.data import backup
+
+        backup.start_schedule(app.config["DATABASE"], app.config["BACKUP_DIR"], app.config["BACKUP_EVERY_HOURS"],
+                              app.config["BACKUP_KEEP"])
 
 
 def cmd_worker(args):

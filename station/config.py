@@ -40,6 +40,11 @@ DEFAULTS = {
     "BENCHES": {},
     "PRINTER_TIMEOUT_MS": 3000,         # connect / send / ~HS answer, per attempt
     "PRINT_RETRY_MAX_S": 60,            # a queued label is retried after 1, 2, 4 ... s, at most this
+    "LOG_FORMAT": "text",               # one line per request and per background job: "text" or "json" (JSON lines)
+    "LOG_FILE": "",                     # append the log here; empty: stderr
+    "BACKUP_DIR": "",                   # scheduled backups go here (run.py serve / worker); empty: none
+    "BACKUP_EVERY_HOURS": 24,           # ... one this often ...
+    "BACKUP_KEEP": 7,                   # ... and the newest this many are kept (older ones deleted)
 }
 
 # What a bench that is not in BENCHES (or leaves a key out) gets.
@@ -62,7 +67,7 @@ MINIMUMS = dict.fromkeys([k for k, v in DEFAULTS.items() if type(v) is int and k
 MINIMUMS.update(dict.fromkeys(["SESSION_IDLE_MINUTES", "PIN_ATTEMPTS", "SCAN_MIN_LENGTH", "LIVE_HEARTBEAT_S",
                                "SERVER_THREADS", "SERVER_CONNECTIONS",
                                "LIVE_STREAM_MAX_S", "MAX_CONTENT_LENGTH", "DECODE_MAX_BYTES", "PRINTER_TIMEOUT_MS",
-                               "PRINT_RETRY_MAX_S"], 1))
+                               "PRINT_RETRY_MAX_S", "BACKUP_EVERY_HOURS", "BACKUP_KEEP"], 1))
 SCAN_TERMINATORS = ("Enter", "Tab")
 
 
@@ -135,6 +140,8 @@ def _value(key, where, value):
         return _string(where, value, optional=True)
     if key == "SCAN_TERMINATOR":
         return _string(where, value, choices=SCAN_TERMINATORS)
+    if key == "LOG_FORMAT":
+        return _string(where, value, choices=("text", "json"))
     if key == "TIMEZONE":
         return time_zone(_string(where, value), where)
     if key == "BENCHES":
@@ -207,6 +214,8 @@ def load(instance_path, overrides=None):
         config["SECRET_KEY"] = _instance_secret(home)
     if not config.get("PHOTO_DIR"):
         config["PHOTO_DIR"] = str(home / "photos")
+    if config.get("BACKUP_DIR"):  # a relative folder is the database's: backups/ beside site.db
+        config["BACKUP_DIR"] = str(home / config["BACKUP_DIR"])
     return config
 
 
@@ -266,6 +275,8 @@ def bench_config(config, bench):
 
 def _check_scanner_keys(config):
     """The scanner and scale settings the bench page and the drivers rely on."""
+    if config["LOG_FORMAT"] not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT: expected text or json, got {config['LOG_FORMAT']!r}")
     if config["SCAN_TERMINATOR"] not in SCAN_TERMINATORS:
         raise ConfigError(f"SCAN_TERMINATOR: expected Enter or Tab, got {config['SCAN_TERMINATOR']!r}")
     for key in ("SCAN_REPEAT_MS", "CAMERA_REPEAT_MS", "LIVE_HEARTBEAT_S", "LIVE_STREAM_MAX_S", "LIVE_MAX_STREAMS",

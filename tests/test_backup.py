@@ -1,5 +1,6 @@
 """`python run.py backup` and `restore` (CONTRACT.md): an online, integrity-checked copy, and a
 restore that refuses while a server uses the database. Real files and a real server process."""
+import json
 import sqlite3
 import subprocess
 import sys
@@ -84,3 +85,95 @@ def test_two_servers_on_one_database_are_refused(station):
     finally:
         first.terminate()
         first.wait(timeout=30)
+
+
+WRITER = """
+import sys
+from station import db as db_module, events
+handle = db_module.connect(sys.argv[1])
+n = 0
+while True:
+    n += 1
+    with db_module.write(handle):
+        events.emit(handle, "test.write", n=n)
+    print(n, flush=True)  # acknowledged: committed before it is said
+"""
+
+
+def test_a_backup_taken_under_write_load_restores_every_write_acknowledged_before_it(station, tmp_path):
+    """Four processes commit as fast as they can while `run.py backup` copies the live file: the
+    backup is one consistent moment (each writer's rows a gapless run), holds every write that was
+    acknowledged before the backup started, and restores to a database that has them too."""
+    import threading
+
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(station)], stdout=subprocess.PIPE, text=True,
+                                cwd=str(ROOT)) for _ in range(4)]
+    acked = [[0] for _ in writers]
+
+    def follow(proc, box):
+        for out in proc.stdout:
+            box[0] = int(out)
+
+    readers = [threading.Thread(target=follow, args=(w, a), daemon=True) for w, a in zip(writers, acked)]
+    for t in readers:
+        t.start()
+    try:
+        from tests.helpers import wait_until
+
+        wait_until(lambda: all(a[0] >= 50 for a in acked), timeout=60)
+        before = [a[0] for a in acked]  # acknowledged before the backup starts
+        copy = tmp_path / "under-load.db"
+        done = cli("backup", str(copy), "--db", str(station))
+        assert done.returncode == 0, done.stderr
+        wait_until(lambda: all(a[0] > b for a, b in zip(acked, before)), timeout=60)  # still writing meanwhile
+    finally:
+        for w in writers:
+            w.kill()
+            w.wait()
+    restored = tmp_path / "restored.db"
+    assert cli("restore", str(copy), "--db", str(restored)).returncode == 0
+    conn = sqlite3.connect(restored)
+    rows = [json.loads(d)["n"] for (d,) in conn.execute("SELECT data FROM events WHERE type = 'test.write'")]
+    conn.close()
+    assert len(rows) >= sum(before)
+    counts = {}
+    for n in rows:
+        counts[n] = counts.get(n, 0) + 1
+    # every writer's 1..k with k at least what it had acknowledged: the smallest writer's count
+    assert all(counts.get(n, 0) == 4 for n in range(1, min(before) + 1))
+
+
+def test_scheduled_backups_keep_the_newest_and_leave_other_files_alone(station, tmp_path):
+    from datetime import datetime, timezone
+
+    from station.data import backup
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("kept")
+    made = []
+    for day in (1, 2, 3, 4):
+        path, deleted = backup.take_scheduled(station, folder, keep=2, at=datetime(2026, 12, day, 3, 0, tzinfo=timezone.utc))
+        made.append(path.name)
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt", "station-20261203-030000.db",
+                                                         "station-20261204-030000.db"]
+    assert orders(folder / "station-20261204-030000.db") == orders(station)
+
+
+def test_the_backup_schedule_writes_one_at_once_when_there_is_none_and_logs_it(station, tmp_path):
+    from station import logs
+    from station.data import backup
+    from tests.helpers import wait_until
+
+    log = tmp_path / "station.log"
+    logs.configure("json", str(log))
+    try:
+        stop = backup.start_schedule(station, tmp_path / "nightly", every_hours=24, keep=3, check_s=0.2)
+        wait_until(lambda: len(backup.scheduled_names(station, tmp_path / "nightly")) == 1)
+        wait_until(lambda: '"job": "backup"' in log.read_text())
+        stop.set()
+    finally:
+        logs.configure()
+    line = json.loads(next(x for x in log.read_text().splitlines() if '"job": "backup"' in x))
+    assert line["outcome"] == "written" and line["kind"] == "job" and line["file"].endswith(".db")
+    assert len(backup.scheduled_names(station, tmp_path / "nightly")) == 1  # not again within the day

@@ -44,11 +44,17 @@ def _check(path):
         conn.close()
 
 
-def _copy(source, target):
+def _copy(source, target, one_file=True):
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(str(target))
     try:
-        src.backup(dst, pages=1024)  # in steps: the station keeps serving meanwhile
+        # one step, one read transaction: a consistent copy while the benches keep writing (WAL lets
+        # writers on); copied in several steps, every write between two steps would start it over
+        src.backup(dst, pages=-1)
+        # the copy is one self-contained file: it took the source's WAL mode with its header, and
+        # would otherwise leave `.part-wal` and `.part-shm` beside it once renamed
+        if one_file:
+            dst.execute("PRAGMA journal_mode=DELETE")
     finally:
         dst.close()
         src.close()
@@ -85,5 +91,57 @@ def restore(backup_path, db_path):
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise BackupError(f"a server is using {db_path}: stop it first, then restore") from None
-        _copy(backup_path, db_path)  # through SQLite: the WAL and its locks stay right
+        _copy(backup_path, db_path, one_file=False)  # through SQLite: the WAL and its locks stay right
         return _check(db_path)
+
+
+def scheduled_names(db_path, directory):
+    """The scheduled backups of `db_path` in `directory`, oldest first (by the time in their names)."""
+    stem = Path(db_path).stem
+    return sorted(p for p in Path(directory).glob(f"{stem}-????????-??????.db") if p.is_file())
+
+
+def take_scheduled(db_path, directory, keep, at=None):
+    """One scheduled backup, `<database name>-YYYYMMDD-HHMMSS.db` in `directory`, then the oldest
+    ones beyond the newest `keep` deleted (only files of that pattern); answers (path, deleted)."""
+    from station.timeutil import now
+
+    at = at or now()
+    target = Path(directory) / f"{Path(db_path).stem}-{at:%Y%m%d-%H%M%S}.db"
+    backup(db_path, target)
+    deleted = []
+    for old in scheduled_names(db_path, directory)[:-keep]:
+        old.unlink(missing_ok=True)
+        deleted.append(old)
+    return target, deleted
+
+
+def start_schedule(db_path, directory, every_hours, keep, check_s=60.0):
+    """A daemon thread of `run.py serve` / `worker`: a backup whenever the newest scheduled one is
+    `every_hours` old (at once when there is none), one log line per backup."""
+    import threading
+    import time
+
+    from station import logs
+
+    stop = threading.Event()
+    every_s = every_hours * 3600
+
+    def due():
+        found = scheduled_names(db_path, directory)
+        return not found or time.time() - found[-1].stat().st_mtime >= every_s
+
+    def loop():
+        while not stop.is_set():
+            if due():
+                started = time.perf_counter()
+                try:
+                    path, deleted = take_scheduled(db_path, directory, keep)
+                    logs.job("backup", "written", started, file=str(path), deleted=len(deleted))
+                except (BackupError, sqlite3.Error, OSError) as exc:
+                    logs.job("backup", "failed", started, error=str(exc)[:300])
+                    stop.wait(max(check_s, 300))  # a full disk is not retried every minute
+            stop.wait(check_s)
+
+    threading.Thread(target=loop, name="backups", daemon=True).start()
+    return stop

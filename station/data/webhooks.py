@@ -5,6 +5,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -12,6 +13,7 @@ from urllib.parse import urlparse
 
 from flask_babel import gettext as _
 
+from station import logs
 from station.inputs import db_id
 from station.db import connect, one, rows, write
 from station.errors import ServiceError, bad, not_found
@@ -94,6 +96,7 @@ def deliver(db, hook, timeout=5):
     batch = feed(db, hook["delivered_seq"], BATCH)
     if not batch["events"]:
         return 0
+    started = time.perf_counter()
     body = json.dumps(batch, ensure_ascii=False).encode()
     request = urllib.request.Request(
         hook["url"], data=body, method="POST",
@@ -112,12 +115,16 @@ def deliver(db, hook, timeout=5):
             db.execute("UPDATE webhooks SET delivered_seq = ?, failures = 0, last_error = NULL, last_attempt_at = ?, "
                        "next_attempt_at = NULL WHERE webhook_id = ? AND delivered_seq = ?",
                        [batch["next"], now_iso(), hook["webhook_id"], hook["delivered_seq"]])
-            return len(batch["events"])
-        failures = hook["failures"] + 1
-        delay = min(2 ** failures, MAX_BACKOFF_S)  # exponential backoff, capped at an hour
-        db.execute("UPDATE webhooks SET failures = ?, last_error = ?, last_attempt_at = ?, next_attempt_at = ? WHERE webhook_id = ?",
-                   [failures, error, now_iso(), iso(now() + timedelta(seconds=delay)), hook["webhook_id"]])
-    return -1
+        else:
+            failures = hook["failures"] + 1
+            delay = min(2 ** failures, MAX_BACKOFF_S)  # exponential backoff, capped at an hour
+            db.execute("UPDATE webhooks SET failures = ?, last_error = ?, last_attempt_at = ?, next_attempt_at = ? "
+                       "WHERE webhook_id = ?",
+                       [failures, error, now_iso(), iso(now() + timedelta(seconds=delay)), hook["webhook_id"]])
+    # the subscriber's name only: its URL may carry credentials
+    logs.job("webhook", "delivered" if ok else "failed", started, webhook=hook["name"], events=len(batch["events"]),
+             error=None if ok else error)
+    return len(batch["events"]) if ok else -1
 
 
 def deliver_due(db):

@@ -21,6 +21,7 @@ import time
 
 from flask_babel import gettext as _
 
+from station import logs
 from station.inputs import maybe_id
 from station.db import connect, one, rows, write
 from station.timeutil import now_iso
@@ -123,7 +124,7 @@ def deliver_due(db, *, printer=None, timeout=5.0, retry_max_s=60.0, clock=time.t
 def _deliver_printer(db, name, timeout, retry_max_s, clock, driver_for):
     sent = 0
     while True:
-        job = one(db, "SELECT job_id, payload, attempts, next_attempt_at FROM print_jobs "
+        job = one(db, "SELECT job_id, bench, payload, attempts, next_attempt_at FROM print_jobs "
                       "WHERE printer = ? AND status = 'queued' ORDER BY job_id LIMIT 1", [name])
         if job is None or job["next_attempt_at"] > clock():
             return sent
@@ -133,6 +134,7 @@ def _deliver_printer(db, name, timeout, retry_max_s, clock, driver_for):
         if not claimed:
             continue  # cancelled or taken in between
         attempts = job["attempts"] + 1
+        started = time.perf_counter()
         try:
             driver_for(name, timeout=timeout).print_label(job["payload"])
         except (PrinterError, OSError) as exc:
@@ -141,11 +143,13 @@ def _deliver_printer(db, name, timeout, retry_max_s, clock, driver_for):
                     "UPDATE print_jobs SET status = 'queued', attempts = ?, last_error = ?, next_attempt_at = ? "
                     "WHERE job_id = ?",
                     [attempts, str(exc)[:500], clock() + backoff(attempts, retry_max_s), job["job_id"]])
-            log.info("print job %s to %s failed (attempt %s): %s", job["job_id"], name, attempts, exc)
+            logs.job("print", "failed", started, id=job["job_id"], bench=job["bench"], printer=name, attempt=attempts,
+                     error=str(exc)[:200])
             return sent
         with write(db):
             db.conn.execute("UPDATE print_jobs SET status = 'sent', attempts = ?, sent_at = ?, last_error = NULL "
                             "WHERE job_id = ?", [attempts, now_iso(), job["job_id"]])
+        logs.job("print", "sent", started, id=job["job_id"], bench=job["bench"], printer=name, attempt=attempts)
         sent += 1
 
 

@@ -10,10 +10,12 @@ sign-out: closing.put_aside).
 import json
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from flask_babel import gettext as _
 
+from station import logs
 from station.db import connect, one, rows, write
 from station.errors import ServiceError, bad, conflict, not_found
 from station.inputs import db_id
@@ -101,11 +103,15 @@ def close_finished(db, quiet_s, at=None):
     for row in candidates:
         if not finished(db, row["return_id"]):
             continue
+        started = time.perf_counter()
         try:
-            closing.close_return(db, row["return_id"], user=AUTO_CLOSER)
+            closed_return = closing.close_return(db, row["return_id"], user=AUTO_CLOSER)
             closed.append(row["return_id"])
         except ServiceError:  # closed meanwhile at the bench, or an item added: the next round looks again
             continue
+        refund = (closed_return or {}).get("refund") or {}
+        logs.job("close-parcel", "closed", started, return_id=row["return_id"], user=AUTO_CLOSER,
+                 refund=refund.get("status"))
     return closed
 
 

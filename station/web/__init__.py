@@ -10,8 +10,10 @@ from station.languages import N_
 
 def init_app(app):
     """Sign-in and CSRF checks, the screen bar, and every blueprint."""
-    from station.web import admin, api, bench, devices, downstream, i18n, nav, reports, security
+    from station.web import admin, api, bench, devices, downstream, i18n, nav, reports, requestlog, security
     from station.web.pages import IdConverter
+
+    requestlog.init_app(app)  # first: its hook runs before sign-in's, which may turn a request away
 
     app.url_map.converters["id"] = IdConverter  # before any route that uses it
     security.init_app(app)
