@@ -95,13 +95,21 @@ async def run(url, cookie_name, cookies, parcels, interval, seconds):
             context = await browser.new_context(viewport={"width": 1024, "height": 768})
             await context.add_cookies([{"name": cookie_name, "value": value, "url": url}])
             page = await context.new_page()
-            await page.goto(f"{url}/", wait_until="domcontentloaded")
+            try:
+                await page.goto(f"{url}/", wait_until="domcontentloaded", timeout=60_000)
+            except Exception as exc:  # noqa: BLE001 - the browser (or the server) could not open one more
+                print(f"  stopped opening pages at {n}: {type(exc).__name__}: {str(exc)[:120]}", flush=True)
+                await context.close()
+                break
             pages.append(page)
         for page in pages:  # every page has its live channel before the first scan
-            await page.wait_for_function("document.body.dataset.live === 'open' || document.body.dataset.live === 'polling'",
-                                         timeout=120_000)
-            live = await page.evaluate("document.body.dataset.live")
-            channels[live] = channels.get(live, 0) + 1
+            # asked from here (wait_for_function would eval in the page, which its CSP forbids)
+            live, deadline = None, time.monotonic() + 120
+            while live not in ("open", "polling") and time.monotonic() < deadline:
+                live = await page.evaluate("document.body.dataset.live")
+                if live not in ("open", "polling"):
+                    await asyncio.sleep(0.2)
+            channels[live or "none"] = channels.get(live or "none", 0) + 1
         opened = time.monotonic() - started
         rss = chromium_rss_mb()
         loop = asyncio.get_running_loop()
