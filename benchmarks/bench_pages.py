@@ -212,7 +212,7 @@ def main(argv=None):
                  and x.get("path") != "/bench/events")  # a refused stream (503) is the page's cue to poll
     ordered = sorted(timings)
     p50 = ordered[len(ordered) // 2] if ordered else 0
-    print(f"pages: {args.pages} pages ({channels.get('open', 0)} with a stream, {channels.get('polling', 0)} polling), "
+    print(f"pages: {sum(channels.values())} pages ({channels.get('open', 0)} with a stream, {channels.get('polling', 0)} polling), "
           f"opened in {opened:.0f} s; {len(timings)} scans, {len(errors)} errors; scan to screen p50 {p50:.1f} ms "
           f"p99 {p99(timings) or 0:.1f} ms; in the server p50 {sorted(scans)[len(scans) // 2] if scans else 0:.1f} ms p99 "
           f"{p99(scans) or 0:.1f} ms; {polls} polls, {faults} answers 5xx; server CPU {cpu:.1f} s; Chromium {rss:,.0f} MB",
@@ -238,7 +238,7 @@ def main(argv=None):
             f"| {sum(channels.values())} | {channels.get('open', 0)} / {channels.get('polling', 0)} | {len(timings)} | "
             f"{len(errors)} | {faults} | {p50:.1f} / **{p99(timings) or 0:.1f}** | "
             f"{sorted(scans)[len(scans) // 2] if scans else 0:.1f} / **{p99(scans) or 0:.1f}** | {polls} | "
-            f"{cpu / args.seconds:.0%} of a core | "
+            f"{cpu:.0f} s over the whole run (opening the pages included) | "
             f"{rss:,.0f} MB |\n")
     return 1 if errors and args.pages <= 10 else 0
 
