@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_stations import build, cpu_seconds, free_port, p99, serve, stop  # noqa: E402
+from bench_stations import cpu_seconds, free_port, p99, rebuild, serve, stop  # noqa: E402
 from readme import load_average, machine, update_section  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -189,9 +189,7 @@ def main(argv=None):
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="bench-pages-"))
     out.mkdir(parents=True, exist_ok=True)
     path = out / "pages.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    parcels = build(path, max(args.orders, int(args.pages * args.seconds / args.interval) + args.pages + 10))
+    parcels = rebuild(path, max(args.orders, int(args.pages * args.seconds / args.interval) + args.pages + 10))
     cookie_name, cookies = sessions(path, args.pages)
     port = free_port()
     log = out / "server.log"

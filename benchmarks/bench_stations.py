@@ -74,6 +74,18 @@ def build(path, orders, seed=3):
     return [(f"CT{i:08d}", row["sku"]) for i, row in enumerate(tables["order_lines"])]
 
 
+def rebuild(path, orders):
+    """build() on a new file at `path` (any earlier one, its WAL and shared memory removed first)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return build(path, orders)
+
+
+def gunicorn_spec(server):
+    """`gunicorn:N[:T]` -> (N, T) as text, T 16 when not given."""
+    return tuple((server.split(":") + ["16"])[1:3])
+
+
 def run(path, parcels, stations, interval, seconds):
     """Every station's parcels for `seconds`: {call: [ms, ...]}, errors, parcels done."""
     timings = {c: [] for c in CALLS}
@@ -172,7 +184,7 @@ def serve(path, port, server="serve"):
         procs = [subprocess.Popen([sys.executable, str(ROOT / "run.py"), "serve", "--no-demo", "--db", str(path),
                                    "--port", str(port)], **quiet)]
     else:
-        workers, threads = (server.split(":") + ["16"])[1:3]
+        workers, threads = gunicorn_spec(server)
         procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", workers, "-k", "gthread",
                                    "--threads", threads, "--worker-connections", "2000", "--keep-alive", "75",
                                    "-b", f"127.0.0.1:{port}", "station.wsgi:app"], **quiet),
@@ -362,9 +374,7 @@ def main(argv=None):
         per_run = int(stations * args.seconds / args.interval) + stations + 10
         for label, lock in (("in-process lock", contextlib.nullcontext), ("busy handler only", without_writer_lock)):
             path = out / f"stations-{'lock' if lock is contextlib.nullcontext else 'busy'}.db"
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-            parcels = build(path, max(args.orders, per_run))
+            parcels = rebuild(path, max(args.orders, per_run))
             with lock():
                 timings, errors, done = run(path, parcels, stations, args.interval, args.seconds)
             results[(stations, label)] = (timings, errors, done)
@@ -403,9 +413,7 @@ def main_http(args, out, counts):
     for stations in counts:
         per_run = int(stations * args.seconds / args.interval) + stations + 10
         path = out / "stations-http.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        parcels = build(path, max(args.orders, per_run))
+        parcels = rebuild(path, max(args.orders, per_run))
         timings, errors, done, anchor, cpu = run_http(path, parcels, stations, args.interval, args.seconds,
                                                          args.server)
         total_errors += len(errors)
@@ -425,7 +433,7 @@ def main_http(args, out, counts):
         if args.server == "serve":
             label, how = "run.py serve", "`python run.py serve` with its default settings in a process of its own"
         else:
-            workers, threads = (args.server.split(":") + ["16"])[1:3]
+            workers, threads = gunicorn_spec(args.server)
             label = f"gunicorn, {workers} processes"
             how = (f"gunicorn with {workers} processes of {threads} threads (`-k gthread`, README \"Deployment\") on "
                    "`station.wsgi:app`, and `python run.py worker` beside it")

@@ -69,6 +69,7 @@ MINIMUMS.update(dict.fromkeys(["SESSION_IDLE_MINUTES", "PIN_ATTEMPTS", "SCAN_MIN
                                "LIVE_STREAM_MAX_S", "MAX_CONTENT_LENGTH", "DECODE_MAX_BYTES", "PRINTER_TIMEOUT_MS",
                                "PRINT_RETRY_MAX_S", "BACKUP_EVERY_HOURS", "BACKUP_KEEP"], 1))
 SCAN_TERMINATORS = ("Enter", "Tab")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(SystemExit):
@@ -141,7 +142,7 @@ def _value(key, where, value):
     if key == "SCAN_TERMINATOR":
         return _string(where, value, choices=SCAN_TERMINATORS)
     if key == "LOG_FORMAT":
-        return _string(where, value, choices=("text", "json"))
+        return _string(where, value, choices=LOG_FORMATS)
     if key == "TIMEZONE":
         return time_zone(_string(where, value), where)
     if key == "BENCHES":
@@ -275,7 +276,7 @@ def bench_config(config, bench):
 
 def _check_scanner_keys(config):
     """The scanner and scale settings the bench page and the drivers rely on."""
-    if config["LOG_FORMAT"] not in ("text", "json"):
+    if config["LOG_FORMAT"] not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT: expected text or json, got {config['LOG_FORMAT']!r}")
     if config["SCAN_TERMINATOR"] not in SCAN_TERMINATORS:
         raise ConfigError(f"SCAN_TERMINATOR: expected Enter or Tab, got {config['SCAN_TERMINATOR']!r}")

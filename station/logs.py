@@ -24,7 +24,6 @@ logger.setLevel(logging.INFO)
 _guard = threading.Lock()
 _target = None  # (format, file) the handler was made for
 
-FORMATS = ("text", "json")
 _SECRET_PARAMS = re.compile(r"(?i)^(token|access_token|pin|password|secret|key|api_key)$")
 _SECRET_PATHS = (re.compile(r"^(/reports/floor/)[^/?]+"),)  # a wall display's key is its URL
 _GOOD_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
