@@ -17,12 +17,19 @@ from station.timeutil import normalise, now_iso
 
 def rate(db, currency, base):
     """The rate of `currency` in `base` (1 for the base itself), or None when none is known."""
+    if not currency or currency.upper() == base.upper():
+        return known_rate(currency, base, None)
+    row = one(db, "SELECT rate FROM fx_rates WHERE currency = ?", [currency.upper()])
+    return known_rate(currency, base, row["rate"] if row else None)
+
+
+def known_rate(currency, base, stored):
+    """rate()'s answer from the fx_rates row read already (`stored`: its rate, or None)."""
     if not currency:
         return None
     if currency.upper() == base.upper():
         return Decimal(1)
-    row = one(db, "SELECT rate FROM fx_rates WHERE currency = ?", [currency.upper()])
-    return Decimal(row["rate"]) if row else None
+    return None if stored is None else Decimal(stored)
 
 
 def to_base(amount, fx_rate):
