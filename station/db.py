@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 import sqlite_utils
 from flask import current_app, g
@@ -63,22 +64,37 @@ def _key(path):
 
 
 class _WriterTurn:
-    """One process's turn at writing one database file: a re-entrant lock, and the file lock while held."""
+    """One process's turn at writing one database file: a re-entrant lock, and the file lock while
+    held (or while a group commit is open), and the group commit (write(db, group=True))."""
 
     def __init__(self, path):
         self._lock = threading.RLock()
-        self._path = None if path.startswith(":memory:") else f"{path}.writers"
+        self._memory = path.startswith(":memory:")
+        self._db_path = path
+        self._path = None if self._memory else f"{path}.writers"
         self._handle = None
+        self._flocked = False
         self._depth = 0
+        self._waiting = 0  # threads asleep in acquire(): the next members of an open group
+        self._guard = threading.Lock()
+        self._writer = None  # the connection a group's members write through
+        self.group = None  # the open group commit, or None
 
     def acquire(self, timeout=-1):
-        if not self._lock.acquire(timeout=timeout):
-            return False
-        if self._depth == 0 and self._path is not None:
+        with self._guard:
+            self._waiting += 1
+        try:
+            if not self._lock.acquire(timeout=timeout):
+                return False
+        finally:
+            with self._guard:
+                self._waiting -= 1
+        if self._depth == 0 and self._path is not None and not self._flocked:
             try:
                 if self._handle is None:
                     self._handle = open(self._path, "a")  # noqa: SIM115 - kept open for the process's life
                 fcntl.flock(self._handle, fcntl.LOCK_EX)  # blocks with the GIL released
+                self._flocked = True
             except OSError:
                 # a directory the station may not create files in: its processes meet SQLite's lock only
                 self._path = None
@@ -88,8 +104,9 @@ class _WriterTurn:
 
     def release(self):
         self._depth -= 1
-        if self._depth == 0 and self._handle is not None:
+        if self._depth == 0 and self._flocked and self.group is None:
             fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._flocked = False
         self._lock.release()
 
     def __enter__(self):
@@ -98,6 +115,154 @@ class _WriterTurn:
 
     def __exit__(self, *exc):
         self.release()
+
+    @property
+    def depth(self):
+        return self._depth
+
+    def others_waiting(self):
+        return self._waiting > 0
+
+    def can_group(self):
+        return not self._memory
+
+    def writer(self):
+        """The group's sqlite3 connection (made with connect(): the same pragmas and functions)."""
+        if self._writer is None:
+            self._writer = connect(self._db_path).conn
+        return self._writer
+
+    def flush(self, trace=None):
+        """Commit the open group (with the lock held): before a write on another connection."""
+        if self.group is not None:
+            self.end_group(commit=True, trace=trace)
+
+    def end_group(self, commit, trace=None):
+        """COMMIT (or ROLLBACK) the open group, with the lock held; its members are told."""
+        group, conn = self.group, self._writer
+        try:
+            if commit and conn.in_transaction:
+                conn.set_trace_callback(trace)
+                try:
+                    conn.execute("COMMIT")
+                finally:
+                    conn.set_trace_callback(None)
+        except sqlite3.Error as exc:
+            group.error = exc
+        finally:
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            finally:
+                self.group = None
+                group.done.set()
+
+
+# a group commits when nobody else is waiting, or at 32 members, or 20 ms after its first was done
+GROUP_MAX_MEMBERS = 32
+GROUP_MAX_SECONDS = 0.02
+
+
+class _Group:
+    """Writes of one process committed together: one fsync for several user actions."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.error = None
+        self.members = 0  # done with their statements, waiting for the COMMIT
+        self.started = None  # when the first of them was done
+
+    def full(self):
+        return self.members >= GROUP_MAX_MEMBERS or time.monotonic() - self.started >= GROUP_MAX_SECONDS
+
+    def outcome(self):
+        """Raise the group's failure in a member's thread: nothing of the member was saved."""
+        if self.error is not None:
+            raise sqlite3.OperationalError(f"{self.error} (the write was rolled back)")
+
+
+class _Member:
+    """One user action's write inside a group commit (write(db, group=True)); entered with the
+    turn's lock held, it releases it.
+
+    Its statements run through the group's connection (the handle's own is put back after): the
+    first member opens the transaction, the next ones are savepoints in it. When it is done and
+    another writer of the process is waiting, the group stays open for that one; the last (or the
+    32nd, or after 20 ms) commits it for all. A member whose action fails is rolled back alone.
+    write() returns only after the group's COMMIT: an acknowledged action is durable."""
+
+    def __init__(self, turn, db):
+        self.turn, self.db = turn, db
+
+    def __enter__(self):
+        turn = self.turn
+        self.first = turn.group is None
+        if self.first:
+            turn.group = _Group()
+        self.group = turn.group
+        self.writer = turn.writer()
+        self.trace = getattr(self.db, "trace", None)
+        self.saved = self.db.conn
+        self.db.conn = self.writer
+        self.writer.set_trace_callback(self.trace)
+        try:
+            self.writer.execute("BEGIN IMMEDIATE" if self.first else "SAVEPOINT member")
+        except BaseException:
+            self._put_back()
+            if self.first:
+                turn.group = None
+                self.group.done.set()
+            turn.release()
+            raise
+        return self.db
+
+    def _put_back(self):
+        self.writer.set_trace_callback(None)
+        self.db.conn = self.saved
+
+    def __exit__(self, exc_type, exc, tb):
+        turn, writer, group = self.turn, self.writer, self.group
+        try:
+            if exc_type is None:
+                if not self.first:
+                    writer.execute("RELEASE member")
+                if group.members == 0:
+                    group.started = time.monotonic()  # the first acknowledgement waits from now
+                group.members += 1
+            elif self.first:
+                if writer.in_transaction:
+                    writer.execute("ROLLBACK")
+            elif writer.in_transaction:
+                writer.execute("ROLLBACK TO member")
+                writer.execute("RELEASE member")
+            else:  # the failure ended the whole transaction: the members before lost theirs too
+                group.error = exc
+        except sqlite3.Error as failed:
+            group.error = group.error or failed
+        # the group's fate, decided with the lock held
+        left_open = False
+        try:
+            if group.error is not None or not writer.in_transaction:
+                turn.end_group(commit=False)
+            elif turn.others_waiting() and not group.full():
+                left_open = True  # the file lock stays held while the group is open
+            else:
+                turn.end_group(commit=True, trace=self.trace)
+        finally:
+            self._put_back()
+            turn.release()
+        if exc_type is None:
+            if left_open:
+                self._wait(group)
+            group.outcome()
+        return False
+
+    def _wait(self, group):
+        # the next member commits; should it never come (it gave up waiting), commit it ourselves
+        while not group.done.wait(0.5):
+            with self.turn:
+                if self.turn.group is group:
+                    self.turn.end_group(commit=True)
 
 
 def _writer_lock(db):
@@ -163,7 +328,7 @@ def migrate(path):
 
 
 @contextlib.contextmanager
-def write(db, savepoint=True):
+def write(db, savepoint=True, group=False):
     """One transaction for one user action; BEGIN IMMEDIATE takes the write lock up front.
 
     Deferred transactions that read then write can fail with SQLITE_BUSY when two
@@ -171,6 +336,10 @@ def write(db, savepoint=True):
     Nested calls become savepoints; with savepoint=False a nested call joins the caller's
     transaction as it is (two statements fewer), for a step whose failure is always the whole
     action's (nobody catches it inside the transaction to carry on).
+
+    group=True: the action may share its COMMIT (its fsync) with the process's other writers
+    waiting at that moment (_Member): for the bench's actions, whose bodies only read and write
+    through `db`. Other writers commit an open group before they begin.
     """
     if db.conn.in_transaction:
         if not savepoint:
@@ -182,7 +351,23 @@ def write(db, savepoint=True):
     lock = _writer_lock(db)
     if not lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
         raise sqlite3.OperationalError("database is locked (other writers of this process held it too long)")
+    if group and lock.depth == 1 and lock.can_group():
+        with _Member(lock, db):
+            yield db
+        return
+    if lock.depth > 1 and lock.group is not None:
+        # a second handle of a thread inside its own group member: a savepoint of the group
+        saved, db.conn = db.conn, lock.writer()
+        try:
+            with db.atomic():
+                yield db
+        finally:
+            db.conn = saved
+            lock.release()
+        return
     try:
+        if lock.depth == 1:
+            lock.flush(getattr(db, "trace", None))
         with _immediate(db):
             yield db
     finally:
@@ -221,7 +406,8 @@ def get_db():
             cache.pop(next(iter(cache))).close()
         # SQL_TRACE (tests only, not a setting): a callable handed every statement this request
         # runs (sqlite3's trace callback), or None, which also clears one a former request set
-        db.conn.set_trace_callback(current_app.config.get("SQL_TRACE"))
+        db.trace = current_app.config.get("SQL_TRACE")
+        db.conn.set_trace_callback(db.trace)  # and a group commit's connection while it writes for this handle
         g.db = db
     return g.db
 

@@ -103,7 +103,7 @@ def close_return(db, return_id, data=None, user=None):
     """Close a return and compute its refund once; closing again answers the same refund."""
     if data is not None and not isinstance(data, dict):
         raise bad("body", _("must be a JSON object"))
-    with write(db):
+    with write(db, group=True):
         ret = get_return_row(db, return_id)
         removal = is_removal(db, ret["order_no"])
         if ret["status"] == "closed":

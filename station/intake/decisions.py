@@ -53,7 +53,7 @@ def decide(db, return_id, item_id, data, user=None, station=None):
         raise bad("condition", _("must be one of %(choices)s", choices=", ".join(stock.CONDITIONS)))
     station = station_of(station)
     ret = get_return_row(db, return_id)
-    with write(db):
+    with write(db, group=True):
         item = one(db, "SELECT * FROM return_items WHERE item_id = ? AND return_id = ?", [db_id(item_id, "item"), ret["return_id"]])
         if item is None:
             raise not_found(N_("item"), item_id)

@@ -145,7 +145,7 @@ def add_item(db, ret, data, user=None, measured_g=None, weight_tolerance=WEIGHT_
         carries = one(db, "SELECT has_serial FROM products WHERE sku = ?", [sku])
         if carries and carries["has_serial"] and not serial:
             raise bad("serial", _("a bulk return checks every serial: scan or type the serial of this %(sku)s", sku=sku))
-    with write(db):
+    with write(db, group=True):
         product, flags = item_facts(db, ret, sku, item["qty"], serial)
         if weight_mismatch(product, item["qty"], measured_g, weight_tolerance):
             flags.append("weight_mismatch")

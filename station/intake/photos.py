@@ -48,7 +48,7 @@ def add_photo(db, item_id, data, content_type=None, photo_dir="instance/photos",
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)
         tmp.replace(path)  # atomic: a half-written file is never linked
-    with write(db):
+    with write(db, group=True):
         cursor = db.execute(
             "INSERT INTO photos (item_id, path, sha256, content_type, taken_by, taken_at) VALUES (?, ?, ?, ?, ?, ?)",
             [item_id, str(relative), digest, kind, user, now_iso()],

@@ -76,7 +76,7 @@ def process_scan(db, raw, source="wedge", station=None, user=None, current_retur
                                    product=product["name"])
         return _logged(db, raw, source, station, user, outcome)
     try:
-        with write(db):
+        with write(db, group=True):
             ret, created = open_found(db, scan, found, station, user)
             previous = None
             if current_return_id and current_return_id != ret["return_id"]:

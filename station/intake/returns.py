@@ -68,7 +68,7 @@ def open_return(db, code, station=None, user=None, order_no=None, source=None):
         if found is None:
             raise ServiceError("not_found", _("No carton, RMA, tracking number, order or product matches %(code)s",
                                               code=repr(scan.text)), 404)
-        with write(db):
+        with write(db, group=True):
             ret, created = open_found(db, scan, found, station, user, order_no)
             if source:
                 record_scan(db, code, source, station, user, found[0], True,
