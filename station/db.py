@@ -132,6 +132,23 @@ class _WriterTurn:
             self._writer = connect(self._db_path).conn
         return self._writer
 
+    def close_if_idle(self):
+        """Close the group connection and the lock file while no thread holds or waits for the turn
+        (both are opened again when it is next taken)."""
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            if self._depth or self.group is not None or self._waiting:
+                return
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            if self._handle is not None and not self._flocked:
+                self._handle.close()
+                self._handle = None
+        finally:
+            self._lock.release()
+
     def flush(self, trace=None):
         """Commit the open group (with the lock held): before a write on another connection."""
         if self.group is not None:
@@ -279,6 +296,10 @@ def _writer_lock(db):
         lock = _WRITERS.get(key)
         if lock is None:
             lock = _WRITERS[key] = _WriterTurn(path)
+            # a process that wrote many database files (the test suite, a script) keeps open files
+            # for the last few only: descriptors past 1,023 break select() (pyserial's)
+            for older in list(_WRITERS.values())[:-_CACHED_PATHS]:
+                older.close_if_idle()
     return lock
 
 

@@ -261,3 +261,36 @@ def test_a_group_past_its_time_commits_at_once_though_writers_wait(site, monkeyp
     assert errors == [] and _saved(path) == ["a", "b"]
     assert [kind for _, kind in _kinds(ran)] == ["BEGIN", "COMMIT", "BEGIN", "COMMIT"]  # a committed alone
     a.close()
+
+
+def test_a_process_that_wrote_to_many_database_files_keeps_files_open_for_the_last_few_only(tmp_path):
+    """Descriptors past 1,023 break select() (the serial scanners' pyserial): the group connections
+    and lock files of databases written long ago are closed, and opened again if needed."""
+    import os
+
+    def open_files():
+        found = set()
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith(str(tmp_path)):
+                found.add(target)
+        return found
+
+    paths = [tmp_path / f"site-{n}.db" for n in range(20)]
+    for path in paths:
+        db = db_module.connect(path)
+        db.execute("CREATE TABLE t (n INTEGER)")
+        with db_module.write(db, group=True):
+            db.execute("INSERT INTO t VALUES (1)")
+        db.close()
+    still_open = {os.path.basename(p).split(".")[0] for p in open_files()}
+    assert still_open and len(still_open) <= 5, still_open  # the last four written, and the one being opened
+    assert "site-0" not in still_open
+    db = db_module.connect(paths[0])  # written to again: its turn opens what it needs
+    with db_module.write(db, group=True):
+        db.execute("INSERT INTO t VALUES (2)")
+    assert db.execute("SELECT count(*) FROM t").fetchone()[0] == 2
+    db.close()
