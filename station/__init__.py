@@ -25,6 +25,9 @@ def create_app(config=None):
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    # the cookie is sent when the session changed only (its expiry moves on with "seen", at most a
+    # minute old): an answer that changed nothing must not put back an older cookie (security.py)
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
 
     db_module.migrate(app.config["DATABASE"])

@@ -281,6 +281,33 @@ def test_a_scan_after_the_idle_time_out_leads_back_to_sign_in_and_says_why_creat
     assert form.status_code == 303 and form.location == "/sign-in"
 
 
+def test_an_answer_that_changed_nothing_does_not_send_back_an_older_session_cookie(bench):
+    """The session is a cookie: the answer that arrives last is the one the browser keeps. The
+    label page's script, asked for while the operator scanned the next item, came back after the
+    scan with the cookie from before it, and the item was forgotten ("Scan an item first")."""
+    old_cookie = bench.client.get_cookie("session").value
+    bench.scan(CARTON)
+    scanned = bench.scan(MUG_GTIN)
+    assert "Set-Cookie" in scanned.headers  # the item being inspected is in the session
+    bench.client.set_cookie("session", old_cookie)  # a request the page sent before the scan's answer came
+    static = bench.client.get("/static/js/label.js")
+    assert static.status_code == 200 and "Set-Cookie" not in static.headers
+    page = bench.client.get("/")  # a bench request within the minute: nothing to write either
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+
+
+def test_the_last_request_is_written_to_the_session_at_most_once_a_minute_and_still_keeps_it_alive(bench):
+    from station import timeutil
+
+    with bench.client.session_transaction() as session:
+        session["seen"] = timeutil.now().timestamp() - 120  # two minutes ago
+    answer = bench.client.get("/")
+    assert answer.status_code == 200 and "Set-Cookie" in answer.headers
+    with bench.client.session_transaction() as session:
+        assert timeutil.now().timestamp() - session["seen"] < 60
+    assert "Set-Cookie" not in bench.client.get("/").headers
+
+
 def test_a_bench_named_on_the_root_url_keeps_its_name_through_sign_in(app):
     client = app.test_client()
     answer = client.get("/?station=bench-7")

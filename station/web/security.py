@@ -164,18 +164,26 @@ def token_required(*roles):
 
 
 def _idle_timeout():
-    """Sign a bench out after SESSION_IDLE_MINUTES without a request."""
+    """Sign a bench out after SESSION_IDLE_MINUTES without a request.
+
+    The session is a cookie: whatever answer carries it last is what the browser keeps. So a static
+    file never sends it back, and the time of the last request is written at most once a minute
+    (a quarter of the time-out when it is shorter): otherwise the bench's label page's script,
+    asked for while the operator scans the next item, came back after the scan with the cookie as
+    it was before it, and the item scanned was forgotten ("Scan an item first")."""
     from flask import current_app
 
-    if "user_id" in session:
-        seen = session.get("seen", 0)
-        limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
-        if now().timestamp() - seen > limit:
-            end_bench_session(get_db(), session.get("sid"))
-            session.clear()
-            session["signed_out"] = "idle"  # the sign-in page says why
-        else:
-            session["seen"] = now().timestamp()
+    if request.endpoint == "static" or "user_id" not in session:
+        return
+    seen = session.get("seen", 0)
+    limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    at = now().timestamp()
+    if at - seen > limit:
+        end_bench_session(get_db(), session.get("sid"))
+        session.clear()
+        session["signed_out"] = "idle"  # the sign-in page says why
+    elif at - seen >= min(60, limit / 4):
+        session["seen"] = at
 
 
 def accepts_upload(max_bytes):
