@@ -239,8 +239,10 @@ def run_http(path, parcels, stations, interval, seconds, server="serve"):
     procs = serve(path, port, server)
     head = f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n"
     timings = {c: [] for c in CALLS}
+    steady = {c: [] for c in CALLS}  # the calls begun after the first interval (every station connected)
     anchor, errors, done = [], [], [0]
     queue = iter(parcels)
+    began = []
 
     async def station(n, stop):
         rnd = random.Random(n)
@@ -256,12 +258,13 @@ def run_http(path, parcels, stations, interval, seconds, server="serve"):
                 await asyncio.sleep(max(0.0, next_at - loop.time()))
                 next_at += interval
                 carton, sku = next(queue)
-                took, ok = {}, False
+                took, late, ok = {}, {}, False
                 try:
                     async def timed(call, expect, method, url, body=None):
                         t = time.perf_counter()
                         status, answer = await http_call(reader, writer, head, method, url, body)
                         took[call] = (time.perf_counter() - t) * 1000
+                        late[call] = t - began[0] >= interval
                         if status not in expect:
                             raise Refused(f"{call}: {status} {answer}")
                         return answer
@@ -282,6 +285,8 @@ def run_http(path, parcels, stations, interval, seconds, server="serve"):
                     reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 for call, ms in took.items():
                     timings[call].append(ms)
+                    if late[call]:
+                        steady[call].append(ms)
                 done[0] += ok
         finally:
             writer.close()
@@ -298,6 +303,7 @@ def run_http(path, parcels, stations, interval, seconds, server="serve"):
 
     async def main():
         stop = asyncio.get_running_loop().time() + seconds
+        began.append(time.perf_counter())
         await asyncio.gather(anchor_loop(stop), *(station(n, stop) for n in range(stations)))
 
     try:
@@ -307,7 +313,7 @@ def run_http(path, parcels, stations, interval, seconds, server="serve"):
         print(f"  the stations' own CPU (this process): {time.process_time() - mine:.1f} s", flush=True)
     finally:
         stop(procs)
-    return timings, errors, done[0], anchor, cpu
+    return timings, errors, done[0], anchor, cpu, steady
 
 
 def cpu_seconds(pid):
@@ -425,17 +431,19 @@ def main_http(args, out, counts):
         per_run = int(stations * args.seconds / args.interval) + stations + 10
         path = out / "stations-http.db"
         parcels = rebuild(path, max(args.orders, per_run))
-        timings, errors, done, anchor, cpu = run_http(path, parcels, stations, args.interval, args.seconds,
-                                                         args.server)
+        timings, errors, done, anchor, cpu, steady = run_http(path, parcels, stations, args.interval, args.seconds,
+                                                                 args.server)
         total_errors += len(errors)
         every = [ms for v in timings.values() for ms in v]
         worst = max((p99(v) or 0) for v in timings.values())
+        worst_steady = max((p99(v) or 0) for v in steady.values())
         p50 = {c: sorted(v)[len(v) // 2] if v else None for c, v in timings.items()}
         rows.append(f"| {stations} | {done} | {len(errors)} | " + " | ".join(
             f"{p50[c]:.1f} / {p99(timings[c]):.1f}" if timings[c] else "—" for c in CALLS)
-            + f" | **{worst:.1f}** | {p99(every) or 0:.1f} | {p99(anchor) or 0:.1f} |")
+            + f" | **{worst:.1f}** | {worst_steady:.1f} | {p99(every) or 0:.1f} | {p99(anchor) or 0:.1f} |")
         print(f"http: {stations} stations, {done} parcels, {len(errors)} errors, p99 ms " + ", ".join(
             f"{c} {p99(timings[c]):.1f}" for c in CALLS if timings[c])
+            + f"; worst p99 after the first interval {worst_steady:.1f}"
             + f"; anchor GET /healthz p99 {p99(anchor) or 0:.1f} ms; server CPU {cpu:.1f} s "
             f"({cpu / max(done, 1) * 1000:.1f} ms a parcel, {cpu / args.seconds:.0%} of a core)", flush=True)
         if errors:
@@ -460,10 +468,14 @@ def main_http(args, out, counts):
             f"decision, close; for {args.seconds:g} s. The stations are coroutines of one asyncio loop in the "
             "benchmark's process (the other core); milliseconds from the request's first byte to the answer's "
             "last, p50 / p99 of each call; *anchor* is `GET /healthz` on one more connection every 50 ms in the "
-            "same run. An error is any answer but the contract's (or a dropped connection).\n\n"
+            "same run. An error is any answer but the contract's (or a dropped connection). *After the first "
+            "interval*: the worst p99 of the calls begun once every station had connected and taken its first "
+            "parcel (the server's threads past their first request): the steady state of a site that runs all "
+            "day, beside the whole run's, which counts a thousand benches connecting within seconds of a "
+            "server start.\n\n"
             "| stations | parcels | errors | " + " | ".join(f"{c} p50 / p99" for c in CALLS)
-            + " | **worst p99** | all calls p99 | anchor p99 |\n"
-            "|---|---|---|" + "---|" * len(CALLS) + "---|---|---|\n" + "\n".join(rows) + "\n")
+            + " | **worst p99** | worst p99 after the first interval | all calls p99 | anchor p99 |\n"
+            "|---|---|---|" + "---|" * len(CALLS) + "---|---|---|---|\n" + "\n".join(rows) + "\n")
         update_section(section)
     return 1 if total_errors and max(counts) <= 10 else 0
 
