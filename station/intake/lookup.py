@@ -143,12 +143,6 @@ def expected_lines(db, order_no, rma_no):
     )
 
 
-def first_scan_time(db, order_no):
-    """When this parcel was first scanned: its open return's opening, else now."""
-    row = one(db, "SELECT opened_at FROM returns WHERE order_no = ? AND status = 'open'", [order_no])
-    return parse(row["opened_at"]) if row else now()
-
-
 def order_facts(db, order_no, policy, order=None, lines=None, rate=...):
     """What the refund and the flags weigh of an order: its row, value, units, rate to the base.
 
@@ -178,7 +172,7 @@ def describe_order(db, order_no, rma_no, policy, at=None):
     return order_card(db, order_no, rma_no, policy, at)[0]
 
 
-# the order's row with what first_scan_time and fx.rate would read for it
+# the order's row with its open return's opening (when the parcel was first scanned) and its rate
 ORDER_ROW = ("SELECT o.*, (SELECT opened_at FROM returns WHERE order_no = o.order_no AND status = 'open') AS open_since, "
              "(SELECT rate FROM fx_rates WHERE currency = upper(o.currency)) AS stored_rate "
              "FROM orders o WHERE o.order_no = ?")
@@ -202,7 +196,7 @@ def order_card(db, order_no, rma_no, policy, at=None):
         # a marketplace's removal shipment: no customer, no window, no cautions to weigh
         return {"order": {key: order[key] for key in ORDER_FIELDS}, "customer": customer | {"flags": []},
                 "expected": expected, "rma": rma, "within_window": True, "flags": ["removal_shipment"]}, None
-    at = at or (parse(open_since) if open_since else now())  # first_scan_time's answer
+    at = at or (parse(open_since) if open_since else now())  # first scanned: its open return's opening, else now
     inside = within_window(order, at, policy)
     flags = []
     if not inside:
