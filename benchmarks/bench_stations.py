@@ -200,12 +200,28 @@ def serve(path, port, server="serve"):
             answer = conn.recv(64)
             conn.close()
             if answer.split(b" ")[1:2] == [b"200"]:
+                settle(procs)
                 return procs
         except OSError:
             pass
         time.sleep(0.1)
     stop(procs)
     raise SystemExit("the server did not answer within 60 s")
+
+
+def settle(procs, seconds=30):
+    """Wait until the site has started: its processes (the worker, gunicorn's other processes, the
+    cache warm-up's readers) have used under a tenth of a core for half a second. The stations come
+    to a site that is up, as benches come to one started before the shift; the first interval's
+    column then counts what a server's first requests cost, not its start-up beside them."""
+    deadline = time.monotonic() + seconds
+    before = sum(tree_cpu_seconds(proc.pid) for proc in procs)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = sum(tree_cpu_seconds(proc.pid) for proc in procs)
+        if now - before < 0.05:
+            return
+        before = now
 
 
 def stop(procs):

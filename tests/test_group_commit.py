@@ -294,3 +294,45 @@ def test_a_process_that_wrote_to_many_database_files_keeps_files_open_for_the_la
         db.execute("INSERT INTO t VALUES (2)")
     assert db.execute("SELECT count(*) FROM t").fetchone()[0] == 2
     db.close()
+
+
+def test_a_process_switches_threads_quickly_only_while_it_holds_the_write_turn(site):
+    # each statement lets go of the interpreter lock; the writer must get it back within 0.2 ms,
+    # not the default 5 ms, while every other writer of the site waits for its turn
+    path, handle, _ran = site
+    default = sys.getswitchinterval()
+    assert default > db_module.QUICK_SWITCH_SECONDS
+    a, b = handle("a"), handle("b")
+    inside, errors = {}, []
+
+    def member():
+        try:
+            with db_module.write(b, group=True):
+                b.execute("INSERT INTO t (who) VALUES ('b')")
+                inside["b"] = sys.getswitchinterval()
+        except Exception as exc:  # noqa: BLE001 - the test's answer
+            errors.append(exc)
+
+    with db_module.write(a):  # a writer of its own
+        a.execute("INSERT INTO t (who) VALUES ('plain')")
+        inside["plain"] = sys.getswitchinterval()
+    assert sys.getswitchinterval() == default
+    with pytest.raises(ValueError):  # a refused action gives the turn back as well
+        with db_module.write(a, group=True):
+            inside["refused"] = sys.getswitchinterval()
+            raise ValueError("refused")
+    assert sys.getswitchinterval() == default
+    other = threading.Thread(target=member)
+    with db_module.write(a, group=True):  # a group held open for a member that waits
+        a.execute("INSERT INTO t (who) VALUES ('a')")
+        other.start()
+        wait_until(lambda: _waiting_for_the_lock(other))
+    other.join(30)
+    assert errors == []
+    quick = pytest.approx(db_module.QUICK_SWITCH_SECONDS, rel=0.01)  # kept in whole microseconds
+    assert inside == {"plain": quick, "refused": quick, "b": quick}
+    assert sys.getswitchinterval() == default  # the group committed: the turn is free
+    assert db_module._writer_lock(a).group is None
+    assert _saved(path) == ["a", "b", "plain"]
+    a.close()
+    b.close()
