@@ -4,8 +4,9 @@
                                         [--http] [--out DIR] [--update-readme]
 
 With --http the stations are what a site runs: `python run.py serve` (its default settings) in a
-process of its own, and each station one keep-alive HTTP connection to it, taking its parcel
-through the JSON API (GET /api/lookup, POST /api/returns, .../items, .../decision, .../close),
+process of its own (the stations come once it has started: settle()), and each station one
+keep-alive HTTP connection to it, taking its parcel through the JSON API (GET /api/lookup,
+POST /api/returns, .../items, .../decision, .../close),
 every call timed from the request's first byte sent to the answer's last byte read. The stations
 are coroutines of one asyncio loop in this process (a thread each would measure this process's
 own interpreter lock, not the server's); the anchor is `GET /healthz` from one more connection
@@ -478,7 +479,9 @@ def main_http(args, out, counts):
             f"{args.server} --stations {args.stations} --interval {args.interval:g} --seconds {args.seconds:g} --update-readme` on {machine()}; "
             f"Python {platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}. Load average when it "
             f"finished: {load_average()}.\n\n"
-            f"{how}; each station one keep-alive "
+            f"{how}; the stations come once the site has started (its processes idle for half a second: "
+            "the worker and every server process booted, the cache warmed), as benches come to a server "
+            "started before the shift. Each station one keep-alive "
             f"HTTP connection to it (as a bench's browser holds), taking a parcel every {args.interval:g} s (the first "
             "spread over one interval) through the JSON API: lookup of its carton, open, one grade-A item, its "
             f"decision, close; for {args.seconds:g} s. The stations are coroutines of one asyncio loop in the "
@@ -487,8 +490,8 @@ def main_http(args, out, counts):
             "same run. An error is any answer but the contract's (or a dropped connection). *After the first "
             "interval*: the worst p99 of the calls begun once every station had connected and taken its first "
             "parcel (the server's threads past their first request): the steady state of a site that runs all "
-            "day, beside the whole run's, which counts a thousand benches connecting within seconds of a "
-            "server start.\n\n"
+            "day, beside the whole run's, which counts a thousand benches connecting within one interval "
+            "and each server thread's first request (its database connection opened).\n\n"
             "| stations | parcels | errors | " + " | ".join(f"{c} p50 / p99" for c in CALLS)
             + " | **worst p99** | worst p99 after the first interval | all calls p99 | anchor p99 |\n"
             "|---|---|---|" + "---|" * len(CALLS) + "---|---|---|---|\n" + "\n".join(rows) + "\n")
