@@ -77,3 +77,22 @@ def test_the_pages_benchmark_scans_from_real_chromium_pages_that_hold_their_live
               "--out", str(tmp_path))
     line = next(x for x in out.splitlines() if x.startswith("pages:"))
     assert "(3 with a stream, 0 polling)" in line and " 0 errors" in line and " 0 scans" not in line
+
+
+def test_the_benches_benchmark_plays_pages_on_the_wire_with_streams_and_polling_and_their_scans_open_parcels(
+        tmp_path, monkeypatch):
+    import sqlite3
+
+    monkeypatch.setenv("STATION_LIVE_MAX_STREAMS", "2")  # the server it starts refuses the third stream
+    out = run("bench_benches.py", "--pages", "4", "--interval", "0.5", "--seconds", "2", "--orders", "300",
+              "--out", str(tmp_path))
+    line = next(x for x in out.splitlines() if x.startswith("benches:"))
+    assert "(2 with a stream, 2 polling)" in line and " 0 errors" in line and " 0 scans" not in line
+    assert " 0 polls" not in line
+    db = sqlite3.connect(tmp_path / "benches.db")
+    try:  # each scan opened its carton's parcel at its own bench
+        benches = db.execute("SELECT count(DISTINCT station) FROM returns WHERE match = 'carton'").fetchone()[0]
+        scans = db.execute("SELECT count(*) FROM scans WHERE source = 'wedge' AND ok = 1").fetchone()[0]
+    finally:
+        db.close()
+    assert benches == 4 and scans >= 4
