@@ -70,9 +70,10 @@ def _key(path):
 # lock (SQLite works with it released) and, to get it back from a thread busy with another request,
 # waits up to the switch interval, 5 ms by default: a write of ten statements could hold the turn for
 # tens of milliseconds. So the process switches threads every 0.2 ms meanwhile, and at the default
-# again when the turn is let go. Measured at 1,000 stations on gunicorn 4x8 (benchmarks/README
-# "Stations over HTTP"): the turn held p50 2.2 -> 1.9 ms, p99 17 -> 12 ms; the calls' p99 after the
-# first interval ~100 -> ~55 ms.
+# again when the turn is let go. Measured at 1,000 stations on gunicorn 4x8, runs in turn with the
+# code before (benchmarks/README "Stations over HTTP"): the turn held p99 15-23 -> 12-17 ms; the calls'
+# p99 after the first interval 87-119 -> 45-87 ms (8 runs each); on a site started before the
+# stations came, within the machine's noise (worst p99 median ~68 -> ~62 ms, 10 runs each).
 QUICK_SWITCH_SECONDS = 0.0002
 _switching_guard = threading.Lock()
 _switching_turns = 0  # turns of this process held now
