@@ -192,8 +192,9 @@ async def channel(live, found, clock, out, n):
     while loop.time() < stop_at:
         if clock.done():
             stop_at = clock.result()[1]
-        status, body = await timed(out["poll"])(live, "GET", f"{found['live-poll-url']}?after={after}", None,
-                                                "Accept: application/json\r\n")
+        sink = out["poll"] if clock.done() else []  # the polls of the run, not of the pages' opening
+        status, body = await timed(sink)(live, "GET", f"{found['live-poll-url']}?after={after}", None,
+                                         "Accept: application/json\r\n")
         if status != 200:
             out["errors"].append(f"bench-{n}: poll answered {status}")
         await asyncio.sleep(1.0)
@@ -210,7 +211,8 @@ async def anchor_loop(port, stop_at, sink):
     browser.close()
 
 
-def run(port, cookie_name, cookies, parcels, interval, seconds):
+def run(port, cookie_name, cookies, parcels, interval, seconds, on_start=lambda: None):
+    """The benches, then the run's figures; `on_start` is called when the scans begin (every page open)."""
     out = {"load": [], "scan": [], "poll": [], "anchor": [], "errors": [], "ready": set(),
            "channels": {"stream": 0, "polling": 0}}
     cartons = (carton for carton, _ in parcels)
@@ -225,6 +227,7 @@ def run(port, cookie_name, cookies, parcels, interval, seconds):
         while len(out["ready"]) < len(cookies) and loop.time() < deadline:
             await asyncio.sleep(0.1)
         out["opened"] = loop.time() - deadline + 120
+        out["at_start"] = on_start()
         start = loop.time()
         clock.set_result((start, start + seconds))
         await asyncio.gather(anchor_loop(port, start + seconds, out["anchor"]), *benches)
@@ -250,9 +253,10 @@ def main(argv=None):
     port = free_port()
     procs = serve(path, port)
     try:
-        before, mine = tree_cpu_seconds(procs[0].pid), time.process_time()
-        out = run(port, cookie_name, cookies, parcels, args.interval, args.seconds)
-        cpu = tree_cpu_seconds(procs[0].pid) - before
+        mine = time.process_time()
+        out = run(port, cookie_name, cookies, parcels, args.interval, args.seconds,
+                  on_start=lambda: tree_cpu_seconds(procs[0].pid))
+        cpu = tree_cpu_seconds(procs[0].pid) - out["at_start"]  # while the benches scanned
         print(f"  the benches' own CPU (this process): {time.process_time() - mine:.1f} s", flush=True)
     finally:
         stop(procs)
@@ -262,7 +266,8 @@ def main(argv=None):
 
     errors, ch = out["errors"], out["channels"]
     cells = {k: f"{p50(out[k]):.1f} / {p99(out[k]) or 0:.1f}" for k in ("load", "scan", "poll", "anchor")}
-    print(f"benches: {args.pages} pages ({ch['stream']} with a stream, {ch['polling']} polling); {len(out['scan'])} "
+    print(f"benches: {args.pages} pages ({ch['stream']} with a stream, {ch['polling']} polling, opened in "
+          f"{out['opened']:.0f} s); {len(out['scan'])} "
           f"scans, {len(out['poll'])} polls, {len(errors)} errors; p50 / p99 ms: page load {cells['load']}, scan "
           f"{cells['scan']}, poll {cells['poll']}, anchor {cells['anchor']}; server CPU {cpu:.1f} s "
           f"({cpu / args.seconds:.0%} of a core)", flush=True)
@@ -281,7 +286,9 @@ def main(argv=None):
             f"the rest, as static/js/live.js does when refused), and a carton scan every {args.interval:g} s (the "
             "first spread over one interval) as the keyboard-wedge road sends it (`POST /bench/scan` with the page's "
             "CSRF token; the parcel opened, the one before put aside). Milliseconds from the request's first byte to "
-            "the answer's last, p50 / p99; *page load* counts the page and each of its files; *anchor* is `GET "
+            "the answer's last, p50 / p99; *page load* counts the page and each of its files (every page opening at "
+            "once, as at a shift's start); the scans, polls and server CPU are counted from the moment every page "
+            "is open and listening; *anchor* is `GET "
             "/healthz` every 50 ms on one more connection in the same run. An error is any answer the page would "
             "not take (not 200, the error tone), a dropped connection or a stream that ended. The benches are "
             "coroutines of one asyncio loop in the benchmark's process.\n\n"

@@ -77,8 +77,13 @@ def line(kind, **fields):
     logger.info(text)
 
 
+_PLAIN = re.compile(r"[!#-<>-~]+\Z")  # printable ASCII but space, '"' and '=': most values, at once
+
+
 def _quoted(value):
     text = str(value)
+    if _PLAIN.match(text):
+        return text
     if text == "" or any(c.isspace() or c in '"=' or not c.isprintable() for c in text):
         return json.dumps(text, ensure_ascii=False)
     return text

@@ -87,7 +87,7 @@ def test_the_benches_benchmark_plays_pages_on_the_wire_with_streams_and_polling_
     out = run("bench_benches.py", "--pages", "4", "--interval", "0.5", "--seconds", "2", "--orders", "300",
               "--out", str(tmp_path))
     line = next(x for x in out.splitlines() if x.startswith("benches:"))
-    assert "(2 with a stream, 2 polling)" in line and " 0 errors" in line and " 0 scans" not in line
+    assert "(2 with a stream, 2 polling, " in line and " 0 errors" in line and " 0 scans" not in line
     assert " 0 polls" not in line
     db = sqlite3.connect(tmp_path / "benches.db")
     try:  # each scan opened its carton's parcel at its own bench
