@@ -23,13 +23,11 @@ Milliseconds from the request's first byte sent to the answer's last byte read. 
 other answer, a dropped connection, or a stream that ends while the run lasts. Small mode for the
 suite: `--pages 4 --interval 0.5 --seconds 2 --orders 300`.
 """
-import argparse
 import asyncio
 import platform
 import random
 import re
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from html import unescape
@@ -39,8 +37,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_pages import sessions  # noqa: E402
-from bench_stations import free_port, p99, rebuild, serve, stop, tree_cpu_seconds  # noqa: E402
+from bench_pages import arguments, site  # noqa: E402
+from bench_stations import free_port, p99, serve, stop, tree_cpu_seconds  # noqa: E402
 from readme import load_average, machine, update_section  # noqa: E402
 
 _ATTR = re.compile(r'data-(csrf|scan-url|live-url|live-poll-url)="([^"]*)"')
@@ -237,19 +235,8 @@ def run(port, cookie_name, cookies, parcels, interval, seconds, on_start=lambda:
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser()
-    p.add_argument("--pages", type=int, default=300)
-    p.add_argument("--interval", type=float, default=10.0)
-    p.add_argument("--seconds", type=float, default=60.0)
-    p.add_argument("--orders", type=int, default=20000)
-    p.add_argument("--out", default=None)
-    p.add_argument("--update-readme", action="store_true")
-    args = p.parse_args(argv)
-    out_dir = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="bench-benches-"))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "benches.db"
-    parcels = rebuild(path, max(args.orders, int(args.pages * args.seconds / args.interval) + args.pages + 10))
-    cookie_name, cookies = sessions(path, args.pages)
+    args = arguments(argv)
+    _out_dir, path, parcels, cookie_name, cookies = site(args, "benches")
     port = free_port()
     procs = serve(path, port)
     try:

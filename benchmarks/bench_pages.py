@@ -177,7 +177,8 @@ def chromium_rss_mb():
     return total / 1024
 
 
-def main(argv=None):
+def arguments(argv):
+    """The options bench_pages.py and bench_benches.py share."""
     p = argparse.ArgumentParser()
     p.add_argument("--pages", type=int, default=300)
     p.add_argument("--interval", type=float, default=10.0)
@@ -185,12 +186,23 @@ def main(argv=None):
     p.add_argument("--orders", type=int, default=20000)
     p.add_argument("--out", default=None)
     p.add_argument("--update-readme", action="store_true")
-    args = p.parse_args(argv)
-    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    return p.parse_args(argv)
+
+
+def site(args, name):
+    """The run's folder, `<name>.db` in it with a carton for every scan of the run, and a signed-in
+    session cookie per page: (folder, database, parcels, cookie name, cookies)."""
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "pages.db"
+    path = out / f"{name}.db"
     parcels = rebuild(path, max(args.orders, int(args.pages * args.seconds / args.interval) + args.pages + 10))
     cookie_name, cookies = sessions(path, args.pages)
+    return out, path, parcels, cookie_name, cookies
+
+
+def main(argv=None):
+    args = arguments(argv)
+    out, path, parcels, cookie_name, cookies = site(args, "pages")
     port = free_port()
     log = out / "server.log"
     log.unlink(missing_ok=True)
