@@ -92,6 +92,10 @@ def load_demo(db, quiet=False):
     return summary
 
 
+# `run.py serve`: threads left for requests when LIVE_MAX_STREAMS pages hold a stream each
+REQUEST_THREADS_MIN = 8
+
+
 def cmd_serve(args):
     from waitress.server import create_server
 
@@ -105,6 +109,11 @@ def cmd_serve(args):
     except BackupError as exc:
         raise CliError(str(exc)) from None
     app = create_app({"DATABASE": args.db})
+    threads, streams = app.config["SERVER_THREADS"], app.config["LIVE_MAX_STREAMS"]
+    if threads - streams < REQUEST_THREADS_MIN:  # each open live stream holds a thread for its page
+        raise CliError(f"SERVER_THREADS is {threads} and LIVE_MAX_STREAMS {streams}: that leaves {threads - streams} "
+                       f"thread(s) for the benches' scans while every stream is open, at least "
+                       f"{REQUEST_THREADS_MIN} are needed; raise SERVER_THREADS or lower LIVE_MAX_STREAMS")
     try:  # bind first: a taken port is one clear line at once, not a traceback after the demo load
         # waitress: a production WSGI server in pure Python, threads for the benches' requests
         # poll() instead of select(): select() breaks once a socket number passes 1023, which a

@@ -70,6 +70,27 @@ def test_serve_on_a_taken_port_says_so_at_once_and_loads_no_demo(tmp_path):
     conn.close()
 
 
+def test_serve_with_threads_its_live_streams_could_all_take_says_so_at_once_and_loads_no_demo(tmp_path, monkeypatch):
+    import socket
+
+    from tests.sample import fresh
+
+    db = str(tmp_path / "s.db")
+    monkeypatch.setenv("STATION_SERVER_THREADS", "20")
+    monkeypatch.setenv("STATION_LIVE_MAX_STREAMS", "16")  # 4 threads left for every bench's scans
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    result = run("serve", "--db", db, "--port", str(port))
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: SERVER_THREADS is 20 and LIVE_MAX_STREAMS 16: that leaves 4 thread(s)")
+    assert "raise SERVER_THREADS or lower LIVE_MAX_STREAMS" in result.stderr
+    conn = fresh(db)
+    assert conn["orders"].count == 0 and conn["users"].count == 0
+    conn.close()
+
+
 def test_a_port_out_of_range_is_a_usage_error_and_creates_no_database(tmp_path):
     db = tmp_path / "s.db"
 
