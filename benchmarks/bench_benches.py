@@ -11,7 +11,9 @@ played by coroutines of one asyncio loop in this process (the other core):
 - signed in at bench-<n> with a session made as the sign-in makes one (bench_pages.sessions());
 - loads the bench (`GET /`, then every script and stylesheet the page names, once: the browser
   keeps them), on its own keep-alive connection, and keeps the cookie the server sends back;
-- opens its live channel on a second connection as static/js/live.js does: the event stream
+- has a serial scanner (a pty, bench_pages.serial_scanners(): a page holds a live channel only
+  where one pushes scans) and opens its live channel on a second connection as static/js/live.js
+  does: the event stream
   (`data-live-url`), held open, or, when the server refuses it (503: `LIVE_MAX_STREAMS` are open),
   `GET data-live-poll-url?after=N` every second;
 - every `interval` seconds (the first spread over one interval) scans a carton as scanner.js's
@@ -37,7 +39,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_pages import arguments, site  # noqa: E402
+from bench_pages import arguments, serial_scanners, site  # noqa: E402
 from bench_stations import free_port, p99, serve, stop, tree_cpu_seconds  # noqa: E402
 from readme import load_average, machine, update_section  # noqa: E402
 
@@ -238,6 +240,7 @@ def main(argv=None):
     args = arguments(argv)
     _out_dir, path, parcels, cookie_name, cookies = site(args, "benches")
     port = free_port()
+    scanners = serial_scanners(args.pages)  # noqa: F841 - the ptys live while the server runs
     procs = serve(path, port)
     try:
         mine = time.process_time()
@@ -269,7 +272,8 @@ def main(argv=None):
             "`python run.py serve` with its default settings; each bench what its page asks for on the wire, without "
             "the browser (Chromium cannot hold 300 pages beside the server on 2 cores: \"Bench pages in Chromium\"): "
             "signed in, the bench page loaded with its scripts and stylesheets on a keep-alive connection, the live "
-            "channel on a second one (the event stream for the first `LIVE_MAX_STREAMS`, polling every second for "
+            "channel on a second one (every bench with a serial scanner, a pty: a keyboard-wedge bench's page holds "
+            "none) (the event stream for the first `LIVE_MAX_STREAMS`, polling every second for "
             f"the rest, as static/js/live.js does when refused), and a carton scan every {args.interval:g} s (the "
             "first spread over one interval) as the keyboard-wedge road sends it (`POST /bench/scan` with the page's "
             "CSRF token; the parcel opened, the one before put aside). Milliseconds from the request's first byte to "

@@ -7,7 +7,8 @@ every few seconds while all of them hold their live channel.
 `python run.py serve` with its default settings in a process of its own; Debian's Chromium
 (headless, through Playwright's async API, never a downloaded browser) opens N pages, each in a
 browser context of its own (its own cookies and keep-alive connections), signed in at bench-<n>
-with a bench session made as the sign-in makes one. Every page loads the bench, opens its live
+with a bench session made as the sign-in makes one; each bench has a serial scanner (a pty:
+serial_scanners()), so that its page holds a live channel. Every page loads the bench, opens its live
 channel (the first LIVE_MAX_STREAMS an event stream, the rest polling every second, as the page
 does when its stream is refused) and then, every `interval` seconds (the first spread over one
 interval), takes a carton scan through the page's own scan road (`benchScan`, as a keyboard-wedge
@@ -200,6 +201,21 @@ def site(args, name):
     return out, path, parcels, cookie_name, cookies
 
 
+def serial_scanners(pages):
+    """A pty per bench standing in for its serial scanner (as the tests' pty does), named to the
+    server in STATION_BENCHES: `run.py serve` starts a scanner thread for each, so every bench page
+    holds a live channel, as at a site whose benches all have one (a keyboard-wedge bench's page
+    holds none). Returns the master ends, to keep open while the server runs."""
+    masters, benches = [], {}
+    for n in range(pages):
+        master, slave = os.openpty()
+        benches[f"bench-{n}"] = {"scanner_port": os.ttyname(slave)}
+        os.close(slave)
+        masters.append(master)
+    os.environ["STATION_BENCHES"] = json.dumps(benches)  # serve() passes it on
+    return masters
+
+
 def main(argv=None):
     args = arguments(argv)
     out, path, parcels, cookie_name, cookies = site(args, "pages")
@@ -207,6 +223,7 @@ def main(argv=None):
     log = out / "server.log"
     log.unlink(missing_ok=True)
     os.environ.update(STATION_LOG_FORMAT="json", STATION_LOG_FILE=str(log))  # serve() passes it on
+    scanners = serial_scanners(args.pages)  # noqa: F841 - the ptys live while the server runs
     procs = serve(path, port)
     try:
         before = cpu_seconds(procs[0].pid)
@@ -236,7 +253,9 @@ def main(argv=None):
             f"--interval {args.interval:g} --seconds {args.seconds:g} --update-readme` on {machine()}; Python "
             f"{platform.python_version()}. Load average when it finished: {load_average()}.\n\n"
             "`python run.py serve` with its default settings; Debian's Chromium (headless) with one page per bench, "
-            "each in a browser context of its own, signed in, holding its live channel (an event stream for the first "
+            "each in a browser context of its own, signed in, its bench with a serial scanner (a pty, so that its "
+            "page holds a live channel, as at a site whose benches all have one), holding that channel (an event "
+            "stream for the first "
             "`LIVE_MAX_STREAMS`, polling every second for the rest) and taking a carton scan every "
             f"{args.interval:g} s through the page's own scan road (`benchScan`, as a keyboard-wedge scan: the parcel "
             "opened, the one before put aside). Milliseconds from the scan to the end of the swap, measured in the "

@@ -262,9 +262,23 @@ def test_the_bench_page_carries_the_scanner_settings_from_the_config(tmp_path):
                    SCAN_GS_SUBSTITUTE="~", SCAN_REPEAT_MS=800)
     page = sign_in(app).get("/").get_data(True)
     for attribute in ('data-scan-gap-ms="30"', 'data-scan-min-length="6"', 'data-scan-prefix="#"',
-                      'data-scan-terminator="Tab"', 'data-scan-gs-substitute="~"', 'data-scan-repeat-ms="800"',
-                      'data-live-url="/bench/events"'):
+                      'data-scan-terminator="Tab"', 'data-scan-gs-substitute="~"', 'data-scan-repeat-ms="800"'):
         assert attribute in page
+
+
+def test_a_bench_page_holds_a_live_channel_only_where_a_serial_scanner_or_camera_pushes_scans(tmp_path, port):
+    # a keyboard-wedge bench types into its page: a stream or a poll a second would be load for nothing
+    app = make_app(tmp_path, BENCHES={"bench-3": {"scanner_port": port.path}})
+    wedge_only = sign_in(app, station="bench-4").get("/").get_data(True)
+    assert 'data-live-url=""' in wedge_only and 'data-live-poll-url=""' in wedge_only
+    live.start_devices(app)  # what `run.py serve` does: bench-3's serial scanner starts
+    try:
+        with_scanner = sign_in(app, station="bench-3").get("/").get_data(True)
+        wedge_only = sign_in(app, station="bench-4").get("/").get_data(True)
+    finally:
+        live.stop_devices(app)
+    assert 'data-live-url="/bench/events"' in with_scanner and 'data-live-poll-url="/bench/events/poll"' in with_scanner
+    assert 'data-live-url=""' in wedge_only
 
 
 def test_through_waitress_a_scan_reaches_the_open_stream_at_once_and_a_closed_page_frees_its_thread(tmp_path, port):

@@ -34,7 +34,11 @@ class Hub:
     """Per-app mailbox of device scans, keyed by bench; thread-safe."""
 
     def __init__(self, on_missed=None, claim_seconds=CLAIM_SECONDS):
-        self._cond = threading.Condition()
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
+        # a scan wakes the streams of its own bench only, not every open stream of the site
+        self._wakers = {}  # bench -> Condition on the same lock
+        self._sources = set()  # benches with a device of this process that pushes scans (serial, camera)
         self._events = collections.deque(maxlen=KEEP)  # dicts: seq, bench, code, source, at, state
         self._seq = 0
         self._streams = 0
@@ -53,7 +57,7 @@ class Hub:
             event = {"seq": self._seq, "bench": bench, "code": code, "source": source,
                      "at": time.monotonic(), "state": "new"}
             self._events.append(event)
-            self._cond.notify_all()
+            self._waker(bench).notify_all()
         timer = threading.Timer(self.claim_seconds, self._expire, [event])
         timer.daemon = True
         with self._cond:
@@ -89,6 +93,24 @@ class Hub:
                     return True
         return False
 
+    def _waker(self, bench):
+        """The condition `bench`'s streams wait on (called with the lock held)."""
+        waker = self._wakers.get(bench)
+        if waker is None:
+            waker = self._wakers[bench] = threading.Condition(self._lock)
+        return waker
+
+    def add_source(self, bench):
+        """A serial scanner or camera of this process pushes its scans to `bench`'s page."""
+        with self._cond:
+            self._sources.add(bench)
+
+    def has_source(self, bench):
+        """Whether `bench`'s page needs a live channel: only a device of this process pushes scans to a
+        page (a keyboard-wedge scanner types into it; a gunicorn process runs no devices)."""
+        with self._cond:
+            return bench in self._sources
+
     # --- hub -> pages --------------------------------------------------------------------
 
     def pending(self, bench, after):
@@ -107,7 +129,7 @@ class Hub:
                 left = deadline - time.monotonic()
                 if found or left <= 0:
                     return found
-                self._cond.wait(left)
+                self._waker(bench).wait(left)
 
     def open_stream(self, bench, limit):
         """Count a stream in; False when `limit` streams are open already (threads are few)."""
@@ -237,6 +259,7 @@ def start_devices(app):
             scanner.start()
             registry.register(app, device)
             started.append(device)
+            h.add_source(bench)
         if spec.get("scale_port"):
             from hardware.scale import SerialScale
 
@@ -254,6 +277,7 @@ def start_devices(app):
             camera.start()
             registry.register(app, camera)
             started.append(camera)
+            h.add_source(bench)
     return list(started)
 
 

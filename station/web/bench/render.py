@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from station import policy
 from station.config import bench_config
 from station.db import get_db
+from station.devices import live
 from station.errors import ServiceError
 from station.intake import finishing, parcel
 from station.languages import N_
@@ -77,6 +78,8 @@ def render_bench(message=None, status=200, view=_UNSET, **extra):
         # (what the decision records, in English; what the button says)
         "override_reasons": [(reason, _(reason)) for reason in OVERRIDE_REASONS],
         "station": station_name(),
+        # the live channel (static/js/live.js) only where a serial scanner or camera pushes scans
+        "live_channel": live.hub(current_app).has_source(station_name()),
         # a browser bench prints the label page itself (bench.js); others queue it (printing.py)
         "browser_print": bench_config(current_app.config, station_name())["printer"] == "browser",
     }
