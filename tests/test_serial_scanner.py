@@ -271,6 +271,9 @@ def test_a_bench_page_holds_a_live_channel_only_where_a_serial_scanner_or_camera
     app = make_app(tmp_path, BENCHES={"bench-3": {"scanner_port": port.path}})
     wedge_only = sign_in(app, station="bench-4").get("/").get_data(True)
     assert 'data-live-url=""' in wedge_only and 'data-live-poll-url=""' in wedge_only
+    # a process that runs no devices (a gunicorn worker: station.wsgi) gives none either, BENCHES or not
+    not_started = sign_in(app, station="bench-3").get("/").get_data(True)
+    assert 'data-live-url=""' in not_started
     live.start_devices(app)  # what `run.py serve` does: bench-3's serial scanner starts
     try:
         with_scanner = sign_in(app, station="bench-3").get("/").get_data(True)
