@@ -134,10 +134,14 @@ async def bench(n, port, cookie_name, cookie, cartons, interval, clock, out):
             status, _ = await timed(out["load"])(page, "GET", unescape(asset))
             if status != 200:
                 raise Refused(f"{asset} answered {status}")
-        live = Browser(port, cookie_name, page.cookies[cookie_name])
-        live.cookies = page.cookies  # one browser: one cookie jar
-        await live.open()
-        listening = loop.create_task(channel(live, found, clock, out, n))
+        if found.get("live-url"):
+            live = Browser(port, cookie_name, page.cookies[cookie_name])
+            live.cookies = page.cookies  # one browser: one cookie jar
+            await live.open()
+            listening = loop.create_task(channel(live, found, clock, out, n))
+        else:  # a keyboard-wedge bench: its page holds no live channel
+            out["channels"]["none"] += 1
+            out["ready"].add(n)
         start, stop_at = await clock
         next_at = start + rnd.uniform(0, interval)
         while next_at < stop_at:
@@ -152,7 +156,8 @@ async def bench(n, port, cookie_name, cookie, cartons, interval, clock, out):
             if status != 200 or "tone-error" in answer:
                 out["errors"].append(f"bench-{n}: scan {carton} answered {status}"
                                      + (" with the error tone" if status == 200 else ""))
-        await listening
+        if listening is not None:
+            await listening
     except (Refused, OSError, asyncio.IncompleteReadError, ValueError, KeyError) as exc:
         out["errors"].append(f"bench-{n}: {type(exc).__name__}: {exc}"[:200])
         out["ready"].add(n)  # a bench that broke does not hold the others back
@@ -214,7 +219,7 @@ async def anchor_loop(port, stop_at, sink):
 def run(port, cookie_name, cookies, parcels, interval, seconds, on_start=lambda: None):
     """The benches, then the run's figures; `on_start` is called when the scans begin (every page open)."""
     out = {"load": [], "scan": [], "poll": [], "anchor": [], "errors": [], "ready": set(),
-           "channels": {"stream": 0, "polling": 0}}
+           "channels": {"stream": 0, "polling": 0, "none": 0}}
     cartons = (carton for carton, _ in parcels)
 
     async def main():
@@ -240,7 +245,7 @@ def main(argv=None):
     args = arguments(argv)
     _out_dir, path, parcels, cookie_name, cookies = site(args, "benches")
     port = free_port()
-    scanners = serial_scanners(args.pages)  # noqa: F841 - the ptys live while the server runs
+    scanners = serial_scanners(args.pages) if not args.wedge else []  # noqa: F841 - the ptys live while it runs
     procs = serve(path, port)
     try:
         mine = time.process_time()
@@ -256,7 +261,8 @@ def main(argv=None):
 
     errors, ch = out["errors"], out["channels"]
     cells = {k: f"{p50(out[k]):.1f} / {p99(out[k]) or 0:.1f}" for k in ("load", "scan", "poll", "anchor")}
-    print(f"benches: {args.pages} pages ({ch['stream']} with a stream, {ch['polling']} polling, opened in "
+    print(f"benches: {args.pages} pages ({ch['stream']} with a stream, {ch['polling']} polling, {ch['none']} with "
+          f"none, opened in "
           f"{out['opened']:.0f} s); {len(out['scan'])} "
           f"scans, {len(out['poll'])} polls, {len(errors)} errors; p50 / p99 ms: page load {cells['load']}, scan "
           f"{cells['scan']}, poll {cells['poll']}, anchor {cells['anchor']}; server CPU {cpu:.1f} s "
@@ -265,16 +271,18 @@ def main(argv=None):
         print("  first errors:", "; ".join(errors[:3]))
     if args.update_readme:
         update_section(
-            "## Bench pages over HTTP: run.py serve\n\n"
+            f"## Bench pages over HTTP: run.py serve{', keyboard-wedge benches' if args.wedge else ''}\n\n"
             f"Measured {datetime.now(timezone.utc).date()} by `python benchmarks/bench_benches.py --pages {args.pages} "
-            f"--interval {args.interval:g} --seconds {args.seconds:g} --update-readme` on {machine()}; Python "
+            f"--interval {args.interval:g} --seconds {args.seconds:g}{' --wedge' if args.wedge else ''} --update-readme` on "
+            f"{machine()}; Python "
             f"{platform.python_version()}. Load average when it finished: {load_average()}.\n\n"
             "`python run.py serve` with its default settings; each bench what its page asks for on the wire, without "
             "the browser (Chromium cannot hold 300 pages beside the server on 2 cores: \"Bench pages in Chromium\"): "
             "signed in, the bench page loaded with its scripts and stylesheets on a keep-alive connection, the live "
-            "channel on a second one (every bench with a serial scanner, a pty: a keyboard-wedge bench's page holds "
-            "none) (the event stream for the first `LIVE_MAX_STREAMS`, polling every second for "
-            f"the rest, as static/js/live.js does when refused), and a carton scan every {args.interval:g} s (the "
+            "channel on a second one " + ("(none here: keyboard-wedge benches only, `--wedge`, whose pages hold no "
+            "live channel)" if args.wedge else "(every bench with a serial scanner, a pty: a keyboard-wedge bench's "
+            "page holds none; the event stream for the first `LIVE_MAX_STREAMS`, polling every second for the "
+            "rest, as static/js/live.js does when refused)") + f", and a carton scan every {args.interval:g} s (the "
             "first spread over one interval) as the keyboard-wedge road sends it (`POST /bench/scan` with the page's "
             "CSRF token; the parcel opened, the one before put aside). Milliseconds from the request's first byte to "
             "the answer's last, p50 / p99; *page load* counts the page and each of its files (every page opening at "

@@ -106,9 +106,10 @@ async def run(url, cookie_name, cookies, parcels, interval, seconds):
         for page in pages:  # every page has its live channel before the first scan
             # asked from here (wait_for_function would eval in the page, which its CSP forbids)
             live, deadline = None, time.monotonic() + 120
-            while live not in ("open", "polling") and time.monotonic() < deadline:
-                live = await page.evaluate("document.body.dataset.live")
-                if live not in ("open", "polling"):
+            while live not in ("open", "polling", "none") and time.monotonic() < deadline:
+                # a page that names no live channel (a keyboard-wedge bench) holds none
+                live = await page.evaluate("document.body.dataset.liveUrl ? document.body.dataset.live : 'none'")
+                if live not in ("open", "polling", "none"):
                     await asyncio.sleep(0.2)
             channels[live or "none"] = channels.get(live or "none", 0) + 1
         opened = time.monotonic() - started
@@ -187,6 +188,8 @@ def arguments(argv):
     p.add_argument("--orders", type=int, default=20000)
     p.add_argument("--out", default=None)
     p.add_argument("--update-readme", action="store_true")
+    p.add_argument("--wedge", action="store_true",
+                   help="keyboard-wedge benches only: no serial scanners, so the pages hold no live channel")
     return p.parse_args(argv)
 
 
@@ -223,7 +226,7 @@ def main(argv=None):
     log = out / "server.log"
     log.unlink(missing_ok=True)
     os.environ.update(STATION_LOG_FORMAT="json", STATION_LOG_FILE=str(log))  # serve() passes it on
-    scanners = serial_scanners(args.pages)  # noqa: F841 - the ptys live while the server runs
+    scanners = serial_scanners(args.pages) if not args.wedge else []  # noqa: F841 - the ptys live while it runs
     procs = serve(path, port)
     try:
         before = cpu_seconds(procs[0].pid)

@@ -87,7 +87,7 @@ def test_the_benches_benchmark_plays_pages_on_the_wire_with_streams_and_polling_
     out = run("bench_benches.py", "--pages", "4", "--interval", "0.5", "--seconds", "2", "--orders", "300",
               "--out", str(tmp_path))
     line = next(x for x in out.splitlines() if x.startswith("benches:"))
-    assert "(2 with a stream, 2 polling, " in line and " 0 errors" in line and " 0 scans" not in line
+    assert "(2 with a stream, 2 polling, 0 with none, " in line and " 0 errors" in line and " 0 scans" not in line
     assert " 0 polls" not in line
     db = sqlite3.connect(tmp_path / "benches.db")
     try:  # each scan opened its carton's parcel at its own bench
@@ -96,3 +96,10 @@ def test_the_benches_benchmark_plays_pages_on_the_wire_with_streams_and_polling_
     finally:
         db.close()
     assert benches == 4 and scans >= 4
+
+
+def test_the_benches_benchmark_with_keyboard_wedge_benches_holds_no_live_channel_and_still_scans(tmp_path):
+    out = run("bench_benches.py", "--pages", "3", "--interval", "0.5", "--seconds", "2", "--orders", "300",
+              "--wedge", "--out", str(tmp_path))
+    line = next(x for x in out.splitlines() if x.startswith("benches:"))
+    assert "(0 with a stream, 0 polling, 3 with none, " in line and " 0 errors" in line and " 0 scans" not in line
