@@ -114,6 +114,7 @@ def test_the_page_relaying_a_serial_scan_runs_it_once_through_the_pipeline(app, 
 
 
 def test_a_scan_for_another_bench_does_not_reach_this_page(app, port):
+    live.hub(app).add_source("bench-7")  # bench-7 has a device of its own (a camera, say)
     client = sign_in(app, station="bench-7")
     stream = Stream(client)
     try:
@@ -223,6 +224,7 @@ def test_unplugging_the_scanner_shows_offline_and_replugging_brings_scans_back(a
 
 def test_the_stream_ends_after_its_lifetime_and_tells_the_browser_when_to_reconnect(tmp_path):
     app = make_app(tmp_path, LIVE_STREAM_MAX_S=0.3)
+    live.hub(app).add_source("bench-3")  # as start_devices() does for a bench's serial scanner
     client = sign_in(app)
     response = client.get("/bench/events", buffered=False)
     body = b"".join(response.response).decode()  # ends by itself
@@ -233,6 +235,7 @@ def test_the_stream_ends_after_its_lifetime_and_tells_the_browser_when_to_reconn
 
 def test_more_live_pages_than_allowed_are_refused_and_told_to_retry(tmp_path):
     app = make_app(tmp_path, LIVE_MAX_STREAMS=1)
+    live.hub(app).add_source("bench-3")
     client = sign_in(app)
     first = client.get("/bench/events", buffered=False)
     try:
@@ -282,6 +285,9 @@ def test_a_bench_page_holds_a_live_channel_only_where_a_serial_scanner_or_camera
         live.stop_devices(app)
     assert 'data-live-url="/bench/events"' in with_scanner and 'data-live-poll-url="/bench/events/poll"' in with_scanner
     assert 'data-live-url=""' in wedge_only
+    # a page from before (or a script) that asks anyway holds no thread: 204, which ends an EventSource
+    asked = sign_in(app, station="bench-4").get("/bench/events")
+    assert asked.status_code == 204 and asked.get_data() == b"" and live.hub(app).streams == 0
 
 
 def test_through_waitress_a_scan_reaches_the_open_stream_at_once_and_a_closed_page_frees_its_thread(tmp_path, port):

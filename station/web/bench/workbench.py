@@ -97,6 +97,10 @@ def events():
     # a page holding its stream open is not an operator at work: leave the idle clock alone
     session.permanent = False
     session.modified = False
+    if not hub.has_source(bench):
+        # no serial scanner or camera of this process pushes scans to this bench (a page from before a
+        # restart, a gunicorn worker): nothing would come down a stream, and it would hold a thread
+        return Response(status=204)
     if not hub.open_stream(bench, config["LIVE_MAX_STREAMS"]):
         return Response("Too many live bench pages open\n", 503, {"Retry-After": "15"}, mimetype="text/plain")
     last = request.headers.get("Last-Event-ID", "")
