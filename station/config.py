@@ -25,8 +25,8 @@ DEFAULTS = {
     "CAMERA_REPEAT_MS": 2000,           # bench camera: a code held in view scans once; again after this out of view
     "LIVE_HEARTBEAT_S": 15,             # bench page event stream: keep-alive comment interval ...
     "LIVE_STREAM_MAX_S": 300,           # ... and lifetime, after which the browser reconnects
-    "LIVE_MAX_STREAMS": 48,             # open event streams at most (each holds a server thread)
-    "SERVER_THREADS": 64,               # run.py serve: worker threads (a bench's live stream holds one)
+    "LIVE_MAX_STREAMS": 320,            # open event streams at most (each holds a server thread)
+    "SERVER_THREADS": 352,              # run.py serve: worker threads (a bench's live stream holds one)
     "SERVER_CONNECTIONS": 1000,         # run.py serve: open connections at most (benches, streams, scripts)
     "WEIGHT_TOLERANCE_PCT": 10,         # scale: measured vs expected weight may differ this much ...
     "WEIGHT_TOLERANCE_G": 20,           # ... or this many grams, whichever is more

@@ -186,7 +186,7 @@ def test_an_item_the_scale_finds_too_light_is_flagged_on_the_inspect_panel(page,
 
 
 def test_a_bench_whose_live_stream_is_refused_says_so_and_still_gets_its_serial_scans(page, start_server, port):
-    # no stream for anyone (as the 49th bench with the default 48): the page polls, and says so
+    # no stream for anyone (as the 321st bench with the default 320): the page polls, and says so
     server = start_server(BENCHES={BENCH: {"scanner_port": port.path}}, LIVE_MAX_STREAMS=0)
     enter_badge(page, server, BADGE, station=BENCH)
     expect(page.get_by_label("PIN")).to_be_visible()
