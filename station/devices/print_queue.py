@@ -18,13 +18,14 @@ may then print twice - better than not at all).
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from flask_babel import gettext as _
 
 from station import logs
 from station.inputs import maybe_id
 from station.db import connect, one, rows, write
-from station.timeutil import now_iso
+from station.timeutil import iso, now, now_iso
 
 from hardware.printers import PrinterError, PrinterStatus, printer_for
 from hardware.registry import detail
@@ -66,6 +67,12 @@ def enqueue(db, *, bench, printer, payload, description, item_id=None, user=None
         job_id = cur.lastrowid
     wake()
     return job_id
+
+
+def queued_lately(db, item_id, minutes=5):
+    """Whether a label of item `item_id` was queued in the last `minutes` (whatever became of it)."""
+    since = iso(now() - timedelta(minutes=minutes))
+    return one(db, "SELECT 1 FROM print_jobs WHERE item_id = ? AND created_at >= ?", [item_id, since]) is not None
 
 
 def reprint(db, job_id, user=None):
