@@ -40,15 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_pages import arguments, serial_scanners, site  # noqa: E402
-from bench_stations import free_port, p99, serve, stop, tree_cpu_seconds  # noqa: E402
+from bench_stations import Refused, free_port, p99, serve, stop, tree_cpu_seconds  # noqa: E402
 from readme import load_average, machine, update_section  # noqa: E402
 
 _ATTR = re.compile(r'data-(csrf|scan-url|live-url|live-poll-url)="([^"]*)"')
 _ASSETS = re.compile(r'(?:src|href)="(/static/[^"]+\.(?:js|css)[^"]*)"')
-
-
-class Refused(Exception):
-    """An answer the page would not take."""
 
 
 class Browser:
